@@ -1,0 +1,50 @@
+"""Small trainables for engine tests: a deterministic learning curve, no TensorFlow.
+
+They live in the tests, as the engine issue allows; Ray workers import this module by name
+because Ray puts the test process's working directory on their path.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Any
+
+from tuner.registry import RunContext, TrainableDefinition, register_trainable
+
+
+def curve(quality: float, epoch: int) -> float:
+    """Rises towards ``quality`` with epochs; distinct qualities never cross."""
+    return quality * (1 - math.exp(-epoch / 2))
+
+
+def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, Any]:
+    quality = float(params["x"]) + float(params["y"])
+    for epoch in range(1, int(params["epochs"]) + 1):
+        time.sleep(float(params["sleep"]))
+        if params["crash_at"] and epoch == params["crash_at"]:
+            os._exit(1)  # the worker process dies, as with kill -9
+        if params["raise_at"] and epoch == params["raise_at"]:
+            raise RuntimeError(f"toy failure at epoch {epoch}")
+        metrics = {"loss": 1.0 / (1 + epoch)}
+        if not params["silent"]:
+            metrics["score"] = curve(quality, epoch)
+        if params["log_dir"]:  # an independent count of reports, to check the store against
+            with open(os.path.join(params["log_dir"], "reports.log"), "a") as log:
+                log.write(f"{quality} {epoch}\n")
+        ctx.report(metrics)
+    (ctx.run_dir / "model.txt").write_text(f"quality={quality}\n")
+    return {"final_score": curve(quality, int(params["epochs"]))}
+
+
+TOY = TrainableDefinition(
+    name="toy_curve",
+    hyperparameters={"x": 0.5, "y": 0.0, "epochs": 6, "sleep": 0.05, "crash_at": 0, "raise_at": 0, "silent": False,
+                     "log_dir": ""},
+    metrics=("score", "loss"),
+    final_metrics=("final_score",),
+    fit=fit_curve,
+    description="deterministic learning curve for engine tests",
+)
+register_trainable(TOY, replace=True)

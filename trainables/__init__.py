@@ -1,0 +1,1 @@
+"""Forecasting trainables on GEFCom2014. Only this package imports TensorFlow (lazily)."""

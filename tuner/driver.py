@@ -1,0 +1,199 @@
+"""The driver: runs one stored experiment on Ray Tune and records everything in the store.
+
+Run it in-process with :func:`run_experiment` or as ``python -m tuner.driver EXPERIMENT_ID``
+(one process per experiment, which is how the dispatcher starts it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tuner.errors import TunedriveError
+from tuner.settings import Settings
+from tuner.spec import ExperimentSpec, parse_spec
+from tuner.store import ExperimentRecord, Store
+
+log = logging.getLogger("tunedrive.driver")
+
+# Trials still running when an experiment is canceled are killed after this many seconds.
+os.environ.setdefault("TUNE_FORCE_TRIAL_CLEANUP_S", "2")
+os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # the store is the record
+os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+
+
+@dataclass
+class StopState:
+    reason: str | None = None  # "canceled" | "max_duration"
+
+
+def _make_stopper(store: Store, experiment_id: str, deadline: float | None, poll_seconds: float) -> Any:
+    from ray.tune import Stopper
+
+    class ExperimentStopper(Stopper):
+        """Ends the whole experiment on a cancel request (polled) or at the duration limit."""
+
+        def __init__(self) -> None:
+            self.state = StopState()
+            self._last_poll = 0.0
+
+        def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+            return False
+
+        def stop_all(self) -> bool:
+            if self.state.reason:
+                return True
+            if deadline is not None and time.time() >= deadline:
+                self.state.reason = "max_duration"
+            elif time.monotonic() - self._last_poll >= poll_seconds:
+                self._last_poll = time.monotonic()
+                store.heartbeat(experiment_id)
+                if store.cancel_requested(experiment_id):
+                    self.state.reason = "canceled"
+            return self.state.reason is not None
+
+    return ExperimentStopper()
+
+
+def init_ray(settings: Settings) -> None:
+    import ray
+
+    if ray.is_initialized():
+        return
+    ray.init(
+        address=settings.ray_address or None,
+        include_dashboard=False,
+        ignore_reinit_error=True,
+        logging_level=logging.WARNING,
+        log_to_driver=os.environ.get("TUNEDRIVE_WORKER_LOGS", "0") == "1",
+        configure_logging=True,
+    )
+
+
+def run_experiment(experiment_id: str, settings: Settings, store: Store | None = None) -> ExperimentRecord:
+    """Runs the experiment to its end and returns its final record; never raises for a bad run."""
+    own_store = store is None
+    store = store or Store.open(settings.resolved_database_url)
+    try:
+        record = store.get_experiment(experiment_id)
+        if record.cancel_requested:
+            store.finish_experiment(experiment_id, "canceled", "canceled by request")
+            return store.get_experiment(experiment_id)
+        spec = parse_spec(record.spec)
+        store.mark_running(experiment_id)
+        record = store.get_experiment(experiment_id)
+        try:
+            status, reason = _tune(spec, record, settings, store)
+        except TunedriveError as err:
+            status, reason = "failed", str(err)
+        except Exception as err:  # noqa: BLE001 - the reason is stored; the driver must finish cleanly
+            log.exception("experiment %s failed", experiment_id)
+            status, reason = "failed", f"{type(err).__name__}: {err}"
+        store.finish_experiment(experiment_id, status, reason)
+        return store.get_experiment(experiment_id)
+    finally:
+        if own_store:
+            store.close()
+
+
+def _tune(spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, store: Store) -> tuple[str, str]:
+    from ray import tune
+
+    from tuner.policies import build_policy
+    from tuner.recording import StoreRecorder
+    from tuner.sampling import build_searcher
+    from tuner.scheduler import PolicyScheduler
+    from tuner.trial import TrialPlan, run_trial
+
+    init_ray(settings)
+    settings.ensure_dirs()
+    definition = spec.definition
+    metric, goal = spec.primary_metric.name, spec.primary_metric.goal.value
+    loader = definition.resolve_loader()
+    data = loader(spec.dataset, settings) if loader else None
+    artifact_root = settings.resolved_storage_path / record.id
+    plan = TrialPlan(
+        definition=definition, fixed=dict(spec.fixed), metric=metric, maximize=goal == "maximize",
+        artifact_root=str(artifact_root), cpus=spec.resources.cpu, gpus=spec.resources.gpu,
+        dataset=spec.dataset,
+    )
+    trainable = tune.with_resources(
+        tune.with_parameters(run_trial, data=data, plan=plan),
+        {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu},
+    )
+    duration = spec.budget.max_duration_minutes
+    started = _as_utc_epoch(record) or time.time()
+    deadline = started + duration * 60 if duration else None
+    stopper = _make_stopper(store, record.id, deadline, settings.cancel_poll_seconds)
+    scheduler = PolicyScheduler(build_policy(spec.early_termination, goal), metric)
+    recorder = StoreRecorder(
+        store, record.id, metric, goal == "maximize", scheduler, lambda: stopper.state.reason is not None
+    )
+    tuner = tune.Tuner(
+        trainable,
+        tune_config=tune.TuneConfig(
+            search_alg=build_searcher(spec),
+            scheduler=scheduler,
+            num_samples=spec.planned_runs,
+            max_concurrent_trials=spec.budget.max_concurrent_runs,
+            reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(
+            name=f"experiment-{record.id}",
+            storage_path=str(settings.resolved_storage_path / "_ray"),
+            stop=stopper,
+            callbacks=[recorder],
+            failure_config=tune.FailureConfig(max_failures=spec.max_failures),
+            verbose=0,
+        ),
+    )
+    # Ray's own result files are off (the store is the record), so its result grid would warn.
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    tuner.fit()
+    recorder.close_open_runs()
+    return _outcome(spec, stopper.state.reason, recorder, store, record.id)
+
+
+def _as_utc_epoch(record: ExperimentRecord) -> float | None:
+    from datetime import UTC
+
+    return record.started_at.replace(tzinfo=UTC).timestamp() if record.started_at else None
+
+
+def _outcome(spec: ExperimentSpec, stop_reason: str | None, recorder: Any, store: Store,
+             experiment_id: str) -> tuple[str, str]:
+    if stop_reason == "canceled":
+        return "canceled", "canceled by request"
+    metric = spec.primary_metric.name
+    if not recorder.primary_reported:
+        runs = store.list_runs(experiment_id)
+        errors = [r.error for r in runs if r.error]
+        seen = sorted({k for r in runs for row in store.metric_rows(r.id)[:1] for k in row.values})
+        detail = f"; they reported: {', '.join(seen)}" if seen else ""
+        if errors:
+            detail += f"; first run error: {errors[0].strip().splitlines()[-1]}"
+        return "failed", f"no run reported the primary metric {metric!r}{detail}"
+    if stop_reason == "max_duration":
+        return "completed", f"max_duration_minutes ({spec.budget.max_duration_minutes:g}) reached"
+    if spec.sampling.method == "grid" and spec.grid_size <= spec.budget.max_total_runs:
+        return "completed", f"grid exhausted ({spec.grid_size} combinations)"
+    return "completed", f"max_total_runs ({spec.budget.max_total_runs}) reached"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m tuner.driver EXPERIMENT_ID", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    record = run_experiment(args[0], Settings())
+    print(f"experiment {record.id}: {record.status} ({record.stop_reason})")
+    return 0 if record.status == "completed" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""The one exception hierarchy of tunedrive. Only ``api/`` maps it to HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TunedriveError(Exception):
+    """Base class of every error tunedrive raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with a spec: the dotted field path and what to do about it."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class SpecError(TunedriveError, ValueError):
+    """An experiment spec was refused; ``problems`` names every bad field."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class NotFoundError(TunedriveError, LookupError):
+    """An experiment, run or data set id that does not exist."""
+
+
+class ConflictError(TunedriveError):
+    """The request does not fit the current state (e.g. cancel a finished experiment)."""
+
+
+class DataError(TunedriveError):
+    """Input data is missing, corrupt or malformed; the message says where and what to do."""
+
+
+class ExperimentFailed(TunedriveError):
+    """An experiment could not produce a result; the message is stored as its stop reason."""

@@ -1,0 +1,87 @@
+"""The trainable registry: what each trainable declares, without importing TensorFlow.
+
+A definition names its hyperparameters (with defaults), the metrics it reports each epoch and
+at the end, and where its code lives (``"module:function"``), so the spec can be checked at
+submission time in a process that never loads the model code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from tuner.errors import TunedriveError
+
+
+class Reporter(Protocol):
+    def __call__(self, metrics: Mapping[str, Any]) -> None: ...
+
+
+@dataclass
+class RunContext:
+    """What a trainable gets besides its hyperparameters."""
+
+    report: Reporter
+    run_dir: Path
+    cpus: float = 1.0
+    gpus: float = 0.0
+    dataset: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]
+DataLoader = Callable[[str, Any], Any]
+
+
+@dataclass(frozen=True)
+class TrainableDefinition:
+    name: str
+    hyperparameters: Mapping[str, Any]
+    metrics: tuple[str, ...]
+    fit: str | FitFunction
+    final_metrics: tuple[str, ...] = ()
+    load_data: str | DataLoader | None = None
+    description: str = ""
+
+    def resolve_fit(self) -> FitFunction:
+        return _resolve(self.fit)
+
+    def resolve_loader(self) -> DataLoader | None:
+        return None if self.load_data is None else _resolve(self.load_data)
+
+
+def _resolve(target: str | Callable[..., Any]) -> Any:
+    if callable(target):
+        return target
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+_REGISTRY: dict[str, TrainableDefinition] = {}
+_builtins_loaded = False
+
+
+def register_trainable(definition: TrainableDefinition, *, replace: bool = False) -> None:
+    if definition.name in _REGISTRY and not replace:
+        raise TunedriveError(f"trainable {definition.name!r} is already registered")
+    _REGISTRY[definition.name] = definition
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        importlib.import_module("trainables.catalog")
+
+
+def get_trainable(name: str) -> TrainableDefinition | None:
+    _load_builtins()
+    return _REGISTRY.get(name)
+
+
+def trainable_names() -> list[str]:
+    _load_builtins()
+    return sorted(_REGISTRY)

@@ -1,0 +1,46 @@
+"""Service settings from the environment (prefix ``TUNEDRIVE_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where tunedrive keeps its state and what it connects to.
+
+    Every path defaults to a place inside ``home`` so one directory holds everything on the
+    embedded default; each can be pointed elsewhere for a cluster.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TUNEDRIVE_", extra="ignore")
+
+    home: Path = Field(default=Path("~/.tunedrive"), description="the service's own state")
+    data_dir: Path | None = Field(default=None, description="input data (energy.csv); default home/data")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
+    ray_address: str | None = Field(default=None, description="existing Ray cluster; default local Ray")
+    storage_path: Path | None = Field(default=None, description="run artifacts; default home/runs")
+    cancel_poll_seconds: float = Field(default=1.0, gt=0, description="how often drivers poll cancel")
+
+    @cached_property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return (self.data_dir or self.home_dir / "data").expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'tunedrive.db'}"
+
+    @property
+    def resolved_storage_path(self) -> Path:
+        return (self.storage_path or self.home_dir / "runs").expanduser().resolve()
+
+    def ensure_dirs(self) -> None:
+        self.home_dir.mkdir(parents=True, exist_ok=True)
+        self.resolved_storage_path.mkdir(parents=True, exist_ok=True)

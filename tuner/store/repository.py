@@ -1,0 +1,288 @@
+"""The :class:`Store`: every read and write of experiments, runs and metric rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from tuner.errors import ConflictError, NotFoundError
+from tuner.store.models import ExperimentRow, MetricRow, RunRow
+from tuner.store.records import (
+    FINISHED_EXPERIMENT_STATES,
+    RUN_STATES,
+    ExperimentRecord,
+    MetricRecord,
+    NewMetricRow,
+    RunRecord,
+    RunUpdate,
+)
+
+if TYPE_CHECKING:
+    from tuner.spec import ExperimentSpec
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._run_ids: dict[tuple[str, str], str] = {}
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connects (creating a SQLite file's folder) and brings the schema up to date."""
+        engine = _make_engine(url)
+        if migrate:
+            upgrade_schema(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        # Ray Tune pickles callbacks into its experiment checkpoint: store no URL (it may hold a
+        # password) and reconnect from the environment's settings when unpickled.
+        return (_reopen_from_settings, ())
+
+    # -- experiments ---------------------------------------------------------------------------
+    def create_experiment(self, spec: ExperimentSpec) -> ExperimentRecord:
+        row = ExperimentRow(
+            id=new_id(),
+            name=spec.name,
+            trainable=spec.trainable,
+            status="queued",
+            spec=spec.to_json(),
+            goal=spec.primary_metric.goal.value,
+            created_at=utcnow(),
+            cancel_requested=False,
+            driver_attempts=0,
+        )
+        with self._sessions.begin() as session:
+            session.add(row)
+        return _experiment_record(row, {})
+
+    def get_experiment(self, experiment_id: str) -> ExperimentRecord:
+        with self._sessions() as session:
+            row = session.get(ExperimentRow, experiment_id)
+            if row is None:
+                raise NotFoundError(f"no experiment with id {experiment_id!r}")
+            return _experiment_record(row, self._run_counts(session, experiment_id))
+
+    def list_experiments(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[ExperimentRecord]:
+        query = select(ExperimentRow).order_by(ExperimentRow.created_at.desc()).limit(limit).offset(offset)
+        if status:
+            query = query.where(ExperimentRow.status == status)
+        with self._sessions() as session:
+            rows = session.scalars(query).all()
+            return [_experiment_record(r, self._run_counts(session, r.id)) for r in rows]
+
+    def mark_running(self, experiment_id: str) -> None:
+        now = utcnow()
+        with self._sessions.begin() as session:
+            row = self._experiment_row(session, experiment_id)
+            row.status = "running"
+            row.started_at = row.started_at or now
+            row.heartbeat_at = now
+            row.driver_attempts += 1
+
+    def finish_experiment(self, experiment_id: str, status: str, stop_reason: str | None) -> None:
+        with self._sessions.begin() as session:
+            row = self._experiment_row(session, experiment_id)
+            row.status = status
+            row.stop_reason = stop_reason
+            row.finished_at = utcnow()
+
+    def request_cancel(self, experiment_id: str) -> ExperimentRecord:
+        """Asks the experiment to stop; a queued one is canceled at once."""
+        with self._sessions.begin() as session:
+            row = self._experiment_row(session, experiment_id)
+            if row.status in FINISHED_EXPERIMENT_STATES:
+                raise ConflictError(f"experiment {experiment_id} is already {row.status}")
+            row.cancel_requested = True
+            if row.status == "queued":
+                row.status, row.stop_reason, row.finished_at = "canceled", "canceled by request", utcnow()
+        return self.get_experiment(experiment_id)
+
+    def cancel_requested(self, experiment_id: str) -> bool:
+        with self._sessions() as session:
+            query = select(ExperimentRow.cancel_requested).where(ExperimentRow.id == experiment_id)
+            return bool(session.scalar(query))
+
+    def heartbeat(self, experiment_id: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(ExperimentRow).where(ExperimentRow.id == experiment_id).values(heartbeat_at=utcnow())
+            )
+
+    # -- runs and metrics ----------------------------------------------------------------------
+    def apply(self, experiment_id: str, updates: Sequence[RunUpdate], rows: Sequence[NewMetricRow]) -> None:
+        """Writes run changes and metric rows in one transaction (the driver batches them)."""
+        if not updates and not rows:
+            return
+        with self._sessions.begin() as session:
+            for change in updates:
+                run = self._run_row(session, experiment_id, change.trial_id)
+                for f in fields(change):
+                    value = getattr(change, f.name)
+                    if f.name != "trial_id" and value is not None:
+                        setattr(run, f.name, value)
+            session.flush()
+            session.add_all(
+                MetricRow(
+                    run_id=self._run_row(session, experiment_id, r.trial_id).id,
+                    attempt=r.attempt,
+                    step=r.step,
+                    primary_value=r.primary_value,
+                    values=r.values,
+                    recorded_at=r.recorded_at,
+                )
+                for r in rows
+            )
+
+    def list_runs(self, experiment_id: str, status: str | None = None) -> list[RunRecord]:
+        query = select(RunRow).where(RunRow.experiment_id == experiment_id).order_by(RunRow.number)
+        if status:
+            query = query.where(RunRow.status == status)
+        with self._sessions() as session:
+            return [_run_record(r) for r in session.scalars(query)]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        with self._sessions() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            return _run_record(row)
+
+    def best_run(self, experiment_id: str) -> RunRecord | None:
+        """HyperDrive's rule: the run whose best primary-metric value is best, any end state."""
+        experiment = self.get_experiment(experiment_id)
+        order = RunRow.best_metric.desc() if experiment.goal == "maximize" else RunRow.best_metric.asc()
+        query = (
+            select(RunRow)
+            .where(RunRow.experiment_id == experiment_id, RunRow.best_metric.is_not(None))
+            .order_by(order, RunRow.number)
+            .limit(1)
+        )
+        with self._sessions() as session:
+            row = session.scalars(query).first()
+            return _run_record(row) if row else None
+
+    def metric_rows(self, run_id: str) -> list[MetricRecord]:
+        query = select(MetricRow).where(MetricRow.run_id == run_id).order_by(MetricRow.attempt, MetricRow.step)
+        with self._sessions() as session:
+            return [
+                MetricRecord(r.run_id, r.attempt, r.step, r.primary_value, r.values, r.recorded_at)
+                for r in session.scalars(query)
+            ]
+
+    def count_metric_rows(self, experiment_id: str) -> int:
+        query = select(func.count(MetricRow.id)).join(RunRow).where(RunRow.experiment_id == experiment_id)
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _experiment_row(self, session: Session, experiment_id: str) -> ExperimentRow:
+        row = session.get(ExperimentRow, experiment_id)
+        if row is None:
+            raise NotFoundError(f"no experiment with id {experiment_id!r}")
+        return row
+
+    def _run_row(self, session: Session, experiment_id: str, trial_id: str) -> RunRow:
+        key = (experiment_id, trial_id)
+        if key in self._run_ids:
+            row = session.get(RunRow, self._run_ids[key])
+            if row is not None:
+                return row
+        row = session.scalars(
+            select(RunRow).where(RunRow.experiment_id == experiment_id, RunRow.trial_id == trial_id)
+        ).first()
+        if row is None:
+            row = RunRow(
+                id=new_id(), experiment_id=experiment_id, trial_id=trial_id, number=0,
+                status="queued", params={}, epochs=0, attempts=1,
+            )
+            session.add(row)
+        self._run_ids[key] = row.id
+        return row
+
+    @staticmethod
+    def _run_counts(session: Session, experiment_id: str) -> dict[str, int]:
+        counts = dict.fromkeys(RUN_STATES, 0)
+        query = (
+            select(RunRow.status, func.count()).where(RunRow.experiment_id == experiment_id).group_by(RunRow.status)
+        )
+        for status, count in session.execute(query):
+            counts[status] = count
+        return counts
+
+
+def _reopen_from_settings() -> Store:
+    from tuner.settings import Settings
+
+    return Store.open(Settings().resolved_database_url, migrate=False)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the driver's writes
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def upgrade_schema(engine: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _experiment_record(row: ExperimentRow, counts: dict[str, int]) -> ExperimentRecord:
+    return ExperimentRecord(
+        id=row.id, name=row.name, trainable=row.trainable, status=row.status, stop_reason=row.stop_reason,
+        spec=row.spec, goal=row.goal, created_at=row.created_at, started_at=row.started_at,
+        finished_at=row.finished_at, cancel_requested=row.cancel_requested,
+        driver_attempts=row.driver_attempts, run_counts=counts,
+    )
+
+
+def _run_record(row: RunRow) -> RunRecord:
+    return RunRecord(
+        id=row.id, experiment_id=row.experiment_id, number=row.number, trial_id=row.trial_id,
+        status=row.status, params=row.params, best_metric=row.best_metric, epochs=row.epochs,
+        stopped_at_interval=row.stopped_at_interval, attempts=row.attempts, started_at=row.started_at,
+        finished_at=row.finished_at, error=row.error, node=row.node, final_metrics=row.final_metrics,
+        artifact_dir=row.artifact_dir,
+    )
+
+
