@@ -44,7 +44,7 @@ for _name, (_description, _own) in FAMILIES.items():
             hyperparameters={**SHARED_HYPERPARAMETERS, **_own},
             metrics=EPOCH_METRICS,
             final_metrics=FINAL_METRICS,
-            fit="trainables.fit:fit",
+            fit=f"trainables.fit:fit_{_name}",
             load_data="trainables.datasets:load_for_tuning",
             description=_description,
         ),

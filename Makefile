@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine: `make run` (the demo experiment) and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The shared GEFCom2014 copy beside the checkout, unless TUNEDRIVE_DATA_DIR says otherwise.
+export TUNEDRIVE_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
+
+.PHONY: run test lint bench-overhead bench-speed bench-quality clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,postgres]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/tunedrive run configs/demo.yaml
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check tuner trainables api dashboard tests bench
+
+bench-overhead: $(STAMP)
+	$(PY) bench/overhead.py
+
+bench-speed: $(STAMP)
+	$(PY) bench/trainable_speed.py
+
+bench-quality: $(STAMP)
+	$(PY) bench/quality.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The FastAPI control plane (REST API over the store). Built in the control-plane issue."""

@@ -1,0 +1,1 @@
+"""The static web dashboard served by the API at ``/``. Built in the dashboard issue."""

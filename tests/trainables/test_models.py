@@ -1,0 +1,84 @@
+"""Every family builds and trains on a small slice; reports, artifacts and reloads are right."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
+from trainables.datasets import synthetic_series
+from trainables.fit import fit_forecaster
+from tuner.registry import RunContext, get_trainable
+
+SERIES = synthetic_series()
+SMALL = {"T": 24, "horizon": 6, "max_epochs": 2, "batch_size": 64, "train_start": "2014-08-01", "patience": 5}
+GRIDS: dict[str, dict[str, list[Any]]] = {
+    "ffn": {"hidden_layers": [1, 2], "alpha": [0.0, 0.001]},
+    "rnn": {"cell": ["gru", "lstm"], "latent_dim_2": [0, 5]},
+    "encoder_decoder": {"cell": ["gru", "lstm"], "encoder_dim_2": [0, 5], "decoder_dim_2": [0, 5]},
+    "cnn": {"kernel_size": [2, 3], "layers": [2, 4]},
+}
+CELLS = [
+    (family, dict(zip(grid, combo, strict=True)))
+    for family, grid in GRIDS.items()
+    for combo in itertools.product(*grid.values())
+]
+
+
+def train(family: str, overrides: dict[str, Any], run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    params = {**SHARED_HYPERPARAMETERS, **FAMILIES[family][1], **SMALL, **overrides}
+    reports: list[dict[str, Any]] = []
+    final = fit_forecaster(family, params, SERIES, RunContext(report=reports.append, run_dir=run_dir, cpus=1))
+    return reports, final
+
+
+@pytest.mark.parametrize(("family", "cell"), CELLS, ids=[f"{f}-{c}" for f, c in CELLS])
+def test_family_trains_two_epochs_for_each_grid_cell(family: str, cell: dict[str, Any], tmp_path: Path) -> None:
+    reports, final = train(family, cell, tmp_path)
+    assert len(reports) == 2
+    for report in reports:
+        assert set(report) == {"loss", "val_loss", "val_mape"}
+        assert all(isinstance(v, float) and np.isfinite(v) for v in report.values())
+    assert set(final) == {"test_mape", "test_mape_by_horizon", "best_epoch", "naive_test_mape"}
+    assert len(final["test_mape_by_horizon"]) == 6 and final["best_epoch"] in (1, 2)
+    assert final["test_mape"] == pytest.approx(np.mean(final["test_mape_by_horizon"]), rel=1e-4)
+
+
+def test_declared_metrics_match_what_is_reported() -> None:
+    for family in FAMILIES:
+        definition = get_trainable(family)
+        assert definition is not None
+        assert definition.metrics == ("loss", "val_loss", "val_mape")
+        assert set(definition.final_metrics) == {"test_mape", "test_mape_by_horizon", "best_epoch", "naive_test_mape"}
+
+
+def test_saved_model_reloads_and_reproduces_the_forecast(tmp_path: Path) -> None:
+    import keras
+
+    from trainables.fit import predict_load
+    from trainables.windows import prepare
+
+    _, final = train("encoder_decoder", {}, tmp_path)
+    model = keras.models.load_model(tmp_path / "model.keras")
+    prepared = prepare(SERIES, SMALL["T"], SMALL["horizon"], SMALL["train_start"])
+    again = predict_load(model, prepared, prepared.test)
+    with (tmp_path / "forecast.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(prepared.test) * 6
+    assert rows[0]["origin"] == "2014-11-01 00:00:00" and rows[0]["horizon_step"] == "1"
+    saved = np.array([float(r["predicted"]) for r in rows]).reshape(-1, 6)
+    np.testing.assert_allclose(again, saved, atol=2e-3)
+    actual = np.array([float(r["actual"]) for r in rows]).reshape(-1, 6)
+    assert 100 * np.mean(np.abs(saved - actual) / actual) == pytest.approx(final["test_mape"], rel=1e-3)
+
+
+def test_early_stopping_restores_the_best_epoch(tmp_path: Path) -> None:
+    reports, final = train("ffn", {"max_epochs": 6, "patience": 1, "learning_rate": 0.5}, tmp_path)
+    losses = [r["val_loss"] for r in reports]
+    assert final["best_epoch"] == int(np.argmin(losses)) + 1
+    assert len(reports) <= 6

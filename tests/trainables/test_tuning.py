@@ -1,0 +1,57 @@
+"""A real forecaster tuned through the whole engine: Ray workers, the store, artifacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tuner.driver import run_experiment
+from tuner.settings import Settings
+from tuner.spec import parse_spec
+from tuner.store import Store
+
+pytestmark = pytest.mark.usefixtures("ray_session")
+
+
+def test_ffn_experiment_on_synthetic_data(settings: Settings, store: Store) -> None:
+    spec = parse_spec({
+        "name": "ffn-synthetic",
+        "trainable": "ffn",
+        "dataset": "synthetic",
+        "fixed": {"T": 24, "horizon": 6, "max_epochs": 2, "train_start": "2014-08-01", "batch_size": 64},
+        "search_space": {"latent_dim": {"choice": [5, 10]}},
+        "sampling": {"method": "grid"},
+        "primary_metric": {"name": "val_mape", "goal": "minimize"},
+        "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
+    })
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    runs = store.list_runs(record.id)
+    assert len(runs) == 2 and all(r.status == "completed" and r.epochs == 2 for r in runs)
+    for run in runs:
+        rows = store.metric_rows(run.id)
+        assert [set(r.values) for r in rows] == [{"loss", "val_loss", "val_mape"}] * 2
+        assert run.best_metric == min(r.values["val_mape"] for r in rows)
+        assert run.final_metrics and len(run.final_metrics["test_mape_by_horizon"]) == 6
+        run_dir = settings.resolved_storage_path / record.id / run.artifact_dir
+        assert (run_dir / "model.keras").exists() and (run_dir / "forecast.csv").exists()
+    best = store.best_run(record.id)
+    assert best is not None and best.best_metric == min(r.best_metric for r in runs)
+
+
+def test_missing_data_fails_the_experiment_with_a_clear_reason(tmp_path: Path, store: Store) -> None:
+    settings = Settings(home=tmp_path / "home", data_dir=tmp_path / "empty")
+    import os
+
+    os.environ["TUNEDRIVE_GEFCOM_URL"] = "http://127.0.0.1:9/GEFCom2014.zip"
+    try:
+        spec = parse_spec({
+            "name": "no-data", "trainable": "ffn", "search_space": {"latent_dim": {"choice": [5]}},
+            "primary_metric": {"name": "val_mape", "goal": "minimize"}, "budget": {"max_total_runs": 1},
+        })
+        record = run_experiment(store.create_experiment(spec).id, settings, store)
+    finally:
+        del os.environ["TUNEDRIVE_GEFCOM_URL"]
+    assert record.status == "failed"
+    assert "put energy.csv" in (record.stop_reason or "")

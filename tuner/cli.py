@@ -1,0 +1,149 @@
+"""The ``tunedrive`` command line. Heavy modules (Ray, SQLAlchemy) load inside commands only."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tuner.errors import SpecError, TunedriveError
+
+app = typer.Typer(help="tunedrive: hyperparameter tuning for deep time-series forecasters.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _main() -> None:
+    """Tune Keras forecasters on Ray Tune with HyperDrive semantics."""
+
+
+@app.command()
+def run(
+    spec_file: Annotated[Path, typer.Argument(help="experiment spec (YAML or JSON)")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Run one experiment here, on the embedded defaults (local Ray, SQLite), and print the result."""
+    from tuner.settings import Settings
+    from tuner.spec import load_spec
+
+    try:
+        spec = load_spec(spec_file)
+    except SpecError as err:
+        err_console.print(f"[red]spec refused[/red] ({spec_file}):")
+        for problem in err.problems:
+            err_console.print(f"  {problem}")
+        raise typer.Exit(2) from None
+
+    from tuner.driver import run_experiment
+    from tuner.store import Store
+
+    settings = Settings()
+    settings.ensure_dirs()
+    store = Store.open(settings.resolved_database_url)
+    record = store.create_experiment(spec)
+    console.print(f"experiment [bold]{record.id}[/bold] ({spec.name}): {spec.trainable}, "
+                  f"{spec.sampling.method} sampling, up to {spec.planned_runs} runs; store {settings.home_dir}")
+    outcome: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: outcome.update(record=run_experiment(record.id, settings, store)), daemon=True
+    )
+    worker.start()
+    try:
+        _follow(store, record.id, spec, worker, quiet)
+    except KeyboardInterrupt:
+        console.print("canceling: runs stop within seconds…")
+        store.request_cancel(record.id)
+        worker.join()
+    final = outcome.get("record") or store.get_experiment(record.id)
+    print_result(store, final)
+    raise typer.Exit(0 if final.status == "completed" else 1)
+
+
+def _follow(store: Any, experiment_id: str, spec: Any, worker: threading.Thread, quiet: bool) -> None:
+    goal = spec.primary_metric.goal.value
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        TextColumn("{task.completed}/{task.total} runs"), TextColumn("{task.fields[best]}"),
+        TimeElapsedColumn(), console=console, disable=quiet or not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("tuning", total=spec.planned_runs, best="")
+        while worker.is_alive():
+            runs = store.list_runs(experiment_id)
+            done = sum(r.status not in ("queued", "running") for r in runs)
+            values = [r.best_metric for r in runs if r.best_metric is not None]
+            best = (max(values) if goal == "maximize" else min(values)) if values else None
+            label = f"best {spec.primary_metric.name} {best:.4g}" if best is not None else ""
+            progress.update(task, completed=done, best=label)
+            worker.join(timeout=1.0)
+
+
+def print_result(store: Any, record: Any) -> None:
+    runs = store.list_runs(record.id)
+    table = Table(title=f"runs of {record.name} ({record.id})")
+    metric = record.spec["primary_metric"]["name"]
+    for column in ("#", "status", f"best {metric}", "epochs", "params"):
+        table.add_column(column)
+    for run in runs:
+        best = f"{run.best_metric:.4f}" if run.best_metric is not None else "-"
+        stopped = f" @{run.stopped_at_interval}" if run.stopped_at_interval else ""
+        params = ", ".join(f"{k}={_short(v)}" for k, v in run.params.items())
+        table.add_row(str(run.number), run.status + stopped, best, str(run.epochs), params)
+    console.print(table)
+    console.print(f"experiment {record.status}: {record.stop_reason}")
+    best_run = store.best_run(record.id)
+    if best_run is None:
+        console.print("[yellow]no best run[/yellow]")
+        return
+    console.print(f"[bold]best run[/bold] #{best_run.number} ({best_run.id}): {metric} = {best_run.best_metric:.4f}")
+    console.print(f"  params: {best_run.params}")
+    final = best_run.final_metrics or {}
+    if "test_mape" in final:
+        naive = final.get("naive_test_mape")
+        beside = f" (seasonal naive, same hour yesterday: {naive:.2f} %)" if naive is not None else ""
+        console.print(f"  test MAPE: {final['test_mape']:.2f} %{beside}")
+    elif final:
+        console.print(f"  final metrics: {final}")
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+@app.command()
+def driver(experiment_id: str) -> None:
+    """Run one stored experiment (what the dispatcher starts, one process per experiment)."""
+    from tuner.driver import main
+
+    raise typer.Exit(main([experiment_id]))
+
+
+@app.command()
+def check(spec_file: Path) -> None:
+    """Validate a spec without running it."""
+    from tuner.spec import load_spec
+
+    try:
+        spec = load_spec(spec_file)
+    except SpecError as err:
+        for problem in err.problems:
+            err_console.print(str(problem))
+        raise typer.Exit(2) from None
+    console.print(f"ok: {spec.name}, {spec.planned_runs} runs planned")
+
+
+def main() -> None:
+    try:
+        app()
+    except TunedriveError as err:
+        err_console.print(f"[red]error:[/red] {err}")
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()
