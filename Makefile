@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/tunedrive run configs/demo.yaml
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check tuner trainables api dashboard tests bench
 	$(PY) -m pytest
 
 lint: $(STAMP)

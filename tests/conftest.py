@@ -16,7 +16,9 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    data_dir = os.environ.get("TUNEDRIVE_DATA_DIR") or (str(SHARED_DATA) if SHARED_DATA.exists() else None)
+    data_dir = os.environ.get("TUNEDRIVE_DATA_DIR") or (
+        str(SHARED_DATA) if SHARED_DATA.exists() else None
+    )
     return Settings(home=tmp_path / "home", data_dir=data_dir, cancel_poll_seconds=0.5)
 
 
@@ -35,6 +37,8 @@ def ray_session() -> Iterator[None]:
 
     import ray
 
-    ray.init(num_cpus=4, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    ray.init(
+        num_cpus=4, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False
+    )
     yield
     ray.shutdown()

@@ -29,7 +29,13 @@ FAMILIES: dict[str, tuple[str, dict[str, object]]] = {
     ),
     "encoder_decoder": (
         "recurrent encoder-decoder (RepeatVector decoder)",
-        {"cell": "gru", "encoder_dim_1": 10, "encoder_dim_2": 0, "decoder_dim_1": 10, "decoder_dim_2": 0},
+        {
+            "cell": "gru",
+            "encoder_dim_1": 10,
+            "encoder_dim_2": 0,
+            "decoder_dim_1": 10,
+            "decoder_dim_2": 0,
+        },
     ),
     "cnn": (
         "causal dilated Conv1D stack, dilation doubling per layer",

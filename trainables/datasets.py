@@ -78,7 +78,9 @@ def ensure_gefcom2014(data_dir: Path, url: str | None = None) -> Path:
     if workbook.exists():
         content = workbook.read_bytes()
     else:
-        content = download_workbook(url or os.environ.get("TUNEDRIVE_GEFCOM_URL", SOURCE_URL), data_dir)
+        content = download_workbook(
+            url or os.environ.get("TUNEDRIVE_GEFCOM_URL", SOURCE_URL), data_dir
+        )
     _verify(content, WORKBOOK_SHA256, WORKBOOK)
     data_dir.mkdir(parents=True, exist_ok=True)
     if not workbook.exists():
@@ -92,12 +94,13 @@ def ensure_gefcom2014(data_dir: Path, url: str | None = None) -> Path:
 def download_workbook(url: str, data_dir: Path) -> bytes:
     """Fetches the competition archive and returns the workbook's bytes (nothing written)."""
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - https or loopback
+        with urllib.request.urlopen(url, timeout=60) as response:
             archive = response.read()
     except OSError as err:
         raise DataError(
             f"GEFCom2014 data not found: put {ENERGY_CSV} (or {WORKBOOK}) into {data_dir} "
-            f"or point TUNEDRIVE_DATA_DIR at a folder that has it; the download from {url} failed: {err}"
+            "or point TUNEDRIVE_DATA_DIR at a folder that has it; "
+            f"the download from {url} failed: {err}"
         ) from None
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as outer:
@@ -107,7 +110,8 @@ def download_workbook(url: str, data_dir: Path) -> bytes:
                 return inner.read(book_name)
     except (zipfile.BadZipFile, StopIteration):
         raise DataError(
-            f"the archive from {url} is not the GEFCom2014 archive (no {INNER_ARCHIVE}/{WORKBOOK} inside)"
+            f"the archive from {url} is not the GEFCom2014 archive "
+            f"(no {INNER_ARCHIVE}/{WORKBOOK} inside)"
         ) from None
 
 
@@ -156,7 +160,9 @@ def synthetic_series(start: str = FIRST_TIMESTAMP, hours: int = 26_304, seed: in
     annual = np.sin(2 * np.pi * (t / (24 * 365.25) - 0.3))
     temp = 48 + 25 * annual + 8 * np.sin(2 * np.pi * (t % 24 - 9) / 24) + rng.normal(0, 3, hours)
     hour_of_day = t % 24
-    daily = 400 * np.sin(2 * np.pi * (hour_of_day - 6) / 24) + 200 * np.sin(4 * np.pi * hour_of_day / 24)
+    daily = 400 * np.sin(2 * np.pi * (hour_of_day - 6) / 24) + 200 * np.sin(
+        4 * np.pi * hour_of_day / 24
+    )
     weekday = ((t // 24) + 6) % 7  # 2012-01-01 was a Sunday
     weekly = np.where(weekday >= 5, -300.0, 0.0)
     comfort = 12 * np.abs(temp - 60)

@@ -25,7 +25,11 @@ def _recurrent(cell: str) -> type[layers.Layer]:
 def build_ffn(params: dict[str, Any], features: int) -> keras.Model:
     model = keras.Sequential([keras.Input((int(params["T"]), features)), layers.Flatten()])
     for _ in range(int(params["hidden_layers"])):
-        model.add(layers.Dense(int(params["latent_dim"]), activation="relu", kernel_regularizer=_l2(params)))
+        model.add(
+            layers.Dense(
+                int(params["latent_dim"]), activation="relu", kernel_regularizer=_l2(params)
+            )
+        )
     model.add(layers.Dense(int(params["horizon"])))
     return model
 
@@ -35,7 +39,11 @@ def build_rnn(params: dict[str, Any], features: int) -> keras.Model:
     cell = _recurrent(str(params["cell"]))
     second = int(params["latent_dim_2"])
     model = keras.Sequential([keras.Input((int(params["T"]), features))])
-    model.add(cell(int(params["latent_dim_1"]), return_sequences=second > 0, kernel_regularizer=_l2(params)))
+    model.add(
+        cell(
+            int(params["latent_dim_1"]), return_sequences=second > 0, kernel_regularizer=_l2(params)
+        )
+    )
     if second > 0:
         model.add(cell(second, kernel_regularizer=_l2(params)))
     model.add(layers.Dense(int(params["horizon"])))
@@ -48,11 +56,17 @@ def build_encoder_decoder(params: dict[str, Any], features: int) -> keras.Model:
     horizon = int(params["horizon"])
     enc_2, dec_2 = int(params["encoder_dim_2"]), int(params["decoder_dim_2"])
     model = keras.Sequential([keras.Input((int(params["T"]), features))])
-    model.add(cell(int(params["encoder_dim_1"]), return_sequences=enc_2 > 0, kernel_regularizer=_l2(params)))
+    model.add(
+        cell(
+            int(params["encoder_dim_1"]), return_sequences=enc_2 > 0, kernel_regularizer=_l2(params)
+        )
+    )
     if enc_2 > 0:
         model.add(cell(enc_2, kernel_regularizer=_l2(params)))
     model.add(layers.RepeatVector(horizon))
-    model.add(cell(int(params["decoder_dim_1"]), return_sequences=True, kernel_regularizer=_l2(params)))
+    model.add(
+        cell(int(params["decoder_dim_1"]), return_sequences=True, kernel_regularizer=_l2(params))
+    )
     if dec_2 > 0:
         model.add(cell(dec_2, return_sequences=True, kernel_regularizer=_l2(params)))
     model.add(layers.TimeDistributed(layers.Dense(1)))
@@ -64,12 +78,20 @@ def build_cnn(params: dict[str, Any], features: int) -> keras.Model:
     """Causal Conv1D stack with dilation 1, 2, 4, … so the receptive field doubles per layer."""
     model = keras.Sequential([keras.Input((int(params["T"]), features))])
     for layer in range(int(params["layers"])):
-        model.add(layers.Conv1D(
-            int(params["filters"]), int(params["kernel_size"]), padding="causal", dilation_rate=2**layer,
-            activation="relu", kernel_regularizer=_l2(params),
-        ))
+        model.add(
+            layers.Conv1D(
+                int(params["filters"]),
+                int(params["kernel_size"]),
+                padding="causal",
+                dilation_rate=2**layer,
+                activation="relu",
+                kernel_regularizer=_l2(params),
+            )
+        )
     model.add(layers.Flatten())
-    model.add(layers.Dense(int(params["latent_dim"]), activation="relu", kernel_regularizer=_l2(params)))
+    model.add(
+        layers.Dense(int(params["latent_dim"]), activation="relu", kernel_regularizer=_l2(params))
+    )
     model.add(layers.Dense(int(params["horizon"])))
     return model
 

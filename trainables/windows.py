@@ -65,7 +65,9 @@ def prepare(series: Series, T: int, horizon: int, train_start: str | None = None
     if T < 1 or horizon < 1:
         raise DataError(f"T and horizon must be >= 1, got T={T}, horizon={horizon}")
     stamps = series.timestamps
-    first = 0 if train_start is None else int(np.searchsorted(stamps, np.datetime64(train_start, "s")))
+    first = (
+        0 if train_start is None else int(np.searchsorted(stamps, np.datetime64(train_start, "s")))
+    )
     valid_at = int(np.searchsorted(stamps, VALID_START))
     test_at = int(np.searchsorted(stamps, TEST_START))
     end = len(series)
@@ -86,7 +88,11 @@ def prepare(series: Series, T: int, horizon: int, train_start: str | None = None
         return Windows(inputs[lo - T + 1 : hi - T + 2], targets[lo + 1 : hi + 2], origins)
 
     prepared = Prepared(
-        series=series, features=features, load_scaler=load_scaler, T=T, horizon=horizon,
+        series=series,
+        features=features,
+        load_scaler=load_scaler,
+        T=T,
+        horizon=horizon,
         train=windows(first + T - 1, valid_at),
         valid=windows(max(valid_at, T - 1), test_at),
         test=windows(max(test_at, T - 1), end),
@@ -103,7 +109,9 @@ def prepare(series: Series, T: int, horizon: int, train_start: str | None = None
 def _fit(values: np.ndarray) -> MinMax:
     low, high = float(np.min(values)), float(np.max(values))
     if high <= low:
-        raise DataError("the training period is constant; scaling needs at least two distinct values")
+        raise DataError(
+            "the training period is constant; scaling needs at least two distinct values"
+        )
     return MinMax(low, high)
 
 

@@ -13,7 +13,9 @@ from rich.table import Table
 
 from tuner.errors import SpecError, TunedriveError
 
-app = typer.Typer(help="tunedrive: hyperparameter tuning for deep time-series forecasters.", no_args_is_help=True)
+app = typer.Typer(
+    help="tunedrive: hyperparameter tuning for deep time-series forecasters.", no_args_is_help=True
+)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -28,7 +30,7 @@ def run(
     spec_file: Annotated[Path, typer.Argument(help="experiment spec (YAML or JSON)")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Run one experiment here, on the embedded defaults (local Ray, SQLite), and print the result."""
+    """Run one experiment here on the embedded defaults (local Ray, SQLite); print the result."""
     from tuner.settings import Settings
     from tuner.spec import load_spec
 
@@ -47,11 +49,15 @@ def run(
     settings.ensure_dirs()
     store = Store.open(settings.resolved_database_url)
     record = store.create_experiment(spec)
-    console.print(f"experiment [bold]{record.id}[/bold] ({spec.name}): {spec.trainable}, "
-                  f"{spec.sampling.method} sampling, up to {spec.planned_runs} runs; store {settings.home_dir}")
+    console.print(
+        f"experiment [bold]{record.id}[/bold] ({spec.name}): {spec.trainable}, "
+        f"{spec.sampling.method} sampling, up to {spec.planned_runs} runs; "
+        f"store {settings.home_dir}"
+    )
     outcome: dict[str, Any] = {}
     worker = threading.Thread(
-        target=lambda: outcome.update(record=run_experiment(record.id, settings, store)), daemon=True
+        target=lambda: outcome.update(record=run_experiment(record.id, settings, store)),
+        daemon=True,
     )
     worker.start()
     try:
@@ -65,12 +71,18 @@ def run(
     raise typer.Exit(0 if final.status == "completed" else 1)
 
 
-def _follow(store: Any, experiment_id: str, spec: Any, worker: threading.Thread, quiet: bool) -> None:
+def _follow(
+    store: Any, experiment_id: str, spec: Any, worker: threading.Thread, quiet: bool
+) -> None:
     goal = spec.primary_metric.goal.value
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        TextColumn("{task.completed}/{task.total} runs"), TextColumn("{task.fields[best]}"),
-        TimeElapsedColumn(), console=console, disable=quiet or not console.is_terminal,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} runs"),
+        TextColumn("{task.fields[best]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
     ) as progress:
         task = progress.add_task("tuning", total=spec.planned_runs, best="")
         while worker.is_alive():
@@ -100,12 +112,17 @@ def print_result(store: Any, record: Any) -> None:
     if best_run is None:
         console.print("[yellow]no best run[/yellow]")
         return
-    console.print(f"[bold]best run[/bold] #{best_run.number} ({best_run.id}): {metric} = {best_run.best_metric:.4f}")
+    console.print(
+        f"[bold]best run[/bold] #{best_run.number} ({best_run.id}): "
+        f"{metric} = {best_run.best_metric:.4f}"
+    )
     console.print(f"  params: {best_run.params}")
     final = best_run.final_metrics or {}
     if "test_mape" in final:
         naive = final.get("naive_test_mape")
-        beside = f" (seasonal naive, same hour yesterday: {naive:.2f} %)" if naive is not None else ""
+        beside = (
+            f" (seasonal naive, same hour yesterday: {naive:.2f} %)" if naive is not None else ""
+        )
         console.print(f"  test MAPE: {final['test_mape']:.2f} %{beside}")
     elif final:
         console.print(f"  final metrics: {final}")

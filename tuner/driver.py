@@ -31,7 +31,9 @@ class StopState:
     reason: str | None = None  # "canceled" | "max_duration"
 
 
-def _make_stopper(store: Store, experiment_id: str, deadline: float | None, poll_seconds: float) -> Any:
+def _make_stopper(
+    store: Store, experiment_id: str, deadline: float | None, poll_seconds: float
+) -> Any:
     from ray.tune import Stopper
 
     class ExperimentStopper(Stopper):
@@ -74,7 +76,9 @@ def init_ray(settings: Settings) -> None:
     )
 
 
-def run_experiment(experiment_id: str, settings: Settings, store: Store | None = None) -> ExperimentRecord:
+def run_experiment(
+    experiment_id: str, settings: Settings, store: Store | None = None
+) -> ExperimentRecord:
     """Runs the experiment to its end and returns its final record; never raises for a bad run."""
     own_store = store is None
     store = store or Store.open(settings.resolved_database_url)
@@ -90,7 +94,7 @@ def run_experiment(experiment_id: str, settings: Settings, store: Store | None =
             status, reason = _tune(spec, record, settings, store)
         except TunedriveError as err:
             status, reason = "failed", str(err)
-        except Exception as err:  # noqa: BLE001 - the reason is stored; the driver must finish cleanly
+        except Exception as err:
             log.exception("experiment %s failed", experiment_id)
             status, reason = "failed", f"{type(err).__name__}: {err}"
         store.finish_experiment(experiment_id, status, reason)
@@ -100,7 +104,9 @@ def run_experiment(experiment_id: str, settings: Settings, store: Store | None =
             store.close()
 
 
-def _tune(spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, store: Store) -> tuple[str, str]:
+def _tune(
+    spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, store: Store
+) -> tuple[str, str]:
     from ray import tune
 
     from tuner.policies import build_policy
@@ -117,8 +123,13 @@ def _tune(spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, st
     data = loader(spec.dataset, settings) if loader else None
     artifact_root = settings.resolved_storage_path / record.id
     plan = TrialPlan(
-        definition=definition, fixed=dict(spec.fixed), metric=metric, maximize=goal == "maximize",
-        artifact_root=str(artifact_root), cpus=spec.resources.cpu, gpus=spec.resources.gpu,
+        definition=definition,
+        fixed=dict(spec.fixed),
+        metric=metric,
+        maximize=goal == "maximize",
+        artifact_root=str(artifact_root),
+        cpus=spec.resources.cpu,
+        gpus=spec.resources.gpu,
         dataset=spec.dataset,
     )
     trainable = tune.with_resources(
@@ -131,7 +142,12 @@ def _tune(spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, st
     stopper = _make_stopper(store, record.id, deadline, settings.cancel_poll_seconds)
     scheduler = PolicyScheduler(build_policy(spec.early_termination, goal), metric)
     recorder = StoreRecorder(
-        store, record.id, metric, goal == "maximize", scheduler, lambda: stopper.state.reason is not None
+        store,
+        record.id,
+        metric,
+        goal == "maximize",
+        scheduler,
+        lambda: stopper.state.reason is not None,
     )
     tuner = tune.Tuner(
         trainable,
@@ -164,8 +180,9 @@ def _as_utc_epoch(record: ExperimentRecord) -> float | None:
     return record.started_at.replace(tzinfo=UTC).timestamp() if record.started_at else None
 
 
-def _outcome(spec: ExperimentSpec, stop_reason: str | None, recorder: Any, store: Store,
-             experiment_id: str) -> tuple[str, str]:
+def _outcome(
+    spec: ExperimentSpec, stop_reason: str | None, recorder: Any, store: Store, experiment_id: str
+) -> tuple[str, str]:
     if stop_reason == "canceled":
         return "canceled", "canceled by request"
     metric = spec.primary_metric.name

@@ -14,9 +14,23 @@ from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
 from tuner.trial import NODE_KEY
 
 _RAY_KEYS = {
-    *AUTO_RESULT_KEYS, "config", "done", "should_checkpoint", "checkpoint_dir_name", "experiment_tag",
-    "trial_id", "date", "timestamp", "pid", "hostname", "node_ip", "time_this_iter_s", "time_total_s",
-    "time_since_restore", "iterations_since_restore", "training_iteration",
+    *AUTO_RESULT_KEYS,
+    "config",
+    "done",
+    "should_checkpoint",
+    "checkpoint_dir_name",
+    "experiment_tag",
+    "trial_id",
+    "date",
+    "timestamp",
+    "pid",
+    "hostname",
+    "node_ip",
+    "time_this_iter_s",
+    "time_total_s",
+    "time_since_restore",
+    "iterations_since_restore",
+    "training_iteration",
 }
 
 
@@ -32,8 +46,16 @@ class StoreRecorder(Callback):
     what is running; metric rows ride along in the next batch.
     """
 
-    def __init__(self, store: Store, experiment_id: str, metric: str, maximize: bool,
-                 scheduler: PolicyScheduler, is_stopping: Any, flush_seconds: float = 0.5) -> None:
+    def __init__(
+        self,
+        store: Store,
+        experiment_id: str,
+        metric: str,
+        maximize: bool,
+        scheduler: PolicyScheduler,
+        is_stopping: Any,
+        flush_seconds: float = 0.5,
+    ) -> None:
         self.store = store
         self.experiment_id = experiment_id
         self.metric = metric
@@ -65,10 +87,17 @@ class StoreRecorder(Callback):
             return
         self._numbers[tid] = len(self._numbers) + 1
         self._attempts[tid] = 1
-        self._updates.append(RunUpdate(
-            tid, status="running", number=self._numbers[tid], params=dict(trial.config),
-            started_at=utcnow(), attempts=1, artifact_dir=tid,
-        ))
+        self._updates.append(
+            RunUpdate(
+                tid,
+                status="running",
+                number=self._numbers[tid],
+                params=dict(trial.config),
+                started_at=utcnow(),
+                attempts=1,
+                artifact_dir=tid,
+            )
+        )
         self.flush()
 
     def on_trial_recover(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
@@ -80,9 +109,13 @@ class StoreRecorder(Callback):
         self._attempts[tid] = self._attempts.get(tid, 1) + 1
         self._best.pop(tid, None)
         self._epochs.pop(tid, None)
-        self._updates.append(RunUpdate(tid, status="running", attempts=self._attempts[tid], error=_error_text(trial)))
+        self._updates.append(
+            RunUpdate(tid, status="running", attempts=self._attempts[tid], error=_error_text(trial))
+        )
 
-    def on_trial_result(self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any) -> None:
+    def on_trial_result(
+        self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any
+    ) -> None:
         tid = trial.trial_id
         values = user_metrics(result)
         if result.get(FINAL_KEY):
@@ -91,7 +124,9 @@ class StoreRecorder(Callback):
             return
         step = int(result.get(STEP_KEY, self._epochs.get(tid, 0) + 1))
         primary = values.get(self.metric)
-        primary = float(primary) if isinstance(primary, int | float) and math.isfinite(primary) else None
+        primary = (
+            float(primary) if isinstance(primary, int | float) and math.isfinite(primary) else None
+        )
         update = RunUpdate(tid, epochs=step)
         if primary is not None:
             self.primary_reported = True
@@ -103,14 +138,18 @@ class StoreRecorder(Callback):
             update.node = str(result[NODE_KEY])
         self._epochs[tid] = step
         self._updates.append(update)
-        self._rows.append(NewMetricRow(tid, self._attempts.get(tid, 1), step, primary, values, utcnow()))
+        self._rows.append(
+            NewMetricRow(tid, self._attempts.get(tid, 1), step, primary, values, utcnow())
+        )
         self.reported_rows += 1
         self._maybe_flush()
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         tid = trial.trial_id
         if tid in self.scheduler.stopped_at:
-            update = RunUpdate(tid, status="early_terminated", stopped_at_interval=self.scheduler.stopped_at[tid])
+            update = RunUpdate(
+                tid, status="early_terminated", stopped_at_interval=self.scheduler.stopped_at[tid]
+            )
         elif tid in self._final_seen or not self.is_stopping():
             update = RunUpdate(tid, status="completed")
         else:
@@ -122,7 +161,11 @@ class StoreRecorder(Callback):
 
     def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self._open.discard(trial.trial_id)
-        self._updates.append(RunUpdate(trial.trial_id, status="failed", finished_at=utcnow(), error=_error_text(trial)))
+        self._updates.append(
+            RunUpdate(
+                trial.trial_id, status="failed", finished_at=utcnow(), error=_error_text(trial)
+            )
+        )
         self.flush()
 
     def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:

@@ -25,8 +25,13 @@ OBJECTIVE_KEY = "_objective"  # best-so-far primary metric, in every result a tr
 def build_searcher(spec: ExperimentSpec) -> Searcher:
     mode = "max" if spec.primary_metric.goal == "maximize" else "min"
     if spec.sampling.method == "grid":
-        return GridSearcher(spec.search_space, limit=spec.planned_runs, seed=spec.sampling.seed,
-                            metric=OBJECTIVE_KEY, mode=mode)
+        return GridSearcher(
+            spec.search_space,
+            limit=spec.planned_runs,
+            seed=spec.sampling.seed,
+            metric=OBJECTIVE_KEY,
+            mode=mode,
+        )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return OptunaSearch(
         space=DefineByRun(spec.search_space),
@@ -45,9 +50,12 @@ def build_sampler(spec: ExperimentSpec) -> optuna.samplers.BaseSampler:
     if spec.sampling.rule == "sobol":
         warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
         return optuna.samplers.QMCSampler(
-            qmc_type="sobol", scramble=True, seed=seed,
+            qmc_type="sobol",
+            scramble=True,
+            seed=seed,
             independent_sampler=optuna.samplers.RandomSampler(seed=seed),
-            warn_independent_sampling=False, warn_asynchronous_seeding=False,
+            warn_independent_sampling=False,
+            warn_asynchronous_seeding=False,
         )
     return optuna.samplers.RandomSampler(seed=seed)
 
@@ -67,14 +75,24 @@ class DefineByRun:
 
 def grid_points(space: Mapping[str, Expression]) -> list[dict[str, Any]]:
     names = list(space)
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(space[n].choices for n in names))]
+    return [
+        dict(zip(names, combo, strict=True))
+        for combo in itertools.product(*(space[n].choices for n in names))
+    ]
 
 
 class GridSearcher(Searcher):
     """Every combination of the choices once, in declaration order (shuffled when seeded)."""
 
-    def __init__(self, space: Mapping[str, Expression], *, limit: int, seed: int | None,
-                 metric: str, mode: str) -> None:
+    def __init__(
+        self,
+        space: Mapping[str, Expression],
+        *,
+        limit: int,
+        seed: int | None,
+        metric: str,
+        mode: str,
+    ) -> None:
         super().__init__(metric=metric, mode=mode)
         self._points = grid_points(space)
         if seed is not None:
@@ -88,10 +106,14 @@ class GridSearcher(Searcher):
         self._next += 1
         return dict(self._points[self._next - 1])
 
-    def on_trial_complete(self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False) -> None:
+    def on_trial_complete(
+        self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False
+    ) -> None:
         pass
 
-    def set_search_properties(self, metric: str | None, mode: str | None, config: dict[str, Any], **spec: Any) -> bool:
+    def set_search_properties(
+        self, metric: str | None, mode: str | None, config: dict[str, Any], **spec: Any
+    ) -> bool:
         return True
 
     def save(self, checkpoint_path: str) -> None:

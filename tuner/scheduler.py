@@ -28,12 +28,15 @@ class PolicyScheduler(FIFOScheduler):
         if result.get(FINAL_KEY) or value is None:
             return TrialScheduler.CONTINUE
         history = self.histories.setdefault(trial.trial_id, [])
-        del history[max(0, int(result.get(STEP_KEY, len(history) + 1)) - 1) :]  # a retry starts over
+        del history[
+            max(0, int(result.get(STEP_KEY, len(history) + 1)) - 1) :
+        ]  # a retry starts over
         history.append(float(value))
         if self.policy is None:
             return TrialScheduler.CONTINUE
         snapshot = {
-            tid: RunSnapshot(values, finished=tid in self.finished) for tid, values in self.histories.items()
+            tid: RunSnapshot(values, finished=tid in self.finished)
+            for tid, values in self.histories.items()
         }
         if self.policy.should_stop(trial.trial_id, snapshot):
             self.stopped_at[trial.trial_id] = len(history)

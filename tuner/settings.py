@@ -19,11 +19,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TUNEDRIVE_", extra="ignore")
 
     home: Path = Field(default=Path("~/.tunedrive"), description="the service's own state")
-    data_dir: Path | None = Field(default=None, description="input data (energy.csv); default home/data")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
-    ray_address: str | None = Field(default=None, description="existing Ray cluster; default local Ray")
+    data_dir: Path | None = Field(
+        default=None, description="input data (energy.csv); default home/data"
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite in home"
+    )
+    ray_address: str | None = Field(
+        default=None, description="existing Ray cluster; default local Ray"
+    )
     storage_path: Path | None = Field(default=None, description="run artifacts; default home/runs")
-    cancel_poll_seconds: float = Field(default=1.0, gt=0, description="how often drivers poll cancel")
+    cancel_poll_seconds: float = Field(
+        default=1.0, gt=0, description="how often drivers poll cancel"
+    )
 
     @cached_property
     def home_dir(self) -> Path:

@@ -56,6 +56,10 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
             result[NODE_KEY] = socket.gethostname()
         tune.report(result)
 
-    context = RunContext(report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus, dataset=plan.dataset)
+    context = RunContext(
+        report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus, dataset=plan.dataset
+    )
     final = plan.definition.resolve_fit()(params, data, context) or {}
-    tune.report({**final, FINAL_KEY: True, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"] + 1})
+    tune.report(
+        {**final, FINAL_KEY: True, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"] + 1}
+    )

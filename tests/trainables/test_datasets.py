@@ -40,7 +40,7 @@ def serve() -> Iterator[object]:
 
     def start(payload: bytes) -> str:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -63,12 +63,17 @@ def test_download_converts_and_verifies(shared_data: Path, tmp_path: Path, serve
     url = serve(archive_with((shared_data / "GEFCom2014-E.xlsx").read_bytes()))  # type: ignore[operator]
     path = ensure_gefcom2014(tmp_path / "data", url=url)
     assert sha256_of(path.read_bytes()) == ENERGY_SHA256
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["GEFCom2014-E.xlsx", "energy.csv"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [
+        "GEFCom2014-E.xlsx",
+        "energy.csv",
+    ]
     series = read_energy_csv(path)
     assert len(series) == 26_304 and str(series.timestamps[0]) == "2012-01-01T00:00:00"
 
 
-def test_bad_checksum_is_refused_and_nothing_is_written(shared_data: Path, tmp_path: Path, serve: object) -> None:
+def test_bad_checksum_is_refused_and_nothing_is_written(
+    shared_data: Path, tmp_path: Path, serve: object
+) -> None:
     workbook = bytearray((shared_data / "GEFCom2014-E.xlsx").read_bytes())
     workbook[5000] ^= 0xFF
     url = serve(archive_with(bytes(workbook)))  # type: ignore[operator]
@@ -90,7 +95,11 @@ def test_offline_error_says_where_to_put_the_file(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         ensure_gefcom2014(tmp_path / "data", url="http://127.0.0.1:9/GEFCom2014.zip")
     message = str(caught.value)
-    assert "put energy.csv" in message and str(tmp_path / "data") in message and "TUNEDRIVE_DATA_DIR" in message
+    assert (
+        "put energy.csv" in message
+        and str(tmp_path / "data") in message
+        and "TUNEDRIVE_DATA_DIR" in message
+    )
 
 
 def test_existing_file_is_checked(shared_data: Path, tmp_path: Path) -> None:

@@ -16,7 +16,14 @@ from trainables.fit import fit_forecaster
 from tuner.registry import RunContext, get_trainable
 
 SERIES = synthetic_series()
-SMALL = {"T": 24, "horizon": 6, "max_epochs": 2, "batch_size": 64, "train_start": "2014-08-01", "patience": 5}
+SMALL = {
+    "T": 24,
+    "horizon": 6,
+    "max_epochs": 2,
+    "batch_size": 64,
+    "train_start": "2014-08-01",
+    "patience": 5,
+}
 GRIDS: dict[str, dict[str, list[Any]]] = {
     "ffn": {"hidden_layers": [1, 2], "alpha": [0.0, 0.001]},
     "rnn": {"cell": ["gru", "lstm"], "latent_dim_2": [0, 5]},
@@ -30,15 +37,21 @@ CELLS = [
 ]
 
 
-def train(family: str, overrides: dict[str, Any], run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def train(
+    family: str, overrides: dict[str, Any], run_dir: Path
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     params = {**SHARED_HYPERPARAMETERS, **FAMILIES[family][1], **SMALL, **overrides}
     reports: list[dict[str, Any]] = []
-    final = fit_forecaster(family, params, SERIES, RunContext(report=reports.append, run_dir=run_dir, cpus=1))
+    final = fit_forecaster(
+        family, params, SERIES, RunContext(report=reports.append, run_dir=run_dir, cpus=1)
+    )
     return reports, final
 
 
 @pytest.mark.parametrize(("family", "cell"), CELLS, ids=[f"{f}-{c}" for f, c in CELLS])
-def test_family_trains_two_epochs_for_each_grid_cell(family: str, cell: dict[str, Any], tmp_path: Path) -> None:
+def test_family_trains_two_epochs_for_each_grid_cell(
+    family: str, cell: dict[str, Any], tmp_path: Path
+) -> None:
     reports, final = train(family, cell, tmp_path)
     assert len(reports) == 2
     for report in reports:
@@ -54,7 +67,12 @@ def test_declared_metrics_match_what_is_reported() -> None:
         definition = get_trainable(family)
         assert definition is not None
         assert definition.metrics == ("loss", "val_loss", "val_mape")
-        assert set(definition.final_metrics) == {"test_mape", "test_mape_by_horizon", "best_epoch", "naive_test_mape"}
+        assert set(definition.final_metrics) == {
+            "test_mape",
+            "test_mape_by_horizon",
+            "best_epoch",
+            "naive_test_mape",
+        }
 
 
 def test_saved_model_reloads_and_reproduces_the_forecast(tmp_path: Path) -> None:
@@ -74,7 +92,9 @@ def test_saved_model_reloads_and_reproduces_the_forecast(tmp_path: Path) -> None
     saved = np.array([float(r["predicted"]) for r in rows]).reshape(-1, 6)
     np.testing.assert_allclose(again, saved, atol=2e-3)
     actual = np.array([float(r["actual"]) for r in rows]).reshape(-1, 6)
-    assert 100 * np.mean(np.abs(saved - actual) / actual) == pytest.approx(final["test_mape"], rel=1e-3)
+    assert 100 * np.mean(np.abs(saved - actual) / actual) == pytest.approx(
+        final["test_mape"], rel=1e-3
+    )
 
 
 def test_early_stopping_restores_the_best_epoch(tmp_path: Path) -> None:

@@ -15,16 +15,24 @@ pytestmark = pytest.mark.usefixtures("ray_session")
 
 
 def test_ffn_experiment_on_synthetic_data(settings: Settings, store: Store) -> None:
-    spec = parse_spec({
-        "name": "ffn-synthetic",
-        "trainable": "ffn",
-        "dataset": "synthetic",
-        "fixed": {"T": 24, "horizon": 6, "max_epochs": 2, "train_start": "2014-08-01", "batch_size": 64},
-        "search_space": {"latent_dim": {"choice": [5, 10]}},
-        "sampling": {"method": "grid"},
-        "primary_metric": {"name": "val_mape", "goal": "minimize"},
-        "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
-    })
+    spec = parse_spec(
+        {
+            "name": "ffn-synthetic",
+            "trainable": "ffn",
+            "dataset": "synthetic",
+            "fixed": {
+                "T": 24,
+                "horizon": 6,
+                "max_epochs": 2,
+                "train_start": "2014-08-01",
+                "batch_size": 64,
+            },
+            "search_space": {"latent_dim": {"choice": [5, 10]}},
+            "sampling": {"method": "grid"},
+            "primary_metric": {"name": "val_mape", "goal": "minimize"},
+            "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
+        }
+    )
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     assert record.status == "completed", record.stop_reason
     runs = store.list_runs(record.id)
@@ -40,16 +48,23 @@ def test_ffn_experiment_on_synthetic_data(settings: Settings, store: Store) -> N
     assert best is not None and best.best_metric == min(r.best_metric for r in runs)
 
 
-def test_missing_data_fails_the_experiment_with_a_clear_reason(tmp_path: Path, store: Store) -> None:
+def test_missing_data_fails_the_experiment_with_a_clear_reason(
+    tmp_path: Path, store: Store
+) -> None:
     settings = Settings(home=tmp_path / "home", data_dir=tmp_path / "empty")
     import os
 
     os.environ["TUNEDRIVE_GEFCOM_URL"] = "http://127.0.0.1:9/GEFCom2014.zip"
     try:
-        spec = parse_spec({
-            "name": "no-data", "trainable": "ffn", "search_space": {"latent_dim": {"choice": [5]}},
-            "primary_metric": {"name": "val_mape", "goal": "minimize"}, "budget": {"max_total_runs": 1},
-        })
+        spec = parse_spec(
+            {
+                "name": "no-data",
+                "trainable": "ffn",
+                "search_space": {"latent_dim": {"choice": [5]}},
+                "primary_metric": {"name": "val_mape", "goal": "minimize"},
+                "budget": {"max_total_runs": 1},
+            }
+        )
         record = run_experiment(store.create_experiment(spec).id, settings, store)
     finally:
         del os.environ["TUNEDRIVE_GEFCOM_URL"]

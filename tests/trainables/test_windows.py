@@ -31,8 +31,12 @@ def test_window_contents_line_up() -> None:
     prepared = prepare(SERIES, 5, 3)
     origin = prepared.test.origins[10]
     np.testing.assert_array_equal(prepared.test.x[10], prepared.features[origin - 4 : origin + 1])
-    np.testing.assert_array_equal(prepared.test.y[10], prepared.features[origin + 1 : origin + 4, 0])
-    np.testing.assert_allclose(prepared.actual_load(prepared.test)[10], SERIES.load[origin + 1 : origin + 4])
+    np.testing.assert_array_equal(
+        prepared.test.y[10], prepared.features[origin + 1 : origin + 4, 0]
+    )
+    np.testing.assert_allclose(
+        prepared.actual_load(prepared.test)[10], SERIES.load[origin + 1 : origin + 4]
+    )
 
 
 def test_windows_share_memory_with_the_source() -> None:
@@ -45,8 +49,11 @@ def test_windows_share_memory_with_the_source() -> None:
 
 def test_scalers_fitted_on_training_period_only() -> None:
     prepared = prepare(SERIES, 72, 24)
-    train_rows = SERIES.load[: HOURS_TRAIN]
-    assert prepared.load_scaler.low == train_rows.min() and prepared.load_scaler.high == train_rows.max()
+    train_rows = SERIES.load[:HOURS_TRAIN]
+    assert (
+        prepared.load_scaler.low == train_rows.min()
+        and prepared.load_scaler.high == train_rows.max()
+    )
     sliced = prepare(SERIES, 72, 24, train_start="2014-06-01")
     assert sliced.load_scaler.low == SERIES.load[HOURS_TRAIN - 92 * 24 : HOURS_TRAIN].min()
     assert len(sliced.train) == 92 * 24 - 71 - 24

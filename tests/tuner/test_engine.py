@@ -26,14 +26,23 @@ SAMPLINGS = {
 POLICIES = {
     "bandit": {"policy": "bandit", "slack_factor": 0.15, "delay_evaluation": 2},
     "median_stopping": {"policy": "median_stopping", "min_runs": 2, "delay_evaluation": 2},
-    "truncation_selection": {"policy": "truncation_selection", "truncation_percentage": 40, "delay_evaluation": 2},
+    "truncation_selection": {
+        "policy": "truncation_selection",
+        "truncation_percentage": 40,
+        "delay_evaluation": 2,
+    },
 }
 
 
-def toy_spec(sampling: dict[str, Any], policy: dict[str, Any] | None, log_dir: Path, **overrides: Any) -> Any:
+def toy_spec(
+    sampling: dict[str, Any], policy: dict[str, Any] | None, log_dir: Path, **overrides: Any
+) -> Any:
     # Descending grid choices: the best runs come first, so the policy has something to cut.
-    space = ({"x": {"choice": [0.9, 0.7, 0.5, 0.3, 0.2, 0.1]}, "y": {"choice": [0.0, 0.05]}}
-             if sampling["method"] == "grid" else {"x": {"uniform": [0.05, 1.0]}})
+    space = (
+        {"x": {"choice": [0.9, 0.7, 0.5, 0.3, 0.2, 0.1]}, "y": {"choice": [0.0, 0.05]}}
+        if sampling["method"] == "grid"
+        else {"x": {"uniform": [0.05, 1.0]}}
+    )
     data = {
         "name": "engine-test",
         "trainable": "toy_curve",
@@ -46,14 +55,20 @@ def toy_spec(sampling: dict[str, Any], policy: dict[str, Any] | None, log_dir: P
         "resources": {"cpu": 1},
     }
     for key, value in overrides.items():
-        data[key] = {**data[key], **value} if isinstance(value, dict) and isinstance(data.get(key), dict) else value
+        data[key] = (
+            {**data[key], **value}
+            if isinstance(value, dict) and isinstance(data.get(key), dict)
+            else value
+        )
     return parse_spec(data)
 
 
 def max_overlap(runs: list[RunRecord]) -> int:
     """Most runs running at one instant, from stored start and end times."""
-    events = sorted([(r.started_at, 1) for r in runs] + [(r.finished_at, -1) for r in runs],
-                    key=lambda e: (e[0], e[1]))  # an end at the same instant as a start goes first
+    events = sorted(
+        [(r.started_at, 1) for r in runs] + [(r.finished_at, -1) for r in runs],
+        key=lambda e: (e[0], e[1]),
+    )  # an end at the same instant as a start goes first
     running = peak = 0
     for _, delta in events:
         running += delta
@@ -83,14 +98,22 @@ def test_sampler_and_policy_respect_budget_and_record_everything(
     assert stopped, f"{policy_name} never fired: {[(r.status, r.best_metric) for r in runs]}"
     assert all(r.stopped_at_interval and r.stopped_at_interval >= 2 for r in stopped)
     assert all(r.epochs == 6 and r.final_metrics for r in runs if r.status == "completed")
-    assert store.count_metric_rows(record.id) == reported_lines(tmp_path) == sum(r.epochs for r in runs)
+    assert (
+        store.count_metric_rows(record.id)
+        == reported_lines(tmp_path)
+        == sum(r.epochs for r in runs)
+    )
     best = store.best_run(record.id)
-    assert best is not None and best.best_metric == max(r.best_metric for r in runs if r.best_metric)
+    assert best is not None and best.best_metric == max(
+        r.best_metric for r in runs if r.best_metric
+    )
     assert record.run_counts["completed"] + record.run_counts["early_terminated"] == len(runs)
 
 
 def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_path: Path) -> None:
-    spec = toy_spec(SAMPLINGS["grid"], None, tmp_path, budget={"max_total_runs": 50, "max_concurrent_runs": 3})
+    spec = toy_spec(
+        SAMPLINGS["grid"], None, tmp_path, budget={"max_total_runs": 50, "max_concurrent_runs": 3}
+    )
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     runs = store.list_runs(record.id)
     assert len(runs) == 12 and len({(r.params["x"], r.params["y"]) for r in runs}) == 12
@@ -100,11 +123,20 @@ def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_
     assert [r.step for r in rows] == [1, 2, 3, 4, 5, 6] and set(rows[0].values) == {"score", "loss"}
 
 
-def test_max_duration_ends_experiment_on_time(settings: Settings, store: Store, tmp_path: Path) -> None:
-    spec = toy_spec(SAMPLINGS["random"], None, tmp_path, fixed={"epochs": 100, "sleep": 0.5},
-                    budget={"max_total_runs": 4, "max_concurrent_runs": 2, "max_duration_minutes": 0.1})
+def test_max_duration_ends_experiment_on_time(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"epochs": 100, "sleep": 0.5},
+        budget={"max_total_runs": 4, "max_concurrent_runs": 2, "max_duration_minutes": 0.1},
+    )
     record = run_experiment(store.create_experiment(spec).id, settings, store)
-    assert record.status == "completed" and record.stop_reason == "max_duration_minutes (0.1) reached"
+    assert (
+        record.status == "completed" and record.stop_reason == "max_duration_minutes (0.1) reached"
+    )
     elapsed = (record.finished_at - record.started_at).total_seconds()
     assert 6.0 <= elapsed <= 14.0, elapsed
     runs = store.list_runs(record.id)
@@ -113,12 +145,21 @@ def test_max_duration_ends_experiment_on_time(settings: Settings, store: Store, 
     assert store.count_metric_rows(record.id) == sum(r.epochs for r in runs) > 0
 
 
-def test_cancel_stops_every_run_within_ten_seconds(settings: Settings, store: Store, tmp_path: Path) -> None:
-    spec = toy_spec(SAMPLINGS["random"], None, tmp_path, fixed={"epochs": 200, "sleep": 1.0},
-                    budget={"max_total_runs": 6, "max_concurrent_runs": 2})
+def test_cancel_stops_every_run_within_ten_seconds(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"epochs": 200, "sleep": 1.0},
+        budget={"max_total_runs": 6, "max_concurrent_runs": 2},
+    )
     experiment_id = store.create_experiment(spec).id
     result: dict[str, Any] = {}
-    driver = threading.Thread(target=lambda: result.update(record=run_experiment(experiment_id, settings, store)))
+    driver = threading.Thread(
+        target=lambda: result.update(record=run_experiment(experiment_id, settings, store))
+    )
     driver.start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -139,25 +180,45 @@ def test_cancel_stops_every_run_within_ten_seconds(settings: Settings, store: St
     assert (record.finished_at - cancel_time).total_seconds() <= 10
 
 
-def test_no_primary_metric_fails_with_clear_reason(settings: Settings, store: Store, tmp_path: Path) -> None:
-    spec = toy_spec(SAMPLINGS["random"], None, tmp_path, fixed={"silent": True, "epochs": 2},
-                    budget={"max_total_runs": 2, "max_concurrent_runs": 2})
+def test_no_primary_metric_fails_with_clear_reason(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"silent": True, "epochs": 2},
+        budget={"max_total_runs": 2, "max_concurrent_runs": 2},
+    )
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     assert record.status == "failed"
     assert record.stop_reason.startswith("no run reported the primary metric 'score'")
     assert "they reported: loss" in record.stop_reason
 
 
-def test_failed_run_is_retried_then_marked_failed(settings: Settings, store: Store, tmp_path: Path) -> None:
-    spec = toy_spec(SAMPLINGS["random"], None, tmp_path, fixed={"raise_at": 3, "epochs": 4},
-                    budget={"max_total_runs": 2, "max_concurrent_runs": 2}, max_failures=1)
+def test_failed_run_is_retried_then_marked_failed(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"raise_at": 3, "epochs": 4},
+        budget={"max_total_runs": 2, "max_concurrent_runs": 2},
+        max_failures=1,
+    )
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     assert record.status == "completed"  # runs failing is not the experiment failing
     runs = store.list_runs(record.id)
     assert len(runs) == 2 and all(r.status == "failed" and r.attempts == 2 for r in runs)
     assert all("toy failure at epoch 3" in (r.error or "") for r in runs)
     for run in runs:  # both attempts' rows are kept: nothing reported is lost
-        assert [(m.attempt, m.step) for m in store.metric_rows(run.id)] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+        assert [(m.attempt, m.step) for m in store.metric_rows(run.id)] == [
+            (1, 1),
+            (1, 2),
+            (2, 1),
+            (2, 2),
+        ]
 
 
 def test_cancel_of_queued_experiment_is_immediate(store: Store, tmp_path: Path) -> None:

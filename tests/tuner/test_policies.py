@@ -57,9 +57,12 @@ def test_vector_5_schedule() -> None:
     assert [k for k in range(1, 11) if policy.is_evaluation_point(k)] == [6, 8, 10]
     never_good = [0.0] * 5
     assert not policy.should_stop("r", snap(best=[1.0] * 5, r=never_good))  # k = 5: not evaluated
-    assert policy.should_stop("r", snap(best=[1.0] * 6, r=never_good + [0.0]))
-    assert [k for k in range(1, 9) if BanditPolicy("maximize", slack_amount=0, delay_evaluation=5)
-            .is_evaluation_point(k)] == [5, 6, 7, 8]
+    assert policy.should_stop("r", snap(best=[1.0] * 6, r=[*never_good, 0.0]))
+    assert [
+        k
+        for k in range(1, 9)
+        if BanditPolicy("maximize", slack_amount=0, delay_evaluation=5).is_evaluation_point(k)
+    ] == [5, 6, 7, 8]
 
 
 # -- further semantics ---------------------------------------------------------------------------
@@ -97,9 +100,15 @@ def test_truncation_ties_count_as_better_and_finished_runs_can_be_excluded() -> 
     # One run strictly worse: r ranks 2, still within the cutoff of 2; two worse: rank 3 survives.
     assert policy.should_stop("r", snap(a=[2.0], b=[1.0], c=[1.0], r=[1.0]))
     assert not policy.should_stop("r", snap(a=[2.0], b=[2.0], c=[1.0], r=[1.0]))
-    excluding = TruncationSelectionPolicy("minimize", truncation_percentage=50, exclude_finished_runs=True)
-    runs = {"done1": RunSnapshot([0.1], finished=True), "done2": RunSnapshot([0.2], finished=True),
-            "live": RunSnapshot([0.5]), "r": RunSnapshot([0.9])}
+    excluding = TruncationSelectionPolicy(
+        "minimize", truncation_percentage=50, exclude_finished_runs=True
+    )
+    runs = {
+        "done1": RunSnapshot([0.1], finished=True),
+        "done2": RunSnapshot([0.2], finished=True),
+        "live": RunSnapshot([0.5]),
+        "r": RunSnapshot([0.9]),
+    }
     assert policy.should_stop("r", runs)  # 4 runs, cutoff 2, r is worst
     assert excluding.should_stop("r", runs)  # 2 runs (live, r), cutoff 1, r is worst
     runs["live"] = RunSnapshot([0.95])
@@ -114,9 +123,18 @@ def test_truncation_ties_count_as_better_and_finished_runs_can_be_excluded() -> 
         (lambda: BanditPolicy("maximize", slack_amount=-1), "slack_amount"),
         (lambda: BanditPolicy("up", slack_factor=0.1), "goal"),
         (lambda: MedianStoppingPolicy("maximize", min_runs=0), "min_runs"),
-        (lambda: TruncationSelectionPolicy("maximize", truncation_percentage=100), "truncation_percentage"),
-        (lambda: BanditPolicy("maximize", slack_factor=0.1, evaluation_interval=0), "evaluation_interval"),
-        (lambda: BanditPolicy("maximize", slack_factor=0.1, delay_evaluation=-1), "delay_evaluation"),
+        (
+            lambda: TruncationSelectionPolicy("maximize", truncation_percentage=100),
+            "truncation_percentage",
+        ),
+        (
+            lambda: BanditPolicy("maximize", slack_factor=0.1, evaluation_interval=0),
+            "evaluation_interval",
+        ),
+        (
+            lambda: BanditPolicy("maximize", slack_factor=0.1, delay_evaluation=-1),
+            "delay_evaluation",
+        ),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(make: object, argument: str) -> None:

@@ -38,11 +38,16 @@ def in_domain(kind: str, args: list[Any], value: Any) -> bool:
     if kind == "uniform":
         return args[0] <= value <= args[1]
     if kind == "quniform":
-        return is_multiple(value, args[2]) and args[0] - args[2] / 2 <= value <= args[1] + args[2] / 2
+        return (
+            is_multiple(value, args[2]) and args[0] - args[2] / 2 <= value <= args[1] + args[2] / 2
+        )
     if kind == "loguniform":
         return math.exp(args[0]) <= value <= math.exp(args[1])
     if kind == "qloguniform":
-        lo, hi = round(math.exp(args[0]) / args[2]) * args[2], round(math.exp(args[1]) / args[2]) * args[2]
+        lo, hi = (
+            round(math.exp(args[0]) / args[2]) * args[2],
+            round(math.exp(args[1]) / args[2]) * args[2],
+        )
         return is_multiple(value, args[2]) and lo <= value <= hi
     if kind in ("normal", "qnormal"):
         return math.isfinite(value) and (kind == "normal" or is_multiple(value, args[2]))
@@ -51,7 +56,9 @@ def in_domain(kind: str, args: list[Any], value: Any) -> bool:
     return value >= 0 and is_multiple(value, args[2])
 
 
-def draw(expressions: dict[str, Any], sampler: optuna.samplers.BaseSampler, n: int) -> list[dict[str, Any]]:
+def draw(
+    expressions: dict[str, Any], sampler: optuna.samplers.BaseSampler, n: int
+) -> list[dict[str, Any]]:
     space = DefineByRun({name: parse_expression(raw) for name, raw in expressions.items()})
     study = optuna.create_study(sampler=sampler)
     draws = []
@@ -93,20 +100,29 @@ def test_distributions_have_hyperdrive_meaning() -> None:
 
 
 def test_grid_enumerates_every_combination_once() -> None:
-    space = {"a": parse_expression({"choice": [1, 2, 3]}), "b": parse_expression({"choice": ["x", "y"]})}
+    space = {
+        "a": parse_expression({"choice": [1, 2, 3]}),
+        "b": parse_expression({"choice": ["x", "y"]}),
+    }
     points = grid_points(space)
     assert len(points) == 6 and len({tuple(p.items()) for p in points}) == 6
 
 
 def spec_for(method: str, seed: int, rule: str = "random") -> Any:
-    return parse_spec({
-        "name": "s", "trainable": "toy_curve",
-        "search_space": {"x": {"uniform": [0.0, 1.0]}, "y": {"choice": [0.0, 0.1, 0.2]},
-                          "sleep": {"loguniform": [-5, -1]}},
-        "sampling": {"method": method, "seed": seed, "rule": rule},
-        "primary_metric": {"name": "score", "goal": "maximize"},
-        "budget": {"max_total_runs": 30},
-    })
+    return parse_spec(
+        {
+            "name": "s",
+            "trainable": "toy_curve",
+            "search_space": {
+                "x": {"uniform": [0.0, 1.0]},
+                "y": {"choice": [0.0, 0.1, 0.2]},
+                "sleep": {"loguniform": [-5, -1]},
+            },
+            "sampling": {"method": method, "seed": seed, "rule": rule},
+            "primary_metric": {"name": "score", "goal": "maximize"},
+            "budget": {"max_total_runs": 30},
+        }
+    )
 
 
 def suggestions(spec: Any, n: int = 16) -> list[dict[str, Any]]:
@@ -121,7 +137,9 @@ def suggestions(spec: Any, n: int = 16) -> list[dict[str, Any]]:
     return out
 
 
-@pytest.mark.parametrize(("method", "rule"), [("random", "random"), ("random", "sobol"), ("bayesian", "random")])
+@pytest.mark.parametrize(
+    ("method", "rule"), [("random", "random"), ("random", "sobol"), ("bayesian", "random")]
+)
 def test_same_seed_gives_same_sequence(method: str, rule: str) -> None:
     first = suggestions(spec_for(method, 7, rule))
     assert first == suggestions(spec_for(method, 7, rule))
@@ -135,13 +153,16 @@ def test_sobol_covers_the_unit_interval_evenly() -> None:
 
 
 def test_grid_searcher_is_capped_and_seeded() -> None:
-    spec = parse_spec({
-        "name": "g", "trainable": "toy_curve",
-        "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": [0.0, 0.5]}},
-        "sampling": {"method": "grid", "seed": 1},
-        "primary_metric": {"name": "score", "goal": "maximize"},
-        "budget": {"max_total_runs": 4},
-    })
+    spec = parse_spec(
+        {
+            "name": "g",
+            "trainable": "toy_curve",
+            "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": [0.0, 0.5]}},
+            "sampling": {"method": "grid", "seed": 1},
+            "primary_metric": {"name": "score", "goal": "maximize"},
+            "budget": {"max_total_runs": 4},
+        }
+    )
     searcher = build_searcher(spec)
     configs = [searcher.suggest(f"t{i}") for i in range(6)]
     assert all(isinstance(c, dict) for c in configs[:4]) and configs[4] == "FINISHED"

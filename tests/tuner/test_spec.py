@@ -38,39 +38,160 @@ DELETE = object()
 REFUSALS = [
     ("unknown top-level key", spec_with("colour", "red"), "colour", "unknown key"),
     ("unknown nested key", spec_with("budget.max_runs", 3), "budget.max_runs", "allowed keys"),
-    ("empty choice", spec_with("search_space.y", {"choice": []}), "search_space.y.choice", "non-empty list"),
-    ("lo >= hi", spec_with("search_space.x", {"uniform": [1.0, 1.0]}), "search_space.x.uniform", "less than"),
-    ("q <= 0", spec_with("search_space.x", {"quniform": [0, 1, 0]}), "search_space.x.quniform", "q must be > 0"),
-    ("sigma <= 0", spec_with("search_space.x", {"normal": [0, -1]}), "search_space.x.normal", "sigma"),
-    ("randint upper", spec_with("search_space.x", {"randint": [0]}), "search_space.x.randint", ">= 1"),
-    ("unknown expression", spec_with("search_space.x", {"gauss": [0, 1]}), "search_space.x", "unknown expression"),
-    ("two expressions", spec_with("search_space.x", {"uniform": [0, 1], "choice": [1]}), "search_space.x", "exactly one"),
-    ("wrong arity", spec_with("search_space.x", {"uniform": [0]}), "search_space.x.uniform", "2 numbers"),
-    ("non-number bound", spec_with("search_space.x", {"uniform": ["a", 1]}), "search_space.x.uniform", "low must be"),
-    ("grid with uniform", spec_with("sampling", {"method": "grid"}), "search_space.x.uniform", "grid sampling accepts only choice"),
-    ("sobol with bayesian", spec_with("sampling", {"method": "bayesian", "rule": "sobol"}), "sampling.rule", "random"),
-    ("unknown sampler", spec_with("sampling", {"method": "hyperband"}), "sampling.method", "random"),
-    ("both slacks", spec_with("early_termination.slack_amount", 0.1), "early_termination.slack_factor", "exactly one"),
-    ("no slack", spec_with("early_termination", {"policy": "bandit"}), "early_termination.slack_factor", "exactly one"),
-    ("truncation 0", spec_with("early_termination", {"policy": "truncation_selection", "truncation_percentage": 0}),
-     "early_termination.truncation_percentage", "greater than or equal to 1"),
-    ("truncation 100", spec_with("early_termination", {"policy": "truncation_selection", "truncation_percentage": 100}),
-     "early_termination.truncation_percentage", "less than or equal to 99"),
-    ("evaluation_interval 0", spec_with("early_termination.evaluation_interval", 0),
-     "early_termination.evaluation_interval", "greater than or equal to 1"),
-    ("unknown policy", spec_with("early_termination", {"policy": "hyperband"}), "early_termination", "bandit"),
-    ("zero total runs", spec_with("budget.max_total_runs", 0), "budget.max_total_runs", "greater than 0"),
-    ("negative concurrency", spec_with("budget.max_concurrent_runs", -1), "budget.max_concurrent_runs", "greater than 0"),
-    ("zero duration", spec_with("budget.max_duration_minutes", 0), "budget.max_duration_minutes", "greater than 0"),
+    (
+        "empty choice",
+        spec_with("search_space.y", {"choice": []}),
+        "search_space.y.choice",
+        "non-empty list",
+    ),
+    (
+        "lo >= hi",
+        spec_with("search_space.x", {"uniform": [1.0, 1.0]}),
+        "search_space.x.uniform",
+        "less than",
+    ),
+    (
+        "q <= 0",
+        spec_with("search_space.x", {"quniform": [0, 1, 0]}),
+        "search_space.x.quniform",
+        "q must be > 0",
+    ),
+    (
+        "sigma <= 0",
+        spec_with("search_space.x", {"normal": [0, -1]}),
+        "search_space.x.normal",
+        "sigma",
+    ),
+    (
+        "randint upper",
+        spec_with("search_space.x", {"randint": [0]}),
+        "search_space.x.randint",
+        ">= 1",
+    ),
+    (
+        "unknown expression",
+        spec_with("search_space.x", {"gauss": [0, 1]}),
+        "search_space.x",
+        "unknown expression",
+    ),
+    (
+        "two expressions",
+        spec_with("search_space.x", {"uniform": [0, 1], "choice": [1]}),
+        "search_space.x",
+        "exactly one",
+    ),
+    (
+        "wrong arity",
+        spec_with("search_space.x", {"uniform": [0]}),
+        "search_space.x.uniform",
+        "2 numbers",
+    ),
+    (
+        "non-number bound",
+        spec_with("search_space.x", {"uniform": ["a", 1]}),
+        "search_space.x.uniform",
+        "low must be",
+    ),
+    (
+        "grid with uniform",
+        spec_with("sampling", {"method": "grid"}),
+        "search_space.x.uniform",
+        "grid sampling accepts only choice",
+    ),
+    (
+        "sobol with bayesian",
+        spec_with("sampling", {"method": "bayesian", "rule": "sobol"}),
+        "sampling.rule",
+        "random",
+    ),
+    (
+        "unknown sampler",
+        spec_with("sampling", {"method": "hyperband"}),
+        "sampling.method",
+        "random",
+    ),
+    (
+        "both slacks",
+        spec_with("early_termination.slack_amount", 0.1),
+        "early_termination.slack_factor",
+        "exactly one",
+    ),
+    (
+        "no slack",
+        spec_with("early_termination", {"policy": "bandit"}),
+        "early_termination.slack_factor",
+        "exactly one",
+    ),
+    (
+        "truncation 0",
+        spec_with(
+            "early_termination", {"policy": "truncation_selection", "truncation_percentage": 0}
+        ),
+        "early_termination.truncation_percentage",
+        "greater than or equal to 1",
+    ),
+    (
+        "truncation 100",
+        spec_with(
+            "early_termination", {"policy": "truncation_selection", "truncation_percentage": 100}
+        ),
+        "early_termination.truncation_percentage",
+        "less than or equal to 99",
+    ),
+    (
+        "evaluation_interval 0",
+        spec_with("early_termination.evaluation_interval", 0),
+        "early_termination.evaluation_interval",
+        "greater than or equal to 1",
+    ),
+    (
+        "unknown policy",
+        spec_with("early_termination", {"policy": "hyperband"}),
+        "early_termination",
+        "bandit",
+    ),
+    (
+        "zero total runs",
+        spec_with("budget.max_total_runs", 0),
+        "budget.max_total_runs",
+        "greater than 0",
+    ),
+    (
+        "negative concurrency",
+        spec_with("budget.max_concurrent_runs", -1),
+        "budget.max_concurrent_runs",
+        "greater than 0",
+    ),
+    (
+        "zero duration",
+        spec_with("budget.max_duration_minutes", 0),
+        "budget.max_duration_minutes",
+        "greater than 0",
+    ),
     ("unknown trainable", spec_with("trainable", "xgboost"), "trainable", "available: "),
-    ("unreported metric", spec_with("primary_metric.name", "accuracy"), "primary_metric.name", "valid names: score, loss"),
+    (
+        "unreported metric",
+        spec_with("primary_metric.name", "accuracy"),
+        "primary_metric.name",
+        "valid names: score, loss",
+    ),
     ("bad goal", spec_with("primary_metric.goal", "lowest"), "primary_metric.goal", "minimize"),
-    ("undeclared parameter", spec_with("search_space.depth", {"choice": [1, 2]}), "search_space.depth", "declared: x, y"),
+    (
+        "undeclared parameter",
+        spec_with("search_space.depth", {"choice": [1, 2]}),
+        "search_space.depth",
+        "declared: x, y",
+    ),
     ("fixed and searched", spec_with("fixed", {"x": 0.3}), "fixed.x", "also in search_space"),
     ("fixed undeclared", spec_with("fixed", {"depth": 3}), "fixed.depth", "not a hyperparameter"),
     ("missing budget", spec_with("budget", DELETE), "budget", "required"),
     ("empty search space", spec_with("search_space", {}), "search_space", "at least one"),
-    ("negative gpu", spec_with("resources", {"gpu": -1}), "resources.gpu", "greater than or equal to 0"),
+    (
+        "negative gpu",
+        spec_with("resources", {"gpu": -1}),
+        "resources.gpu",
+        "greater than or equal to 0",
+    ),
 ]
 
 
@@ -100,8 +221,13 @@ def test_concurrency_above_total_is_clamped() -> None:
 
 
 def test_yaml_text_and_message_for_broken_yaml() -> None:
-    assert parse_spec("name: t\ntrainable: toy_curve\nsearch_space: {x: {choice: [1]}}\n"
-                      "primary_metric: {name: score, goal: maximize}\nbudget: {max_total_runs: 1}\n").name == "t"
+    assert (
+        parse_spec(
+            "name: t\ntrainable: toy_curve\nsearch_space: {x: {choice: [1]}}\n"
+            "primary_metric: {name: score, goal: maximize}\nbudget: {max_total_runs: 1}\n"
+        ).name
+        == "t"
+    )
     with pytest.raises(SpecError, match="not valid YAML"):
         parse_spec("name: [unclosed")
 

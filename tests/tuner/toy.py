@@ -40,8 +40,16 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
 
 TOY = TrainableDefinition(
     name="toy_curve",
-    hyperparameters={"x": 0.5, "y": 0.0, "epochs": 6, "sleep": 0.05, "crash_at": 0, "raise_at": 0, "silent": False,
-                     "log_dir": ""},
+    hyperparameters={
+        "x": 0.5,
+        "y": 0.0,
+        "epochs": 6,
+        "sleep": 0.05,
+        "crash_at": 0,
+        "raise_at": 0,
+        "silent": False,
+        "log_dir": "",
+    },
     metrics=("score", "loss"),
     final_metrics=("final_score",),
     fit=fit_curve,

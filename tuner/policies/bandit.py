@@ -17,7 +17,9 @@ class BanditPolicy(EarlyTerminationPolicy):
         evaluation_interval: int = 1,
         delay_evaluation: int = 0,
     ) -> None:
-        super().__init__(goal, evaluation_interval=evaluation_interval, delay_evaluation=delay_evaluation)
+        super().__init__(
+            goal, evaluation_interval=evaluation_interval, delay_evaluation=delay_evaluation
+        )
         if (slack_factor is None) == (slack_amount is None):
             raise ValueError("give exactly one of slack_factor or slack_amount")
         if slack_factor is not None and slack_factor <= 0:
@@ -28,10 +30,14 @@ class BanditPolicy(EarlyTerminationPolicy):
         self.slack_amount = slack_amount
 
     def decide(self, run_id: str, k: int, runs: Mapping[str, RunSnapshot]) -> bool:
-        best_of_each = [best_until(r.values, k, self.maximize) for r in runs.values() if len(r.values) >= k]
+        best_of_each = [
+            best_until(r.values, k, self.maximize) for r in runs.values() if len(r.values) >= k
+        ]
         overall = max(best_of_each) if self.maximize else min(best_of_each)
         threshold = _threshold(overall, self.maximize, self.slack_factor, self.slack_amount)
-        return strictly_worse(best_until(runs[run_id].values, k, self.maximize), threshold, self.maximize)
+        return strictly_worse(
+            best_until(runs[run_id].values, k, self.maximize), threshold, self.maximize
+        )
 
 
 def _threshold(best: float, maximize: bool, factor: float | None, amount: float | None) -> float:

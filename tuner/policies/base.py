@@ -27,7 +27,9 @@ class EarlyTerminationPolicy(ABC):
     ``k % evaluation_interval == 0``.
     """
 
-    def __init__(self, goal: str, *, evaluation_interval: int = 1, delay_evaluation: int = 0) -> None:
+    def __init__(
+        self, goal: str, *, evaluation_interval: int = 1, delay_evaluation: int = 0
+    ) -> None:
         if goal not in ("minimize", "maximize"):
             raise ValueError(f"goal must be 'minimize' or 'maximize', got {goal!r}")
         if evaluation_interval < 1:

@@ -10,9 +10,16 @@ from tuner.policies.base import EarlyTerminationPolicy, RunSnapshot, best_until,
 
 class MedianStoppingPolicy(EarlyTerminationPolicy):
     def __init__(
-        self, goal: str, *, min_runs: int = 3, evaluation_interval: int = 1, delay_evaluation: int = 0
+        self,
+        goal: str,
+        *,
+        min_runs: int = 3,
+        evaluation_interval: int = 1,
+        delay_evaluation: int = 0,
     ) -> None:
-        super().__init__(goal, evaluation_interval=evaluation_interval, delay_evaluation=delay_evaluation)
+        super().__init__(
+            goal, evaluation_interval=evaluation_interval, delay_evaluation=delay_evaluation
+        )
         if min_runs < 1:
             raise ValueError(f"min_runs must be >= 1, got {min_runs}")
         self.min_runs = min_runs
@@ -22,7 +29,9 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
         if len(others) < self.min_runs:
             return False
         reference = _median_of_running_means(others, k)
-        return strictly_worse(best_until(runs[run_id].values, k, self.maximize), reference, self.maximize)
+        return strictly_worse(
+            best_until(runs[run_id].values, k, self.maximize), reference, self.maximize
+        )
 
 
 def _median_of_running_means(series: Sequence[Sequence[float]], k: int) -> float:

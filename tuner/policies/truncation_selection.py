@@ -18,9 +18,13 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
         evaluation_interval: int = 1,
         delay_evaluation: int = 0,
     ) -> None:
-        super().__init__(goal, evaluation_interval=evaluation_interval, delay_evaluation=delay_evaluation)
+        super().__init__(
+            goal, evaluation_interval=evaluation_interval, delay_evaluation=delay_evaluation
+        )
         if not 1 <= truncation_percentage <= 99:
-            raise ValueError(f"truncation_percentage must be an integer in 1..99, got {truncation_percentage}")
+            raise ValueError(
+                f"truncation_percentage must be an integer in 1..99, got {truncation_percentage}"
+            )
         self.truncation_percentage = truncation_percentage
         self.exclude_finished_runs = exclude_finished_runs
 
@@ -28,7 +32,8 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
         population = [
             best_until(r.values, k, self.maximize)
             for rid, r in runs.items()
-            if len(r.values) >= k and (rid == run_id or not (self.exclude_finished_runs and r.finished))
+            if len(r.values) >= k
+            and (rid == run_id or not (self.exclude_finished_runs and r.finished))
         ]
         own = best_until(runs[run_id].values, k, self.maximize)
         return _rank_from_worst(own, population, self.maximize) <= _cutoff(

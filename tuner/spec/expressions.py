@@ -152,7 +152,9 @@ def _parse_choices(args: Any) -> tuple[Scalar, ...]:
         raise ExpressionError("choice", "must be a non-empty list")
     for value in args:
         if value is not None and not isinstance(value, str | int | float | bool):
-            raise ExpressionError("choice", f"values must be numbers, strings or booleans; got {value!r}")
+            raise ExpressionError(
+                "choice", f"values must be numbers, strings or booleans; got {value!r}"
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise ExpressionError("choice", f"values must be finite; got {value!r}")
     if len({repr(v) for v in args}) != len(args):

@@ -43,7 +43,9 @@ class Sampling(_Strict):
     @model_validator(mode="after")
     def _rule_only_for_random(self) -> Sampling:
         if self.rule == "sobol" and self.method != "random":
-            raise _problems([("sampling.rule", "sobol is a rule of random sampling; use method: random")])
+            raise _problems(
+                [("sampling.rule", "sobol is a rule of random sampling; use method: random")]
+            )
         return self
 
 
@@ -61,7 +63,12 @@ class BanditPolicy(_Schedule):
     def _exactly_one_slack(self) -> BanditPolicy:
         if (self.slack_factor is None) == (self.slack_amount is None):
             raise _problems(
-                [("early_termination.slack_factor", "give exactly one of slack_factor or slack_amount")]
+                [
+                    (
+                        "early_termination.slack_factor",
+                        "give exactly one of slack_factor or slack_amount",
+                    )
+                ]
             )
         return self
 
@@ -142,7 +149,13 @@ class ExperimentSpec(_Strict):
         definition = get_trainable(self.trainable)
         if definition is None:
             raise _problems(
-                [("trainable", f"unknown trainable {self.trainable!r}; available: {', '.join(trainable_names())}")]
+                [
+                    (
+                        "trainable",
+                        f"unknown trainable {self.trainable!r}; "
+                        f"available: {', '.join(trainable_names())}",
+                    )
+                ]
             )
         problems = _check_parameters(self, definition)
         if self.primary_metric.name not in definition.metrics:
@@ -182,28 +195,47 @@ class ExperimentSpec(_Strict):
         return data
 
 
-def _check_parameters(spec: ExperimentSpec, definition: TrainableDefinition) -> list[tuple[str, str]]:
+def _check_parameters(
+    spec: ExperimentSpec, definition: TrainableDefinition
+) -> list[tuple[str, str]]:
     declared = ", ".join(definition.hyperparameters)
     problems: list[tuple[str, str]] = []
     if not spec.search_space:
         problems.append(("search_space", "must declare at least one parameter to search"))
     for name, expression in spec.search_space.items():
         if name not in definition.hyperparameters:
-            problems.append((f"search_space.{name}", f"not a hyperparameter of {spec.trainable!r}; declared: {declared}"))
+            problems.append(
+                (
+                    f"search_space.{name}",
+                    f"not a hyperparameter of {spec.trainable!r}; declared: {declared}",
+                )
+            )
         if spec.sampling.method == "grid" and expression.kind != "choice":
             problems.append(
-                (f"search_space.{name}.{expression.kind}", "grid sampling accepts only choice; use random or bayesian")
+                (
+                    f"search_space.{name}.{expression.kind}",
+                    "grid sampling accepts only choice; use random or bayesian",
+                )
             )
     for name in spec.fixed:
         if name in spec.search_space:
             problems.append((f"fixed.{name}", "is also in search_space; set it in one place"))
         elif name not in definition.hyperparameters:
-            problems.append((f"fixed.{name}", f"not a hyperparameter of {spec.trainable!r}; declared: {declared}"))
+            problems.append(
+                (
+                    f"fixed.{name}",
+                    f"not a hyperparameter of {spec.trainable!r}; declared: {declared}",
+                )
+            )
     return problems
 
 
 def _problems(problems: list[tuple[str, str]]) -> PydanticCustomError:
-    return PydanticCustomError("spec_problems", "{summary}", {"summary": "; ".join(m for _, m in problems), "problems": problems})
+    return PydanticCustomError(
+        "spec_problems",
+        "{summary}",
+        {"summary": "; ".join(m for _, m in problems), "problems": problems},
+    )
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -219,7 +251,9 @@ def parse_spec(data: Any) -> ExperimentSpec:
         except yaml.YAMLError as err:
             raise SpecError([FieldProblem("", f"not valid YAML or JSON: {err}")]) from None
     if not isinstance(data, dict):
-        raise SpecError([FieldProblem("", "a spec must be a mapping of fields (see configs/demo.yaml)")])
+        raise SpecError(
+            [FieldProblem("", "a spec must be a mapping of fields (see configs/demo.yaml)")]
+        )
     try:
         return ExperimentSpec.model_validate(data)
     except ValidationError as err:
@@ -231,7 +265,9 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     try:
         text = path.read_text()
     except OSError as err:
-        raise SpecError([FieldProblem("", f"cannot read spec file {path}: {err.strerror}")]) from None
+        raise SpecError(
+            [FieldProblem("", f"cannot read spec file {path}: {err.strerror}")]
+        ) from None
     if path.suffix == ".json":
         try:
             return parse_spec(json.loads(text))
@@ -251,7 +287,9 @@ def _field_problems(err: ValidationError) -> list[FieldProblem]:
         if kind == "spec_problems":
             problems.extend(FieldProblem(f, m) for f, m in ctx["problems"])
         elif kind == "expression":
-            problems.append(FieldProblem(".".join(loc + ([ctx["kind"]] if ctx["kind"] else [])), ctx["message"]))
+            problems.append(
+                FieldProblem(".".join(loc + ([ctx["kind"]] if ctx["kind"] else [])), ctx["message"])
+            )
         elif kind == "extra_forbidden":
             allowed = _allowed_keys(item["loc"][:-1])
             hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
@@ -276,5 +314,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         if field is None:
             return []
         annotation = field.annotation
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
     return list(model.model_fields) if model is not None else []

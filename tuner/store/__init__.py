@@ -3,4 +3,12 @@
 from tuner.store.records import ExperimentRecord, MetricRecord, NewMetricRow, RunRecord, RunUpdate
 from tuner.store.repository import Store, utcnow
 
-__all__ = ["ExperimentRecord", "MetricRecord", "NewMetricRow", "RunRecord", "RunUpdate", "Store", "utcnow"]
+__all__ = [
+    "ExperimentRecord",
+    "MetricRecord",
+    "NewMetricRow",
+    "RunRecord",
+    "RunUpdate",
+    "Store",
+    "utcnow",
+]

@@ -87,7 +87,12 @@ class Store:
     def list_experiments(
         self, status: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[ExperimentRecord]:
-        query = select(ExperimentRow).order_by(ExperimentRow.created_at.desc()).limit(limit).offset(offset)
+        query = (
+            select(ExperimentRow)
+            .order_by(ExperimentRow.created_at.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         if status:
             query = query.where(ExperimentRow.status == status)
         with self._sessions() as session:
@@ -118,7 +123,11 @@ class Store:
                 raise ConflictError(f"experiment {experiment_id} is already {row.status}")
             row.cancel_requested = True
             if row.status == "queued":
-                row.status, row.stop_reason, row.finished_at = "canceled", "canceled by request", utcnow()
+                row.status, row.stop_reason, row.finished_at = (
+                    "canceled",
+                    "canceled by request",
+                    utcnow(),
+                )
         return self.get_experiment(experiment_id)
 
     def cancel_requested(self, experiment_id: str) -> bool:
@@ -129,11 +138,15 @@ class Store:
     def heartbeat(self, experiment_id: str) -> None:
         with self._sessions.begin() as session:
             session.execute(
-                update(ExperimentRow).where(ExperimentRow.id == experiment_id).values(heartbeat_at=utcnow())
+                update(ExperimentRow)
+                .where(ExperimentRow.id == experiment_id)
+                .values(heartbeat_at=utcnow())
             )
 
     # -- runs and metrics ----------------------------------------------------------------------
-    def apply(self, experiment_id: str, updates: Sequence[RunUpdate], rows: Sequence[NewMetricRow]) -> None:
+    def apply(
+        self, experiment_id: str, updates: Sequence[RunUpdate], rows: Sequence[NewMetricRow]
+    ) -> None:
         """Writes run changes and metric rows in one transaction (the driver batches them)."""
         if not updates and not rows:
             return
@@ -174,7 +187,9 @@ class Store:
     def best_run(self, experiment_id: str) -> RunRecord | None:
         """HyperDrive's rule: the run whose best primary-metric value is best, any end state."""
         experiment = self.get_experiment(experiment_id)
-        order = RunRow.best_metric.desc() if experiment.goal == "maximize" else RunRow.best_metric.asc()
+        order = (
+            RunRow.best_metric.desc() if experiment.goal == "maximize" else RunRow.best_metric.asc()
+        )
         query = (
             select(RunRow)
             .where(RunRow.experiment_id == experiment_id, RunRow.best_metric.is_not(None))
@@ -186,7 +201,11 @@ class Store:
             return _run_record(row) if row else None
 
     def metric_rows(self, run_id: str) -> list[MetricRecord]:
-        query = select(MetricRow).where(MetricRow.run_id == run_id).order_by(MetricRow.attempt, MetricRow.step)
+        query = (
+            select(MetricRow)
+            .where(MetricRow.run_id == run_id)
+            .order_by(MetricRow.attempt, MetricRow.step)
+        )
         with self._sessions() as session:
             return [
                 MetricRecord(r.run_id, r.attempt, r.step, r.primary_value, r.values, r.recorded_at)
@@ -194,7 +213,11 @@ class Store:
             ]
 
     def count_metric_rows(self, experiment_id: str) -> int:
-        query = select(func.count(MetricRow.id)).join(RunRow).where(RunRow.experiment_id == experiment_id)
+        query = (
+            select(func.count(MetricRow.id))
+            .join(RunRow)
+            .where(RunRow.experiment_id == experiment_id)
+        )
         with self._sessions() as session:
             return int(session.scalar(query) or 0)
 
@@ -216,8 +239,14 @@ class Store:
         ).first()
         if row is None:
             row = RunRow(
-                id=new_id(), experiment_id=experiment_id, trial_id=trial_id, number=0,
-                status="queued", params={}, epochs=0, attempts=1,
+                id=new_id(),
+                experiment_id=experiment_id,
+                trial_id=trial_id,
+                number=0,
+                status="queued",
+                params={},
+                epochs=0,
+                attempts=1,
             )
             session.add(row)
         self._run_ids[key] = row.id
@@ -227,7 +256,9 @@ class Store:
     def _run_counts(session: Session, experiment_id: str) -> dict[str, int]:
         counts = dict.fromkeys(RUN_STATES, 0)
         query = (
-            select(RunRow.status, func.count()).where(RunRow.experiment_id == experiment_id).group_by(RunRow.status)
+            select(RunRow.status, func.count())
+            .where(RunRow.experiment_id == experiment_id)
+            .group_by(RunRow.status)
         )
         for status, count in session.execute(query):
             counts[status] = count
@@ -269,20 +300,38 @@ def upgrade_schema(engine: Engine) -> None:
 
 def _experiment_record(row: ExperimentRow, counts: dict[str, int]) -> ExperimentRecord:
     return ExperimentRecord(
-        id=row.id, name=row.name, trainable=row.trainable, status=row.status, stop_reason=row.stop_reason,
-        spec=row.spec, goal=row.goal, created_at=row.created_at, started_at=row.started_at,
-        finished_at=row.finished_at, cancel_requested=row.cancel_requested,
-        driver_attempts=row.driver_attempts, run_counts=counts,
+        id=row.id,
+        name=row.name,
+        trainable=row.trainable,
+        status=row.status,
+        stop_reason=row.stop_reason,
+        spec=row.spec,
+        goal=row.goal,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        cancel_requested=row.cancel_requested,
+        driver_attempts=row.driver_attempts,
+        run_counts=counts,
     )
 
 
 def _run_record(row: RunRow) -> RunRecord:
     return RunRecord(
-        id=row.id, experiment_id=row.experiment_id, number=row.number, trial_id=row.trial_id,
-        status=row.status, params=row.params, best_metric=row.best_metric, epochs=row.epochs,
-        stopped_at_interval=row.stopped_at_interval, attempts=row.attempts, started_at=row.started_at,
-        finished_at=row.finished_at, error=row.error, node=row.node, final_metrics=row.final_metrics,
+        id=row.id,
+        experiment_id=row.experiment_id,
+        number=row.number,
+        trial_id=row.trial_id,
+        status=row.status,
+        params=row.params,
+        best_metric=row.best_metric,
+        epochs=row.epochs,
+        stopped_at_interval=row.stopped_at_interval,
+        attempts=row.attempts,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        node=row.node,
+        final_metrics=row.final_metrics,
         artifact_dir=row.artifact_dir,
     )
-
-

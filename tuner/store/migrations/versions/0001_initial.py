@@ -37,7 +37,10 @@ def upgrade() -> None:
         "runs",
         sa.Column("id", sa.String(32), primary_key=True),
         sa.Column(
-            "experiment_id", sa.String(32), sa.ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False
+            "experiment_id",
+            sa.String(32),
+            sa.ForeignKey("experiments.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("trial_id", sa.String(64), nullable=False),
@@ -59,7 +62,9 @@ def upgrade() -> None:
     op.create_table(
         "metric_rows",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "run_id", sa.String(32), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
         sa.Column("primary_value", sa.Float()),
