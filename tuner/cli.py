@@ -132,6 +132,44 @@ def _short(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    dispatch: Annotated[bool, typer.Option(help="run the dispatcher in this process")] = True,
+) -> None:
+    """API + dispatcher on the embedded defaults; prints the dashboard address."""
+    import uvicorn
+
+    from api.app import create_app
+    from tuner.dispatcher import Dispatcher
+    from tuner.settings import Settings
+    from tuner.store import Store
+
+    settings = Settings()
+    if not settings.api_tokens and host not in LOOPBACK and not host.startswith("127."):
+        err_console.print(
+            f"[red]refusing to listen on {host} without a token[/red]: set TUNEDRIVE_API_TOKENS "
+            "or listen on 127.0.0.1"
+        )
+        raise typer.Exit(2)
+    settings.ensure_dirs()
+    store = Store.open(settings.resolved_database_url)
+    stop = threading.Event()
+    if dispatch:
+        threading.Thread(target=Dispatcher(settings, store).run, args=(stop,), daemon=True).start()
+    console.print(
+        f"tunedrive on http://{host}:{port}/  (API docs at /docs; state in {settings.home_dir})"
+    )
+    try:
+        uvicorn.run(create_app(settings, store), host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+
+
 @app.command()
 def driver(experiment_id: str) -> None:
     """Run one stored experiment (what the dispatcher starts, one process per experiment)."""

@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tuner.errors import TunedriveError
 from tuner.settings import Settings
 from tuner.spec import ExperimentSpec, parse_spec
 from tuner.store import ExperimentRecord, Store
+from tuner.store.records import FINISHED_RUN_STATES
 
 log = logging.getLogger("tunedrive.driver")
 
@@ -24,6 +26,8 @@ log = logging.getLogger("tunedrive.driver")
 os.environ.setdefault("TUNE_FORCE_TRIAL_CLEANUP_S", "2")
 os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # the store is the record
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+# Ray Tune's experiment checkpoint (what a restarted driver resumes from) every 2 s at most.
+os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
 
 
 @dataclass
@@ -53,12 +57,23 @@ def _make_stopper(
                 self.state.reason = "max_duration"
             elif time.monotonic() - self._last_poll >= poll_seconds:
                 self._last_poll = time.monotonic()
-                store.heartbeat(experiment_id)
                 if store.cancel_requested(experiment_id):
                     self.state.reason = "canceled"
             return self.state.reason is not None
 
     return ExperimentStopper()
+
+
+HEARTBEAT_SECONDS = 2.0
+
+
+def _heartbeat(store: Store, experiment_id: str, done: threading.Event) -> None:
+    """Tells dispatchers this driver is alive, from start to finish (Ray start-up included)."""
+    while not done.wait(HEARTBEAT_SECONDS):
+        try:
+            store.heartbeat(experiment_id)
+        except Exception:
+            log.warning("heartbeat for %s failed", experiment_id, exc_info=True)
 
 
 def init_ray(settings: Settings) -> None:
@@ -90,6 +105,8 @@ def run_experiment(
         spec = parse_spec(record.spec)
         store.mark_running(experiment_id)
         record = store.get_experiment(experiment_id)
+        alive = threading.Event()
+        threading.Thread(target=_heartbeat, args=(store, experiment_id, alive), daemon=True).start()
         try:
             status, reason = _tune(spec, record, settings, store)
         except TunedriveError as err:
@@ -97,6 +114,8 @@ def run_experiment(
         except Exception as err:
             log.exception("experiment %s failed", experiment_id)
             status, reason = "failed", f"{type(err).__name__}: {err}"
+        finally:
+            alive.set()
         store.finish_experiment(experiment_id, status, reason)
         return store.get_experiment(experiment_id)
     finally:
@@ -140,7 +159,9 @@ def _tune(
     started = _as_utc_epoch(record) or time.time()
     deadline = started + duration * 60 if duration else None
     stopper = _make_stopper(store, record.id, deadline, settings.cancel_poll_seconds)
-    scheduler = PolicyScheduler(build_policy(spec.early_termination, goal), metric)
+    scheduler = PolicyScheduler(
+        build_policy(spec.early_termination, goal), metric, StoredHistories(store, record.id)
+    )
     recorder = StoreRecorder(
         store,
         record.id,
@@ -149,6 +170,30 @@ def _tune(
         scheduler,
         lambda: stopper.state.reason is not None,
     )
+    # Ray's own result files are off (the store is the record), so its result grid would warn.
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    experiment_dir = settings.resolved_storage_path / "_ray" / f"experiment-{record.id}"
+    if record.driver_attempts > 1 and tune.Tuner.can_restore(str(experiment_dir)):
+        # A restarted driver: Ray Tune resumes from its experiment checkpoint; runs the store
+        # already has as finished are never trained again, whatever the checkpoint says.
+        done = frozenset(
+            r.trial_id for r in store.list_runs(record.id) if r.status in FINISHED_RUN_STATES
+        )
+        log.info(
+            "resuming experiment %s from %s (%d runs finished)",
+            record.id,
+            experiment_dir,
+            len(done),
+        )
+        trainable = tune.with_resources(
+            tune.with_parameters(run_trial, data=data, plan=replace(plan, finished_trials=done)),
+            {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu},
+        )
+        restored = tune.Tuner.restore(
+            str(experiment_dir), trainable=trainable, resume_unfinished=True
+        )
+        restored.fit()
+        return _outcome_from_store(spec, store, record.id, deadline)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
@@ -167,11 +212,20 @@ def _tune(
             verbose=0,
         ),
     )
-    # Ray's own result files are off (the store is the record), so its result grid would warn.
-    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     tuner.fit()
     recorder.close_open_runs()
-    return _outcome(spec, stopper.state.reason, recorder, store, record.id)
+    return _outcome_from_store(spec, store, record.id, deadline)
+
+
+class StoredHistories:
+    """Primary-metric histories from the store, for a scheduler resumed after a restart."""
+
+    def __init__(self, store: Store, experiment_id: str) -> None:
+        self.store = store
+        self.experiment_id = experiment_id
+
+    def __call__(self) -> tuple[dict[str, list[float]], set[str]]:
+        return self.store.primary_histories(self.experiment_id)
 
 
 def _as_utc_epoch(record: ExperimentRecord) -> float | None:
@@ -180,22 +234,29 @@ def _as_utc_epoch(record: ExperimentRecord) -> float | None:
     return record.started_at.replace(tzinfo=UTC).timestamp() if record.started_at else None
 
 
-def _outcome(
-    spec: ExperimentSpec, stop_reason: str | None, recorder: Any, store: Store, experiment_id: str
+def _outcome_from_store(
+    spec: ExperimentSpec, store: Store, experiment_id: str, deadline: float | None
 ) -> tuple[str, str]:
-    if stop_reason == "canceled":
+    """The experiment's end, decided from what the store holds (also after a driver restart)."""
+    if store.cancel_requested(experiment_id):
+        store.close_running_runs(experiment_id, "canceled")
         return "canceled", "canceled by request"
+    runs = store.list_runs(experiment_id)
     metric = spec.primary_metric.name
-    if not recorder.primary_reported:
-        runs = store.list_runs(experiment_id)
+    reported = any(r.best_metric is not None for r in runs)
+    if deadline is not None and time.time() >= deadline:
+        store.close_running_runs(experiment_id, "canceled")
+        reason = f"max_duration_minutes ({spec.budget.max_duration_minutes:g}) reached"
+        if not reported:
+            reason += f"; no run had reported the primary metric {metric!r} by then"
+        return "completed", reason
+    if not reported:
         errors = [r.error for r in runs if r.error]
         seen = sorted({k for r in runs for row in store.metric_rows(r.id)[:1] for k in row.values})
         detail = f"; they reported: {', '.join(seen)}" if seen else ""
         if errors:
             detail += f"; first run error: {errors[0].strip().splitlines()[-1]}"
         return "failed", f"no run reported the primary metric {metric!r}{detail}"
-    if stop_reason == "max_duration":
-        return "completed", f"max_duration_minutes ({spec.budget.max_duration_minutes:g}) reached"
     if spec.sampling.method == "grid" and spec.grid_size <= spec.budget.max_total_runs:
         return "completed", f"grid exhausted ({spec.grid_size} combinations)"
     return "completed", f"max_total_runs ({spec.budget.max_total_runs}) reached"

@@ -11,6 +11,7 @@ from ray.tune.result import AUTO_RESULT_KEYS
 
 from tuner.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
 from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
+from tuner.store.records import FINISHED_RUN_STATES
 from tuner.trial import NODE_KEY
 
 _RAY_KEYS = {
@@ -75,9 +76,34 @@ class StoreRecorder(Callback):
         self._restarting: dict[str, bool] = {}
         self.reported_rows = 0
         self.primary_reported = False
+        self._done_before: set[str] = set()  # runs finished before a driver restart
+        self._loaded = False
+
+    def _ensure_loaded(self) -> None:
+        """Picks up where a previous driver left off: Ray unpickles this callback as it was
+        created, so the run numbers, attempts and finished runs come from the store."""
+        if self._loaded:
+            return
+        self._loaded = True
+        for run in self.store.list_runs(self.experiment_id):
+            tid = run.trial_id
+            self._numbers[tid], self._attempts[tid] = run.number, run.attempts
+            if run.best_metric is not None:
+                self._best[tid] = run.best_metric
+                self.primary_reported = True
+            if run.final_metrics is not None:
+                self._final_seen.add(tid)
+            if run.status in FINISHED_RUN_STATES:
+                self._done_before.add(tid)
+
+    def _ignored(self, trial: Any) -> bool:
+        self._ensure_loaded()
+        return trial.trial_id in self._done_before
 
     # -- Ray Tune hooks ------------------------------------------------------------------------
     def on_trial_start(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
         tid = trial.trial_id
         self._open.add(tid)
         if tid in self._numbers:  # Ray starts a failed run again: a new attempt, same run
@@ -101,6 +127,8 @@ class StoreRecorder(Callback):
         self.flush()
 
     def on_trial_recover(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
         self._restarting[trial.trial_id] = True
         self._new_attempt(trial.trial_id, trial)
         self.flush()
@@ -116,6 +144,8 @@ class StoreRecorder(Callback):
     def on_trial_result(
         self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any
     ) -> None:
+        if self._ignored(trial):
+            return
         tid = trial.trial_id
         values = user_metrics(result)
         if result.get(FINAL_KEY):
@@ -145,6 +175,8 @@ class StoreRecorder(Callback):
         self._maybe_flush()
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
         tid = trial.trial_id
         if tid in self.scheduler.stopped_at:
             update = RunUpdate(
@@ -160,6 +192,8 @@ class StoreRecorder(Callback):
         self.flush()
 
     def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
         self._open.discard(trial.trial_id)
         self._updates.append(
             RunUpdate(

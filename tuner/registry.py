@@ -8,6 +8,7 @@ submission time in a process that never loads the model code.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +72,15 @@ def register_trainable(definition: TrainableDefinition, *, replace: bool = False
 
 
 def _load_builtins() -> None:
+    """The built-in forecasters, plus modules named in TUNEDRIVE_PLUGINS (comma-separated),
+    which register their own trainables when imported (driver processes load them too)."""
     global _builtins_loaded
     if not _builtins_loaded:
         _builtins_loaded = True
         importlib.import_module("trainables.catalog")
+        for module in os.environ.get("TUNEDRIVE_PLUGINS", "").split(","):
+            if module.strip():
+                importlib.import_module(module.strip())
 
 
 def get_trainable(name: str) -> TrainableDefinition | None:

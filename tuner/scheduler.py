@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
@@ -15,15 +16,43 @@ FINAL_KEY = "_final"  # marks the end-of-run report (test metrics), which polici
 class PolicyScheduler(FIFOScheduler):
     """Keeps each run's primary-metric history and asks the policy after every report."""
 
-    def __init__(self, policy: EarlyTerminationPolicy | None, metric: str) -> None:
+    def __init__(
+        self,
+        policy: EarlyTerminationPolicy | None,
+        metric: str,
+        history_source: Callable[[], tuple[dict[str, list[float]], set[str]]] | None = None,
+    ) -> None:
         super().__init__()
         self.policy = policy
         self.primary_metric = metric
         self.histories: dict[str, list[float]] = {}
         self.finished: set[str] = set()
         self.stopped_at: dict[str, int] = {}  # trial id -> interval k it was stopped at
+        # A restarted driver unpickles this scheduler as it was created; the store has the rest.
+        self._history_source = history_source
+        self._loaded = False
+        self._announced: set[str] = set()
+
+    def choose_trial_to_run(self, tune_controller: Any) -> Any:
+        trial = super().choose_trial_to_run(tune_controller)
+        if trial is not None and trial.trial_id not in self._announced:
+            self._announced.add(trial.trial_id)
+            # Ray Tune checkpoints the experiment on a timer; a trial started in between would be
+            # unknown to a restarted driver. Checkpoint before each new trial starts instead.
+            tune_controller.checkpoint(force=True)
+        return trial
+
+    def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            if self._history_source is not None:
+                histories, finished = self._history_source()
+                for trial_id, values in histories.items():
+                    self.histories.setdefault(trial_id, list(values))
+                self.finished |= finished
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> str:
+        self._ensure_loaded()
         value = result.get(self.primary_metric)
         if result.get(FINAL_KEY) or value is None:
             return TrialScheduler.CONTINUE

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -22,8 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(
         default=None, description="input data (energy.csv); default home/data"
     )
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default SQLite in home"
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL (may hold a password); default SQLite in home"
     )
     ray_address: str | None = Field(
         default=None, description="existing Ray cluster; default local Ray"
@@ -32,6 +33,17 @@ class Settings(BaseSettings):
     cancel_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often drivers poll cancel"
     )
+    api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="bearer tokens the API accepts (comma-separated)"
+    )
+    max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest request body accepted")
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [token.strip() for token in value.split(",") if token.strip()]
+        return value
 
     @cached_property
     def home_dir(self) -> Path:
@@ -43,7 +55,9 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.home_dir / 'tunedrive.db'}"
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.home_dir / 'tunedrive.db'}"
 
     @property
     def resolved_storage_path(self) -> Path:

@@ -34,12 +34,15 @@ class TrialPlan:
     cpus: float
     gpus: float
     dataset: str
+    finished_trials: frozenset[str] = frozenset()  # after a driver restart: never train again
 
 
 def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None = None) -> None:
     assert plan is not None
     params = {**plan.definition.hyperparameters, **plan.fixed, **config}
     trial_id = tune.get_context().get_trial_id()
+    if trial_id in plan.finished_trials:
+        return  # its result is in the store; Ray's checkpoint predates the run's end
     run_dir = Path(plan.artifact_root) / trial_id
     run_dir.mkdir(parents=True, exist_ok=True)
     state = {"best": math.nan, "step": 0}

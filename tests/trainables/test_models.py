@@ -102,3 +102,17 @@ def test_early_stopping_restores_the_best_epoch(tmp_path: Path) -> None:
     losses = [r["val_loss"] for r in reports]
     assert final["best_epoch"] == int(np.argmin(losses)) + 1
     assert len(reports) <= 6
+
+
+def test_run_uses_exactly_the_cpus_it_was_given() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from trainables.fit import configure_tensorflow; configure_tensorflow(1.0, 0.0); "
+        "import tensorflow as tf; t = tf.config.threading; "
+        "print(t.get_intra_op_parallelism_threads(), t.get_inter_op_parallelism_threads(), "
+        "len(tf.config.get_visible_devices('GPU')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-3:] == ["1", "1", "0"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import time
 from typing import Any
 
@@ -24,7 +25,7 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
     for epoch in range(1, int(params["epochs"]) + 1):
         time.sleep(float(params["sleep"]))
         if params["crash_at"] and epoch == params["crash_at"]:
-            os._exit(1)  # the worker process dies, as with kill -9
+            os.kill(os.getpid(), signal.SIGKILL)  # the worker process dies: kill -9
         if params["raise_at"] and epoch == params["raise_at"]:
             raise RuntimeError(f"toy failure at epoch {epoch}")
         metrics = {"loss": 1.0 / (1 + epoch)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from tuner.errors import ConflictError, NotFoundError
 from tuner.store.models import ExperimentRow, MetricRow, RunRow
 from tuner.store.records import (
     FINISHED_EXPERIMENT_STATES,
+    FINISHED_RUN_STATES,
     RUN_STATES,
     ExperimentRecord,
     MetricRecord,
@@ -75,7 +76,7 @@ class Store:
         )
         with self._sessions.begin() as session:
             session.add(row)
-        return _experiment_record(row, {})
+        return _experiment_record(row, dict.fromkeys(RUN_STATES, 0))
 
     def get_experiment(self, experiment_id: str) -> ExperimentRecord:
         with self._sessions() as session:
@@ -135,6 +136,17 @@ class Store:
             query = select(ExperimentRow.cancel_requested).where(ExperimentRow.id == experiment_id)
             return bool(session.scalar(query))
 
+    def close_running_runs(self, experiment_id: str, status: str) -> None:
+        """Ends runs still marked running (the experiment stopped under them)."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(RunRow)
+                .where(
+                    RunRow.experiment_id == experiment_id, RunRow.status.in_(("running", "queued"))
+                )
+                .values(status=status, finished_at=utcnow())
+            )
+
     def heartbeat(self, experiment_id: str) -> None:
         with self._sessions.begin() as session:
             session.execute(
@@ -170,12 +182,79 @@ class Store:
                 for r in rows
             )
 
-    def list_runs(self, experiment_id: str, status: str | None = None) -> list[RunRecord]:
-        query = select(RunRow).where(RunRow.experiment_id == experiment_id).order_by(RunRow.number)
+    def list_runs(
+        self,
+        experiment_id: str,
+        status: str | None = None,
+        *,
+        sort: str = "number",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RunRecord]:
+        """Runs of an experiment, sorted by `number`, `started_at` or `metric` (best first)."""
+        query = select(RunRow).where(RunRow.experiment_id == experiment_id)
         if status:
             query = query.where(RunRow.status == status)
+        if sort == "metric":
+            goal = self.get_experiment(experiment_id).goal
+            best_first = (
+                RunRow.best_metric.desc() if goal == "maximize" else RunRow.best_metric.asc()
+            )
+            query = query.order_by(RunRow.best_metric.is_(None), best_first, RunRow.number)
+        elif sort == "started_at":
+            query = query.order_by(RunRow.started_at, RunRow.number)
+        else:
+            query = query.order_by(RunRow.number)
+        query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
         with self._sessions() as session:
             return [_run_record(r) for r in session.scalars(query)]
+
+    def claim_stale(self, claimant: str, older_than_seconds: float) -> list[ExperimentRecord]:
+        """Takes running experiments whose driver stopped beating (it died, or so did the
+        dispatcher that watched it); compare-and-set on the last beat, so only one claimant wins."""
+        cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+        claimed: list[str] = []
+        with self._sessions.begin() as session:
+            stale = session.execute(
+                select(ExperimentRow.id, ExperimentRow.heartbeat_at).where(
+                    ExperimentRow.status == "running", ExperimentRow.heartbeat_at < cutoff
+                )
+            ).all()
+            for experiment_id, beat in stale:
+                taken = session.execute(
+                    update(ExperimentRow)
+                    .where(ExperimentRow.id == experiment_id, ExperimentRow.heartbeat_at == beat)
+                    .values(claimed_by=claimant, heartbeat_at=utcnow())
+                )
+                if taken.rowcount == 1:
+                    claimed.append(experiment_id)
+        return [self.get_experiment(i) for i in claimed]
+
+    def claim_queued(self, claimant: str) -> ExperimentRecord | None:
+        """Atomically takes the oldest queued experiment; two claimants never get the same one."""
+        with self._sessions.begin() as session:
+            candidates = (
+                select(ExperimentRow.id)
+                .where(ExperimentRow.status == "queued")
+                .order_by(ExperimentRow.created_at)
+                .limit(5)
+            )
+            if self.engine.dialect.name == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)
+            for experiment_id in session.scalars(candidates).all():
+                # Compare-and-set: only one UPDATE can move the row out of 'queued'.
+                taken = session.execute(
+                    update(ExperimentRow)
+                    .where(ExperimentRow.id == experiment_id, ExperimentRow.status == "queued")
+                    .values(status="running", claimed_by=claimant, heartbeat_at=utcnow())
+                )
+                if taken.rowcount == 1:
+                    break
+            else:
+                return None
+        return self.get_experiment(experiment_id)
 
     def get_run(self, run_id: str) -> RunRecord:
         with self._sessions() as session:
@@ -211,6 +290,30 @@ class Store:
                 MetricRecord(r.run_id, r.attempt, r.step, r.primary_value, r.values, r.recorded_at)
                 for r in session.scalars(query)
             ]
+
+    def primary_histories(self, experiment_id: str) -> tuple[dict[str, list[float]], set[str]]:
+        """Each run's primary-metric series (latest attempt) by trial id, and the finished ones.
+
+        What a restarted driver's early-termination policy needs to decide as before.
+        """
+        histories: dict[str, list[float]] = {}
+        finished: set[str] = set()
+        with self._sessions() as session:
+            runs = session.scalars(
+                select(RunRow).where(RunRow.experiment_id == experiment_id)
+            ).all()
+            for run in runs:
+                rows = session.scalars(
+                    select(MetricRow)
+                    .where(MetricRow.run_id == run.id, MetricRow.attempt == run.attempts)
+                    .order_by(MetricRow.step)
+                ).all()
+                histories[run.trial_id] = [
+                    r.primary_value for r in rows if r.primary_value is not None
+                ]
+                if run.status in FINISHED_RUN_STATES:
+                    finished.add(run.trial_id)
+        return histories, finished
 
     def count_metric_rows(self, experiment_id: str) -> int:
         query = (
@@ -287,6 +390,9 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if url.startswith(("postgresql://", "postgres://")):
+        # A plain URL would pick psycopg2; the postgres extra installs psycopg 3.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return create_engine(url, pool_pre_ping=True)
 
 

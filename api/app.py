@@ -1,0 +1,98 @@
+"""The app factory: routers, the error mapping (the only place errors become HTTP), limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.deps import require_token
+from api.routers import experiments, health, runs
+from tuner import __version__
+from tuner.errors import ConflictError, DataError, NotFoundError, SpecError, TunedriveError
+from tuner.settings import Settings
+from tuner.store import Store
+
+_STATUS: list[tuple[type[TunedriveError], int]] = [
+    (SpecError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (DataError, 422),
+]
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = store is None
+        app.state.store = store or Store.open(settings.resolved_database_url)
+        yield
+        if opened:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="tunedrive",
+        version=__version__,
+        description="Hyperparameter tuning for deep time-series forecasters.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if store is not None:
+        app.state.store = store
+    secured = [Depends(require_token)]
+    app.include_router(experiments.router, dependencies=secured)
+    app.include_router(runs.router, dependencies=secured)
+    app.include_router(health.router)
+    _install_error_handlers(app)
+    _install_body_limit(app, settings.max_body_bytes)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TunedriveError)
+    async def _domain_error(request: Request, error: TunedriveError) -> JSONResponse:
+        code = next((c for kind, c in _STATUS if isinstance(error, kind)), 500)
+        problems = [
+            {"field": p.field, "message": p.message} for p in getattr(error, "problems", [])
+        ]
+        return JSONResponse({"detail": str(error), "errors": problems}, status_code=code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
+
+
+def _install_body_limit(app: FastAPI, limit: int) -> None:
+    @app.middleware("http")
+    async def _limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        declared = request.headers.get("content-length")
+        too_big = JSONResponse(
+            {"detail": f"request body over {limit} bytes; send a smaller body", "errors": []},
+            status_code=413,
+        )
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return too_big
+        if declared is None and request.method in ("POST", "PUT", "PATCH"):
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    return too_big
+
+            async def replay() -> dict[str, object]:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            request = Request(request.scope, replay)
+        return await call_next(request)

@@ -1,0 +1,119 @@
+"""/api/experiments: submit, list, read, cancel, runs, best."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import yaml
+from fastapi import APIRouter, Query, Request, status
+
+from api.deps import StoreDep
+from api.schemas import (
+    ErrorPublic,
+    ExperimentPage,
+    ExperimentPublic,
+    RunPage,
+    RunPublic,
+    experiment_public,
+    run_public,
+)
+from tuner.errors import FieldProblem, SpecError
+from tuner.spec import parse_spec
+from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
+
+router = APIRouter(prefix="/api/experiments", tags=["experiments"])
+ExperimentStatus = Literal[EXPERIMENT_STATES]  # type: ignore[valid-type]
+RunStatus = Literal[RUN_STATES]  # type: ignore[valid-type]
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorPublic}}
+
+SPEC_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object", "description": "an experiment spec"}},
+            "application/yaml": {"schema": {"type": "string", "description": "the spec as YAML"}},
+        },
+    }
+}
+
+
+async def _spec_payload(request: Request) -> Any:
+    body = await request.body()
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
+        return body.decode("utf-8", errors="replace")
+    try:
+        return yaml.safe_load(body) if body else None  # JSON is YAML; one parser, one error path
+    except yaml.YAMLError:
+        raise SpecError([FieldProblem("", "the body is not valid JSON")]) from None
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExperimentPublic,
+    responses={422: {"model": ErrorPublic}},
+    openapi_extra=SPEC_BODY,
+)
+async def submit_experiment(request: Request, store: StoreDep) -> ExperimentPublic:
+    """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it."""
+    spec = parse_spec(await _spec_payload(request))
+    return experiment_public(store.create_experiment(spec), None)
+
+
+@router.get("", response_model=ExperimentPage)
+def list_experiments(
+    store: StoreDep,
+    status_filter: Annotated[ExperimentStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ExperimentPage:
+    records = store.list_experiments(status=status_filter, limit=limit, offset=offset)
+    return ExperimentPage(
+        items=[experiment_public(r, store.best_run(r.id)) for r in records],
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{experiment_id}", response_model=ExperimentPublic, responses=_ERRORS)
+def get_experiment(experiment_id: str, store: StoreDep) -> ExperimentPublic:
+    return experiment_public(store.get_experiment(experiment_id), store.best_run(experiment_id))
+
+
+@router.post(
+    "/{experiment_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExperimentPublic,
+    responses={**_ERRORS, 409: {"model": ErrorPublic}},
+)
+def cancel_experiment(experiment_id: str, store: StoreDep) -> ExperimentPublic:
+    """Asks every run to stop; they do within seconds. 409 when already finished."""
+    return experiment_public(store.request_cancel(experiment_id), store.best_run(experiment_id))
+
+
+@router.get("/{experiment_id}/runs", response_model=RunPage, responses=_ERRORS)
+def list_runs(
+    experiment_id: str,
+    store: StoreDep,
+    sort: Literal["number", "metric", "started_at"] = "number",
+    status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> RunPage:
+    """``sort=metric`` puts the best primary-metric value first, under the experiment's goal."""
+    store.get_experiment(experiment_id)  # 404 for an unknown experiment, not an empty page
+    runs = store.list_runs(experiment_id, status_filter, sort=sort, limit=limit, offset=offset)
+    return RunPage(items=[run_public(r) for r in runs], limit=limit, offset=offset)
+
+
+@router.get("/{experiment_id}/best", response_model=RunPublic, responses=_ERRORS)
+def best_run(experiment_id: str, store: StoreDep) -> RunPublic:
+    from tuner.errors import NotFoundError
+
+    best = store.best_run(experiment_id)
+    if best is None:
+        raise NotFoundError(
+            f"experiment {experiment_id} has no run with a primary-metric value yet"
+        )
+    return run_public(best)

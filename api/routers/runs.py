@@ -1,0 +1,79 @@
+"""/api/runs: one run, its per-epoch metrics, its artifacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from api.deps import SettingsDep, StoreDep
+from api.schemas import (
+    ArtifactPublic,
+    ErrorPublic,
+    MetricSeries,
+    RunPublic,
+    metric_series,
+    run_public,
+)
+from tuner.errors import NotFoundError
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+_ERRORS = {404: {"model": ErrorPublic}}
+
+
+@router.get("/{run_id}", response_model=RunPublic, responses=_ERRORS)
+def get_run(run_id: str, store: StoreDep) -> RunPublic:
+    return run_public(store.get_run(run_id))
+
+
+@router.get("/{run_id}/metrics", response_model=MetricSeries, responses=_ERRORS)
+def get_metrics(
+    run_id: str,
+    store: StoreDep,
+    max_points: Annotated[int | None, Query(ge=2, le=100_000)] = None,
+) -> MetricSeries:
+    """Per-epoch values by metric name (latest attempt); ``max_points`` thins long series."""
+    store.get_run(run_id)
+    return metric_series(run_id, store.metric_rows(run_id), max_points)
+
+
+def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:
+    run = store.get_run(run_id)
+    if not run.artifact_dir:
+        raise NotFoundError(f"run {run_id} has no artifacts yet")
+    return settings.resolved_storage_path / run.experiment_id / run.artifact_dir
+
+
+@router.get("/{run_id}/artifacts", response_model=list[ArtifactPublic], responses=_ERRORS)
+def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) -> list[ArtifactPublic]:
+    folder = _run_dir(run_id, store, settings)
+    if not folder.is_dir():
+        return []
+    return [
+        ArtifactPublic(name=p.name, size=p.stat().st_size)
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    ]
+
+
+@router.get(
+    "/{run_id}/artifacts/{name}",
+    response_class=FileResponse,
+    responses={**_ERRORS, 200: {"content": {"application/octet-stream": {}}}},
+)
+def download_artifact(
+    run_id: str, name: str, store: StoreDep, settings: SettingsDep
+) -> FileResponse:
+    folder = _run_dir(run_id, store, settings)
+    path = folder / name
+    # Only plain files directly inside the run's folder: no '..', no links out of it.
+    if (
+        "/" in name
+        or name.startswith(".")
+        or not path.is_file()
+        or path.resolve().parent != folder.resolve()
+    ):
+        raise NotFoundError(f"run {run_id} has no artifact named {name!r}")
+    return FileResponse(path, filename=name)

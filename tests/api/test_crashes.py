@@ -1,0 +1,148 @@
+"""Nothing is lost when processes die: the driver, the server with its dispatcher, a worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.api.test_server import free_port, serve, wait_until_up
+
+SPEC: dict[str, Any] = {
+    "name": "crash-test",
+    "trainable": "toy_curve",
+    "fixed": {"epochs": 6, "sleep": 0.4},
+    "search_space": {"x": {"uniform": [0.1, 1.0]}},
+    "sampling": {"method": "random", "seed": 2},
+    "primary_metric": {"name": "score", "goal": "maximize"},
+    "budget": {"max_total_runs": 6, "max_concurrent_runs": 2},
+}
+
+
+def runs_of(url: str, experiment_id: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{url}/api/experiments/{experiment_id}/runs").json()["items"]
+
+
+def metric_keys(url: str, runs: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    keys = set()
+    for run in runs:
+        series = httpx.get(f"{url}/api/runs/{run['id']}/metrics").json()
+        keys |= {(run["id"], step) for step in series["steps"]}
+    return keys
+
+
+def wait_for(predicate: Any, timeout: float = 120, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def mid_experiment(url: str, experiment_id: str) -> list[dict[str, Any]]:
+    """Waits until some runs have finished and others are part-way through."""
+
+    def ready() -> list[dict[str, Any]] | None:
+        runs = runs_of(url, experiment_id)
+        done = sum(r["status"] == "completed" for r in runs)
+        busy = [r for r in runs if r["status"] == "running" and r["epochs"] >= 2]
+        return runs if done >= 2 and busy else None
+
+    return wait_for(ready, what="a half-finished experiment")
+
+
+def finished(url: str, experiment_id: str) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        record = httpx.get(f"{url}/api/experiments/{experiment_id}").json()
+        return record if record["status"] not in ("queued", "running") else None
+
+    return wait_for(done, timeout=180, what="the experiment to finish")
+
+
+def driver_pid(experiment_id: str) -> int:
+    out = subprocess.run(
+        ["pgrep", "-f", f"tuner.driver {experiment_id}"], capture_output=True, text=True
+    )
+    return int(out.stdout.split()[0])
+
+
+def assert_nothing_lost(
+    before: list[dict[str, Any]],
+    after: list[dict[str, Any]],
+    url: str,
+    rows_before: set[tuple[str, int]],
+) -> None:
+    assert len(after) == SPEC["budget"]["max_total_runs"]  # the budget still adds up
+    assert all(r["status"] == "completed" for r in after)
+    by_id = {r["id"]: r for r in after}
+    for run in before:
+        if run["status"] == "completed":  # finished runs were not run again
+            assert by_id[run["id"]]["finished_at"] == run["finished_at"]
+            assert by_id[run["id"]]["attempts"] == run["attempts"]
+    stored = set()
+    for run in after:  # every metric row of a finished epoch is still there, in any attempt
+        stored |= {(run["id"], s) for s in range(1, run["epochs"] + 1)}
+    assert rows_before <= stored
+
+
+def test_killed_driver_is_restarted_from_its_checkpoint(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = serve(tmp_path / "home", port)
+    try:
+        wait_until_up(url, server)
+        experiment_id = httpx.post(f"{url}/api/experiments", json=SPEC).json()["id"]
+        before = mid_experiment(url, experiment_id)
+        rows_before = metric_keys(url, before)
+        os.kill(driver_pid(experiment_id), signal.SIGKILL)
+        record = finished(url, experiment_id)
+        assert record["status"] == "completed" and record["driver_restarts"] == 1
+        after = runs_of(url, experiment_id)
+        assert_nothing_lost(before, after, url, rows_before)
+        interrupted = {r["id"] for r in before if r["status"] == "running"}
+        assert all(r["attempts"] == 2 for r in after if r["id"] in interrupted)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_server_restart_leaves_the_experiment_unaffected(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = serve(tmp_path / "home", port)
+    try:
+        wait_until_up(url, server)
+        experiment_id = httpx.post(f"{url}/api/experiments", json=SPEC).json()["id"]
+        before = mid_experiment(url, experiment_id)
+        rows_before = metric_keys(url, before)
+        driver = driver_pid(experiment_id)
+        server.kill()
+        server.wait(timeout=30)
+        server = serve(tmp_path / "home", port)
+        wait_until_up(url, server)
+        record = finished(url, experiment_id)
+        assert record["status"] == "completed" and record["driver_restarts"] == 0
+        assert driver_pid_gone(driver)
+        assert_nothing_lost(before, runs_of(url, experiment_id), url, rows_before)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def driver_pid_gone(pid: int) -> bool:
+    return wait_for(lambda: _gone(pid), timeout=30, what="the driver to exit")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return False
+    except ProcessLookupError:
+        return True

@@ -1,0 +1,240 @@
+"""The REST API in-process (FastAPI's TestClient) over a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.app import create_app
+from tuner.settings import Settings
+from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
+
+SPEC: dict[str, Any] = {
+    "name": "api-test",
+    "trainable": "toy_curve",
+    "search_space": {"x": {"uniform": [0.1, 1.0]}},
+    "primary_metric": {"name": "score", "goal": "maximize"},
+    "budget": {"max_total_runs": 3, "max_concurrent_runs": 1},
+}
+YAML_SPEC = """
+name: yaml-test
+trainable: toy_curve
+search_space: {x: {choice: [0.1, 0.2]}}
+primary_metric: {name: score, goal: maximize}
+budget: {max_total_runs: 2}
+"""
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store)) as test_client:
+        yield test_client
+
+
+def seed_runs(store: Store, experiment_id: str, values: list[float | None]) -> None:
+    start = utcnow()
+    for i, value in enumerate(values):
+        tid = f"t{i}"
+        rows = [
+            NewMetricRow(tid, 1, s, value, {"score": value, "loss": 1.0 / s}, start)
+            for s in (1, 2, 3)
+        ]
+        update = RunUpdate(
+            tid,
+            status="completed",
+            number=i + 1,
+            params={"x": i},
+            best_metric=value,
+            epochs=3,
+            started_at=start + timedelta(seconds=10 - i),
+            finished_at=start,
+            artifact_dir=tid,
+        )
+        store.apply(experiment_id, [update], rows if value is not None else [])
+
+
+def test_submit_json_and_yaml(client: TestClient) -> None:
+    created = client.post("/api/experiments", json=SPEC)
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "queued" and body["name"] == "api-test" and body["best_run"] is None
+    assert set(body["run_counts"]) == {
+        "queued",
+        "running",
+        "completed",
+        "early_terminated",
+        "failed",
+        "canceled",
+    }
+    yaml_created = client.post(
+        "/api/experiments", content=YAML_SPEC, headers={"Content-Type": "application/yaml"}
+    )
+    assert yaml_created.status_code == 201 and yaml_created.json()["name"] == "yaml-test"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"search_space": {"T": {"choice": []}}}, "search_space.T"),
+        ({"budget": {"max_total_runs": 0}}, "budget.max_total_runs"),
+        ({"primary_metric": {"name": "acc", "goal": "maximize"}}, "primary_metric.name"),
+    ],
+)
+def test_invalid_spec_is_422_naming_the_field(
+    client: TestClient, change: dict[str, Any], field: str
+) -> None:
+    response = client.post("/api/experiments", json={**SPEC, **change})
+    assert response.status_code == 422
+    assert field in response.json()["detail"]
+    assert any(e["field"].startswith(field) for e in response.json()["errors"])
+
+
+def test_broken_bodies_are_422(client: TestClient) -> None:
+    assert (
+        client.post(
+            "/api/experiments", content=b"{nope", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/experiments", content=b"[1, 2]", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 422
+    )
+
+
+def test_list_filter_and_paging(client: TestClient) -> None:
+    ids = [client.post("/api/experiments", json=SPEC).json()["id"] for _ in range(3)]
+    client.post(f"/api/experiments/{ids[0]}/cancel")
+    page = client.get("/api/experiments", params={"limit": 2}).json()
+    assert len(page["items"]) == 2 and page["limit"] == 2
+    assert [
+        e["id"]
+        for e in client.get("/api/experiments", params={"status": "canceled"}).json()["items"]
+    ] == [ids[0]]
+    assert len(client.get("/api/experiments", params={"offset": 2}).json()["items"]) == 1
+    assert client.get("/api/experiments", params={"status": "bogus"}).status_code == 422
+    assert client.get("/api/experiments", params={"limit": 0}).status_code == 422
+
+
+def test_cancel_is_202_then_409(client: TestClient) -> None:
+    experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
+    first = client.post(f"/api/experiments/{experiment_id}/cancel")
+    assert first.status_code == 202 and first.json()["status"] == "canceled"
+    again = client.post(f"/api/experiments/{experiment_id}/cancel")
+    assert again.status_code == 409 and "already canceled" in again.json()["detail"]
+
+
+def test_unknown_ids_are_404(client: TestClient) -> None:
+    for path in (
+        "/api/experiments/nope",
+        "/api/experiments/nope/runs",
+        "/api/experiments/nope/best",
+        "/api/runs/nope",
+        "/api/runs/nope/metrics",
+        "/api/runs/nope/artifacts",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404 and "nope" in response.json()["detail"], path
+    assert client.post("/api/experiments/nope/cancel").status_code == 404
+
+
+def test_runs_sorted_by_metric_and_start_with_paging(client: TestClient, store: Store) -> None:
+    experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
+    seed_runs(store, experiment_id, [0.5, 0.9, None, 0.7])
+    by_metric = client.get(
+        f"/api/experiments/{experiment_id}/runs", params={"sort": "metric"}
+    ).json()["items"]
+    assert [r["best_metric"] for r in by_metric] == [0.9, 0.7, 0.5, None]  # maximize: best first
+    by_start = client.get(
+        f"/api/experiments/{experiment_id}/runs", params={"sort": "started_at"}
+    ).json()["items"]
+    assert [r["number"] for r in by_start] == [4, 3, 2, 1]
+    page = client.get(
+        f"/api/experiments/{experiment_id}/runs", params={"sort": "metric", "limit": 1, "offset": 1}
+    )
+    assert [r["best_metric"] for r in page.json()["items"]] == [0.7]
+    best = client.get(f"/api/experiments/{experiment_id}/best").json()
+    assert best["best_metric"] == 0.9 and best["number"] == 2
+    experiment = client.get(f"/api/experiments/{experiment_id}").json()
+    assert experiment["best_run"]["id"] == best["id"] and experiment["run_counts"]["completed"] == 4
+
+
+def test_metrics_series_and_downsampling(client: TestClient, store: Store) -> None:
+    experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
+    seed_runs(store, experiment_id, [0.5])
+    run_id = client.get(f"/api/experiments/{experiment_id}/runs").json()["items"][0]["id"]
+    series = client.get(f"/api/runs/{run_id}/metrics").json()
+    assert series["steps"] == [1, 2, 3] and series["series"]["score"] == [0.5] * 3
+    thinned = client.get(f"/api/runs/{run_id}/metrics", params={"max_points": 2}).json()
+    assert thinned["downsampled"] and thinned["steps"][-1] == 3 and len(thinned["steps"]) <= 3
+
+
+def test_artifacts_list_download_and_no_escape(
+    client: TestClient, store: Store, settings: Settings
+) -> None:
+    experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
+    seed_runs(store, experiment_id, [0.5])
+    run_id = client.get(f"/api/experiments/{experiment_id}/runs").json()["items"][0]["id"]
+    folder = settings.resolved_storage_path / experiment_id / "t0"
+    folder.mkdir(parents=True)
+    (folder / "forecast.csv").write_text("origin,horizon_step,predicted,actual\n")
+    (settings.resolved_storage_path / "secret.txt").write_text("no")
+    assert client.get(f"/api/runs/{run_id}/artifacts").json() == [
+        {"name": "forecast.csv", "size": 37}
+    ]
+    download = client.get(f"/api/runs/{run_id}/artifacts/forecast.csv")
+    assert download.status_code == 200 and download.text.startswith("origin,")
+    assert client.get(f"/api/runs/{run_id}/artifacts/..%2F..%2Fsecret.txt").status_code == 404
+    assert client.get(f"/api/runs/{run_id}/artifacts/model.keras").status_code == 404
+
+
+def test_body_limit_is_413(settings: Settings, store: Store) -> None:
+    small = settings.model_copy(update={"max_body_bytes": 200})
+    with TestClient(create_app(small, store)) as client:
+        response = client.post("/api/experiments", json={**SPEC, "description": "x" * 500})
+        assert response.status_code == 413 and "over 200 bytes" in response.json()["detail"]
+
+
+def test_tokens_are_required_and_compared(
+    settings: Settings, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    secured = settings.model_copy(update={"api_tokens": [SecretStr("s3cret-token")]})
+    with TestClient(create_app(secured, store)) as client:
+        assert client.get("/api/experiments").status_code == 401
+        wrong = client.get("/api/experiments", headers={"Authorization": "Bearer wrong"})
+        assert wrong.status_code == 401 and "s3cret" not in wrong.text
+        assert (
+            client.get(
+                "/api/experiments", headers={"Authorization": "Bearer s3cret-token"}
+            ).status_code
+            == 200
+        )
+        assert client.get("/api/health").status_code == 200  # health checks need no token
+    assert "s3cret-token" not in caplog.text
+
+
+def test_health_and_openapi(client: TestClient) -> None:
+    assert client.get("/api/health").json()["database"] == "ok"
+    schema = client.get("/openapi.json").json()
+    assert {
+        "/api/experiments",
+        "/api/experiments/{experiment_id}/runs",
+        "/api/runs/{run_id}/metrics",
+    } <= set(schema["paths"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_settings_never_show_secrets(tmp_path: Path) -> None:
+    settings = Settings(
+        home=tmp_path, database_url="postgresql://u:pw-secret@127.0.0.1/db", api_tokens="tok-secret"
+    )  # type: ignore[arg-type]
+    assert "pw-secret" not in repr(settings) and "tok-secret" not in repr(settings)
+    assert settings.resolved_database_url.endswith("pw-secret@127.0.0.1/db")

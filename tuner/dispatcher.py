@@ -1,0 +1,116 @@
+"""The dispatcher: claims queued experiments and runs one driver process for each.
+
+Claims are atomic in the store (a compare-and-set on the status; ``SKIP LOCKED`` on
+PostgreSQL), so two dispatchers never take the same experiment. Drivers beat a heartbeat into
+the store. A driver that exits while its experiment still runs, or whose heartbeat goes stale
+(also one left behind by a dispatcher that died), is started again; the new driver resumes from
+Ray Tune's experiment checkpoint. After ``MAX_RESTARTS`` restarts the experiment fails with
+the reason. Drivers run in their own session, so stopping the dispatcher never stops them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+from tuner.settings import Settings
+from tuner.store import Store
+
+log = logging.getLogger("tunedrive.dispatcher")
+MAX_RESTARTS = 3
+STALE_SECONDS = 20.0  # ten missed driver heartbeats
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The environment a driver process needs to see the same settings as its dispatcher."""
+    env = dict(os.environ)
+    env["TUNEDRIVE_HOME"] = str(settings.home_dir)
+    env["TUNEDRIVE_DATA_DIR"] = str(settings.resolved_data_dir)
+    env["TUNEDRIVE_DATABASE_URL"] = settings.resolved_database_url
+    env["TUNEDRIVE_STORAGE_PATH"] = str(settings.resolved_storage_path)
+    env["TUNEDRIVE_CANCEL_POLL_SECONDS"] = str(settings.cancel_poll_seconds)
+    if settings.ray_address:
+        env["TUNEDRIVE_RAY_ADDRESS"] = settings.ray_address
+    return env
+
+
+@dataclass
+class Dispatcher:
+    settings: Settings
+    store: Store
+    max_drivers: int = 1  # embedded Ray: one driver at a time owns the local cluster
+    poll_seconds: float = 1.0
+    stale_seconds: float = STALE_SECONDS
+    claimant: str = field(default_factory=lambda: f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
+    drivers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def step(self) -> None:
+        for experiment_id, code in self._reap():
+            self._restart_or_fail(experiment_id, f"driver process exited with code {code}")
+        for record in self.store.claim_stale(self.claimant, self.stale_seconds):
+            if record.id not in self.drivers:
+                self._restart_or_fail(record.id, "driver heartbeat stopped")
+        while len(self.drivers) < self.max_drivers:
+            record = self.store.claim_queued(self.claimant)
+            if record is None:
+                return
+            log.info("starting driver for experiment %s (%s)", record.id, record.name)
+            self._spawn(record.id)
+
+    def _spawn(self, experiment_id: str) -> None:
+        log_file = (self.settings.home_dir / f"driver-{experiment_id}.log").open("ab")
+        self.drivers[experiment_id] = subprocess.Popen(
+            [sys.executable, "-m", "tuner.driver", experiment_id],
+            env=settings_environment(self.settings),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a signal to the dispatcher's group never reaches drivers
+        )
+        log_file.close()
+
+    def _reap(self) -> list[tuple[str, int]]:
+        dead = []
+        for experiment_id, process in list(self.drivers.items()):
+            code = process.poll()
+            if code is not None:
+                del self.drivers[experiment_id]
+                if self.store.get_experiment(experiment_id).status in ("queued", "running"):
+                    dead.append((experiment_id, code))
+        return dead
+
+    def _restart_or_fail(self, experiment_id: str, why: str) -> None:
+        record = self.store.get_experiment(experiment_id)
+        restarts = max(0, record.driver_attempts - 1)
+        if restarts >= MAX_RESTARTS:
+            log.error(
+                "experiment %s: %s; restarted %d times already, giving up",
+                experiment_id,
+                why,
+                restarts,
+            )
+            self.store.close_running_runs(experiment_id, "failed")
+            self.store.finish_experiment(
+                experiment_id,
+                "failed",
+                f"{why}; the driver was restarted {restarts} times, the limit",
+            )
+            return
+        log.warning(
+            "experiment %s: %s; restarting its driver from the checkpoint", experiment_id, why
+        )
+        self._spawn(experiment_id)
+
+    def run(self, stop: threading.Event) -> None:
+        self.settings.ensure_dirs()
+        while not stop.is_set():
+            try:
+                self.step()
+            except Exception:
+                log.exception("dispatcher step failed")  # a dispatcher keeps dispatching
+            stop.wait(self.poll_seconds)
