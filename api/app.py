@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.deps import require_token
-from api.routers import experiments, health, runs
+from api.routers import datasets, experiments, health, runs
+from api.schemas import ErrorPublic
 from tuner import __version__
 from tuner.errors import ConflictError, DataError, NotFoundError, SpecError, TunedriveError
 from tuner.settings import Settings
@@ -45,11 +47,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     if store is not None:
         app.state.store = store
     secured = [Depends(require_token)]
-    app.include_router(experiments.router, dependencies=secured)
-    app.include_router(runs.router, dependencies=secured)
+    # The error shape every route really returns (FastAPI would document its own 422 shape).
+    errors: dict[int | str, dict[str, Any]] = {
+        401: {"model": ErrorPublic, "description": "missing or invalid bearer token"},
+        422: {"model": ErrorPublic, "description": "invalid request; the detail names the field"},
+    }
+    app.include_router(experiments.router, dependencies=secured, responses=errors)
+    app.include_router(runs.router, dependencies=secured, responses=errors)
+    app.include_router(datasets.router, dependencies=secured, responses=errors)
     app.include_router(health.router)
     _install_error_handlers(app)
-    _install_body_limit(app, settings.max_body_bytes)
+    _install_body_limit(app, settings.max_body_bytes, settings.max_dataset_bytes)
     return app
 
 
@@ -72,11 +80,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
 
 
-def _install_body_limit(app: FastAPI, limit: int) -> None:
+def _install_body_limit(app: FastAPI, default_limit: int, dataset_limit: int) -> None:
     @app.middleware("http")
     async def _limit(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        limit = dataset_limit if request.url.path.startswith("/api/datasets") else default_limit
         declared = request.headers.get("content-length")
         too_big = JSONResponse(
             {"detail": f"request body over {limit} bytes; send a smaller body", "errors": []},

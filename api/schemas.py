@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tuner.store import ExperimentRecord, MetricRecord, RunRecord
+from tuner.store.records import DatasetRecord
 
 
 class ErrorPublic(BaseModel):
@@ -73,6 +74,25 @@ class ArtifactPublic(BaseModel):
     size: int
 
 
+class DatasetPublic(BaseModel):
+    id: str
+    name: str
+    rows: int
+    columns: list[str]
+    frequency_seconds: int
+    start: datetime
+    end: datetime
+    size_bytes: int
+    sha256: str
+    created_at: datetime
+
+
+class DatasetPage(BaseModel):
+    items: list[DatasetPublic]
+    limit: int
+    offset: int
+
+
 class HealthPublic(BaseModel):
     status: str
     version: str
@@ -117,6 +137,21 @@ def experiment_public(record: ExperimentRecord, best: RunRecord | None) -> Exper
         driver_restarts=max(0, record.driver_attempts - 1),
         run_counts=record.run_counts,
         best_run=run_public(best) if best else None,
+    )
+
+
+def dataset_public(record: DatasetRecord) -> DatasetPublic:
+    return DatasetPublic(
+        id=record.id,
+        name=record.name,
+        rows=record.rows,
+        columns=record.columns,
+        frequency_seconds=record.frequency_seconds,
+        start=record.start,
+        end=record.end,
+        size_bytes=record.size_bytes,
+        sha256=record.sha256,
+        created_at=_utc(record.created_at),  # type: ignore[arg-type]
     )
 
 

@@ -32,26 +32,48 @@ INNER_ARCHIVE = "GEFCom2014-E_V2.zip"
 FIRST_TIMESTAMP = "2012-01-01"
 
 
+VALID_START = np.datetime64("2014-09-01T00:00:00", "s")  # the reference tutorial's split
+TEST_START = np.datetime64("2014-11-01T00:00:00", "s")
+
+
 @dataclass(frozen=True)
 class Series:
-    """An hourly series: what the driver puts in Ray's object store once per experiment."""
+    """A regular time series with its split: what the driver puts in Ray's object store once.
+
+    The target (load, for GEFCom2014) is forecast from its own past and the covariates'
+    (temperature). Training data ends at ``valid_start``; test data starts at ``test_start``.
+    """
 
     name: str
-    timestamps: np.ndarray  # datetime64[s], strictly hourly
-    load: np.ndarray  # float64, MW
-    temp: np.ndarray  # float64, °F
+    timestamps: np.ndarray  # datetime64[s], strictly increasing, regular
+    target: np.ndarray  # float64
+    covariates: np.ndarray  # (n, k) float64
+    valid_start: np.datetime64 = VALID_START
+    test_start: np.datetime64 = TEST_START
 
     def __len__(self) -> int:
-        return len(self.load)
+        return len(self.target)
 
 
-def load_for_tuning(dataset: str, settings: Any) -> Series:
-    """The tuning entry point named by the trainable catalog."""
+def load_for_tuning(dataset: str, settings: Any, options: dict[str, Any] | None = None) -> Series:
+    """The tuning entry point named by the trainable catalog.
+
+    ``options`` carries the spec's ``target`` and ``split`` for uploaded data sets.
+    """
+    from trainables.uploaded import read_uploaded
+
+    options = options or {}
     if dataset == "synthetic":
-        return synthetic_series()
-    if dataset == "gefcom2014":
-        return read_energy_csv(ensure_gefcom2014(Path(settings.resolved_data_dir)))
-    raise DataError(f"unknown data set {dataset!r}; use 'gefcom2014' or 'synthetic'")
+        series = synthetic_series()
+    elif dataset == "gefcom2014":
+        series = read_energy_csv(ensure_gefcom2014(Path(settings.resolved_data_dir)))
+    else:
+        return read_uploaded(dataset, settings, options.get("target"), options.get("split"))
+    if options.get("split"):
+        from trainables.uploaded import apply_split
+
+        series = apply_split(series, options["split"])
+    return series
 
 
 def read_energy_csv(path: Path) -> Series:
@@ -59,8 +81,8 @@ def read_energy_csv(path: Path) -> Series:
     return Series(
         name="gefcom2014",
         timestamps=frame["timestamp"].to_numpy(dtype="datetime64[s]"),
-        load=frame["load"].to_numpy(dtype=np.float64),
-        temp=frame["temp"].to_numpy(dtype=np.float64),
+        target=frame["load"].to_numpy(dtype=np.float64),
+        covariates=frame[["temp"]].to_numpy(dtype=np.float64),
     )
 
 
@@ -167,4 +189,4 @@ def synthetic_series(start: str = FIRST_TIMESTAMP, hours: int = 26_304, seed: in
     weekly = np.where(weekday >= 5, -300.0, 0.0)
     comfort = 12 * np.abs(temp - 60)
     load = 3000 + daily + weekly + comfort + rng.normal(0, 40, hours)
-    return Series(name="synthetic", timestamps=timestamps, load=load, temp=temp)
+    return Series(name="synthetic", timestamps=timestamps, target=load, covariates=temp[:, None])

@@ -68,7 +68,7 @@ def seasonal_naive(prepared: Prepared, windows: Windows) -> np.ndarray:
     lagged = (
         windows.origins[:, None] + steps[None, :] - 24 * np.ceil(steps / 24).astype(int)[None, :]
     )
-    return prepared.series.load[lagged]
+    return prepared.series.target[lagged]
 
 
 class _Trainer:

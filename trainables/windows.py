@@ -17,9 +17,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 from trainables.datasets import Series
 from tuner.errors import DataError
 
-VALID_START = np.datetime64("2014-09-01T00:00:00", "s")
-TEST_START = np.datetime64("2014-11-01T00:00:00", "s")
-
 
 @dataclass(frozen=True)
 class MinMax:
@@ -35,7 +32,7 @@ class MinMax:
 
 @dataclass(frozen=True)
 class Windows:
-    """Inputs (n, T, 2), targets (n, horizon) in scaled units, and each origin's index."""
+    """Inputs (n, T, 1 + k), targets (n, horizon) in scaled units, and each origin's index."""
 
     x: np.ndarray
     y: np.ndarray
@@ -48,7 +45,7 @@ class Windows:
 @dataclass(frozen=True)
 class Prepared:
     series: Series
-    features: np.ndarray  # (n, 2) float32, scaled [load, temp]
+    features: np.ndarray  # (n, 1 + k) float32, scaled [target, covariates...]
     load_scaler: MinMax
     T: int
     horizon: int
@@ -58,7 +55,7 @@ class Prepared:
 
     def actual_load(self, windows: Windows) -> np.ndarray:
         """Unscaled target load for each origin, (n, horizon), from the source series."""
-        return sliding_window_view(self.series.load, self.horizon)[windows.origins + 1]
+        return sliding_window_view(self.series.target, self.horizon)[windows.origins + 1]
 
 
 def prepare(series: Series, T: int, horizon: int, train_start: str | None = None) -> Prepared:
@@ -68,16 +65,17 @@ def prepare(series: Series, T: int, horizon: int, train_start: str | None = None
     first = (
         0 if train_start is None else int(np.searchsorted(stamps, np.datetime64(train_start, "s")))
     )
-    valid_at = int(np.searchsorted(stamps, VALID_START))
-    test_at = int(np.searchsorted(stamps, TEST_START))
+    valid_at = int(np.searchsorted(stamps, series.valid_start))
+    test_at = int(np.searchsorted(stamps, series.test_start))
     end = len(series)
     train_rows = slice(first, valid_at)
-    load_scaler = _fit(series.load[train_rows])
-    temp_scaler = _fit(series.temp[train_rows])
-    features = np.empty((end, 2), dtype=np.float32)
-    features[:, 0] = load_scaler.scale(series.load)
-    features[:, 1] = temp_scaler.scale(series.temp)
-    inputs = sliding_window_view(features, T, axis=0).transpose(0, 2, 1)  # (n−T+1, T, 2), a view
+    load_scaler = _fit(series.target[train_rows])
+    features = np.empty((end, 1 + series.covariates.shape[1]), dtype=np.float32)
+    features[:, 0] = load_scaler.scale(series.target)
+    for column in range(series.covariates.shape[1]):
+        values = series.covariates[:, column]
+        features[:, 1 + column] = _fit(values[train_rows]).scale(values)
+    inputs = sliding_window_view(features, T, axis=0).transpose(0, 2, 1)  # (n−T+1, T, 1+k), a view
     targets = sliding_window_view(features[:, 0], horizon)  # (n−horizon+1, horizon), a view
 
     def windows(first_origin: int, period_end: int) -> Windows:
@@ -117,7 +115,7 @@ def _fit(values: np.ndarray) -> MinMax:
 
 def materialized_windows(series: Series, T: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """The usual lag-table approach, for the memory benchmark only: copies every window."""
-    values = np.stack([series.load, series.temp], axis=1).astype(np.float32)
+    values = np.column_stack([series.target, series.covariates]).astype(np.float32)
     n = len(values) - T - horizon + 1
     x = np.stack([values[i : i + T] for i in range(n)])
     y = np.stack([values[i + T : i + T + horizon, 0] for i in range(n)])

@@ -48,6 +48,13 @@ def run(
     settings = Settings()
     settings.ensure_dirs()
     store = Store.open(settings.resolved_database_url)
+    from tuner.uploads import check_spec_dataset
+
+    try:
+        check_spec_dataset(spec, store)
+    except SpecError as err:
+        err_console.print(f"[red]spec refused[/red] ({spec_file}): {err}")
+        raise typer.Exit(2) from None
     record = store.create_experiment(spec)
     console.print(
         f"experiment [bold]{record.id}[/bold] ({spec.name}): {spec.trainable}, "

@@ -139,7 +139,11 @@ def _tune(
     definition = spec.definition
     metric, goal = spec.primary_metric.name, spec.primary_metric.goal.value
     loader = definition.resolve_loader()
-    data = loader(spec.dataset, settings) if loader else None
+    options = {
+        "target": spec.target,
+        "split": spec.split.model_dump(mode="json") if spec.split else None,
+    }
+    data = loader(spec.dataset, settings, options) if loader else None
     artifact_root = settings.resolved_storage_path / record.id
     plan = TrialPlan(
         definition=definition,

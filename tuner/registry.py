@@ -34,7 +34,7 @@ class RunContext:
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]
-DataLoader = Callable[[str, Any], Any]
+DataLoader = Callable[[str, Any, dict[str, Any]], Any]  # (dataset, settings, {target, split})
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
         default_factory=list, description="bearer tokens the API accepts (comma-separated)"
     )
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest request body accepted")
+    max_dataset_bytes: int = Field(default=64 << 20, gt=0, description="largest data set upload")
 
     @field_validator("api_tokens", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from api.schemas import (
 from tuner.errors import FieldProblem, SpecError
 from tuner.spec import parse_spec
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
+from tuner.uploads import check_spec_dataset
 
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 ExperimentStatus = Literal[EXPERIMENT_STATES]  # type: ignore[valid-type]
@@ -52,12 +53,13 @@ async def _spec_payload(request: Request) -> Any:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ExperimentPublic,
-    responses={422: {"model": ErrorPublic}},
+    responses={413: {"model": ErrorPublic, "description": "body over the size limit"}},
     openapi_extra=SPEC_BODY,
 )
 async def submit_experiment(request: Request, store: StoreDep) -> ExperimentPublic:
     """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it."""
     spec = parse_spec(await _spec_payload(request))
+    check_spec_dataset(spec, store)
     return experiment_public(store.create_experiment(spec), None)
 
 
@@ -85,7 +87,7 @@ def get_experiment(experiment_id: str, store: StoreDep) -> ExperimentPublic:
     "/{experiment_id}/cancel",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ExperimentPublic,
-    responses={**_ERRORS, 409: {"model": ErrorPublic}},
+    responses={**_ERRORS, 409: {"model": ErrorPublic}, 413: {"model": ErrorPublic}},
 )
 def cancel_experiment(experiment_id: str, store: StoreDep) -> ExperimentPublic:
     """Asks every run to stop; they do within seconds. 409 when already finished."""

@@ -118,6 +118,6 @@ def test_workbook_alone_is_converted(shared_data: Path, tmp_path: Path) -> None:
 def test_synthetic_is_deterministic_and_named() -> None:
     a, b = synthetic_series(), synthetic_series()
     assert a.name == "synthetic" and len(a) == 26_304
-    assert np.array_equal(a.load, b.load) and np.array_equal(a.temp, b.temp)
-    daily = a.load[: 24 * 28].reshape(28, 24).mean(axis=0)
+    assert np.array_equal(a.target, b.target) and np.array_equal(a.covariates, b.covariates)
+    daily = a.target[: 24 * 28].reshape(28, 24).mean(axis=0)
     assert daily.max() - daily.min() > 300  # a real daily cycle to learn

@@ -35,7 +35,7 @@ def test_window_contents_line_up() -> None:
         prepared.test.y[10], prepared.features[origin + 1 : origin + 4, 0]
     )
     np.testing.assert_allclose(
-        prepared.actual_load(prepared.test)[10], SERIES.load[origin + 1 : origin + 4]
+        prepared.actual_load(prepared.test)[10], SERIES.target[origin + 1 : origin + 4]
     )
 
 
@@ -49,21 +49,21 @@ def test_windows_share_memory_with_the_source() -> None:
 
 def test_scalers_fitted_on_training_period_only() -> None:
     prepared = prepare(SERIES, 72, 24)
-    train_rows = SERIES.load[:HOURS_TRAIN]
+    train_rows = SERIES.target[:HOURS_TRAIN]
     assert (
         prepared.load_scaler.low == train_rows.min()
         and prepared.load_scaler.high == train_rows.max()
     )
     sliced = prepare(SERIES, 72, 24, train_start="2014-06-01")
-    assert sliced.load_scaler.low == SERIES.load[HOURS_TRAIN - 92 * 24 : HOURS_TRAIN].min()
+    assert sliced.load_scaler.low == SERIES.target[HOURS_TRAIN - 92 * 24 : HOURS_TRAIN].min()
     assert len(sliced.train) == 92 * 24 - 71 - 24
 
 
 def test_changing_test_values_changes_nothing_trained_or_validated_on() -> None:
-    load, temp = SERIES.load.copy(), SERIES.temp.copy()
+    load, temp = SERIES.target.copy(), SERIES.covariates.copy()
     load[-TEST_HOURS:] *= 3.0
     temp[-TEST_HOURS:] += 40.0
-    changed = replace(SERIES, load=load, temp=temp)
+    changed = replace(SERIES, target=load, covariates=temp)
     before, after = prepare(SERIES, 168, 24), prepare(changed, 168, 24)
     assert before.load_scaler == after.load_scaler
     for split in ("train", "valid"):
@@ -73,8 +73,8 @@ def test_changing_test_values_changes_nothing_trained_or_validated_on() -> None:
 
 
 def test_changing_validation_values_leaves_training_alone() -> None:
-    load = SERIES.load.copy()
+    load = SERIES.target.copy()
     load[HOURS_TRAIN : HOURS_TRAIN + VALID_HOURS] += 500
-    before, after = prepare(SERIES, 72, 24), prepare(replace(SERIES, load=load), 72, 24)
+    before, after = prepare(SERIES, 72, 24), prepare(replace(SERIES, target=load), 72, 24)
     np.testing.assert_array_equal(before.train.x, after.train.x)
     np.testing.assert_array_equal(before.train.y, after.train.y)

@@ -7,6 +7,7 @@ Errors come out as :class:`~tuner.errors.SpecError` whose problems name the dott
 from __future__ import annotations
 
 import json
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,8 @@ from pydantic_core import PydanticCustomError
 from tuner.errors import FieldProblem, SpecError
 from tuner.registry import TrainableDefinition, get_trainable, trainable_names
 from tuner.spec.expressions import Expression, ExpressionError, parse_expression
+
+BUILTIN_DATASETS = ("gefcom2014", "synthetic")
 
 
 class _Strict(BaseModel):
@@ -114,6 +117,29 @@ class Budget(_Strict):
         return self
 
 
+class Split(_Strict):
+    """Where validation and test data start: two dates, or two fractions of the rows."""
+
+    valid_start: date | None = None
+    test_start: date | None = None
+    valid_fraction: float | None = Field(default=None, gt=0, lt=0.5)
+    test_fraction: float | None = Field(default=None, gt=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _one_style(self) -> Split:
+        dates = (self.valid_start, self.test_start)
+        fractions = (self.valid_fraction, self.test_fraction)
+        if all(d is not None for d in dates) and all(f is None for f in fractions):
+            if self.valid_start >= self.test_start:  # type: ignore[operator]
+                raise _problems([("split.valid_start", "must be before split.test_start")])
+            return self
+        if all(f is not None for f in fractions) and all(d is None for d in dates):
+            return self
+        raise _problems(
+            [("split", "give valid_start and test_start, or valid_fraction and test_fraction")]
+        )
+
+
 class Resources(_Strict):
     cpu: float = Field(default=1.0, gt=0)
     gpu: float = Field(default=0.0, ge=0)
@@ -132,6 +158,8 @@ class ExperimentSpec(_Strict):
     name: str = Field(min_length=1, max_length=200)
     trainable: str
     dataset: str = "gefcom2014"
+    target: str | None = None  # the column to forecast, for an uploaded data set
+    split: Split | None = None  # default: the reference dates (GEFCom2014), 70/15/15 (uploads)
     description: str = ""
     fixed: dict[str, Any] = Field(default_factory=dict)
     search_space: dict[str, Annotated[Expression, BeforeValidator(_expression)]]
@@ -158,6 +186,8 @@ class ExperimentSpec(_Strict):
                 ]
             )
         problems = _check_parameters(self, definition)
+        if self.dataset in BUILTIN_DATASETS and self.target not in (None, "load"):
+            problems.append(("target", f"{self.dataset} has one target, 'load'"))
         if self.primary_metric.name not in definition.metrics:
             problems.append(
                 (

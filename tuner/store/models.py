@@ -57,6 +57,21 @@ class RunRow(Base):
     artifact_dir: Mapped[str | None] = mapped_column(Text)
 
 
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rows: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[list[str]] = mapped_column(JSON)
+    frequency_seconds: Mapped[int] = mapped_column(Integer)
+    start: Mapped[datetime] = mapped_column(DateTime)
+    end: Mapped[datetime] = mapped_column(DateTime)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class MetricRow(Base):
     __tablename__ = "metric_rows"
     __table_args__ = (Index("ix_metric_rows_run_step", "run_id", "attempt", "step"),)

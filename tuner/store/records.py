@@ -59,6 +59,20 @@ class MetricRecord:
     recorded_at: datetime
 
 
+@dataclass(frozen=True)
+class DatasetRecord:
+    id: str
+    name: str
+    rows: int
+    columns: list[str]
+    frequency_seconds: int
+    start: datetime
+    end: datetime
+    size_bytes: int
+    sha256: str
+    created_at: datetime
+
+
 @dataclass
 class RunUpdate:
     """A change to one run, applied by :meth:`Store.apply` in one batch with metric rows."""

@@ -15,11 +15,12 @@ from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tuner.errors import ConflictError, NotFoundError
-from tuner.store.models import ExperimentRow, MetricRow, RunRow
+from tuner.store.models import DatasetRow, ExperimentRow, MetricRow, RunRow
 from tuner.store.records import (
     FINISHED_EXPERIMENT_STATES,
     FINISHED_RUN_STATES,
     RUN_STATES,
+    DatasetRecord,
     ExperimentRecord,
     MetricRecord,
     NewMetricRow,
@@ -324,6 +325,39 @@ class Store:
         with self._sessions() as session:
             return int(session.scalar(query) or 0)
 
+    # -- data sets -----------------------------------------------------------------------------
+    def create_dataset(self, name: str, meta: Any) -> DatasetRecord:
+        """Records a validated upload (``meta`` is a :class:`tuner.uploads.ValidatedDataset`)."""
+        row = DatasetRow(
+            id=new_id(),
+            name=name,
+            rows=meta.rows,
+            columns=meta.columns,
+            frequency_seconds=meta.frequency_seconds,
+            start=meta.start,
+            end=meta.end,
+            size_bytes=len(meta.csv),
+            sha256=meta.sha256,
+            created_at=utcnow(),
+        )
+        with self._sessions.begin() as session:
+            session.add(row)
+        return _dataset_record(row)
+
+    def get_dataset(self, dataset_id: str) -> DatasetRecord:
+        with self._sessions() as session:
+            row = session.get(DatasetRow, dataset_id)
+            if row is None:
+                raise NotFoundError(f"no data set with id {dataset_id!r}")
+            return _dataset_record(row)
+
+    def list_datasets(self, limit: int = 100, offset: int = 0) -> list[DatasetRecord]:
+        query = (
+            select(DatasetRow).order_by(DatasetRow.created_at.desc()).limit(limit).offset(offset)
+        )
+        with self._sessions() as session:
+            return [_dataset_record(r) for r in session.scalars(query)]
+
     # -- helpers -------------------------------------------------------------------------------
     def _experiment_row(self, session: Session, experiment_id: str) -> ExperimentRow:
         row = session.get(ExperimentRow, experiment_id)
@@ -419,6 +453,21 @@ def _experiment_record(row: ExperimentRow, counts: dict[str, int]) -> Experiment
         cancel_requested=row.cancel_requested,
         driver_attempts=row.driver_attempts,
         run_counts=counts,
+    )
+
+
+def _dataset_record(row: DatasetRow) -> DatasetRecord:
+    return DatasetRecord(
+        id=row.id,
+        name=row.name,
+        rows=row.rows,
+        columns=list(row.columns),
+        frequency_seconds=row.frequency_seconds,
+        start=row.start,
+        end=row.end,
+        size_bytes=row.size_bytes,
+        sha256=row.sha256,
+        created_at=row.created_at,
     )
 
 

@@ -1,0 +1,58 @@
+"""/api/datasets: upload a CSV data set (validated, stored under the service home), list them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from api.deps import SettingsDep, StoreDep
+from api.schemas import DatasetPage, DatasetPublic, ErrorPublic, dataset_public
+from tuner.uploads import TIMESTAMP_COLUMN, dataset_path, validate_csv
+
+router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "description": "the CSV file"}}},
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DatasetPublic,
+    responses={413: {"model": ErrorPublic, "description": "file over the size limit"}},
+    openapi_extra=CSV_BODY,
+)
+async def upload_dataset(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    name: Annotated[str, Query(min_length=1, max_length=200)],
+    timestamp_column: Annotated[str, Query(min_length=1, max_length=200)] = TIMESTAMP_COLUMN,
+) -> DatasetPublic:
+    """A CSV with a timestamp column and numeric columns; errors name the row or column.
+
+    Use it in a spec with ``dataset: <id>`` and ``target: <column>``.
+    """
+    validated = validate_csv(await request.body(), timestamp_column)
+    record = store.create_dataset(name, validated)
+    path = dataset_path(settings, record.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".partial")
+    temporary.write_bytes(validated.csv)
+    temporary.replace(path)  # never a half-written data set under its real name
+    return dataset_public(record)
+
+
+@router.get("", response_model=DatasetPage)
+def list_datasets(
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> DatasetPage:
+    items = [dataset_public(r) for r in store.list_datasets(limit=limit, offset=offset)]
+    return DatasetPage(items=items, limit=limit, offset=offset)

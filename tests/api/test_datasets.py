@@ -1,0 +1,168 @@
+"""Uploaded data sets: validation that names the row or column, storage, use in a spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from tuner.settings import Settings
+from tuner.store import Store
+from tuner.uploads import dataset_path
+
+
+def csv_text(rows: int = 400, freq_hours: int = 1) -> str:
+    stamps = np.datetime64("2020-01-01T00:00") + np.arange(rows) * np.timedelta64(freq_hours, "h")
+    hours = np.arange(rows)
+    demand = 100 + 10 * np.sin(2 * np.pi * hours / 24)
+    lines = ["timestamp,demand,price,wind"]
+    lines += [
+        f"{str(s).replace('T', ' ')},{d:.3f},{20 + (h % 7)},{h % 5}"
+        for s, d, h in zip(stamps, demand, hours, strict=True)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store)) as test_client:
+        yield test_client
+
+
+def upload(client: TestClient, text: str, **params: Any) -> Any:
+    return client.post(
+        "/api/datasets",
+        params={"name": "demand", **params},
+        content=text.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+
+
+def test_upload_list_and_stored_file(client: TestClient, settings: Settings) -> None:
+    response = upload(client, csv_text())
+    assert response.status_code == 201
+    body = response.json()
+    assert body["rows"] == 400 and body["columns"] == ["demand", "price", "wind"]
+    assert body["frequency_seconds"] == 3600
+    assert (
+        dataset_path(settings, body["id"])
+        .read_text()
+        .startswith("timestamp,demand,price,wind\n2020-01-01 00:00:00,")
+    )
+    assert [d["id"] for d in client.get("/api/datasets").json()["items"]] == [body["id"]]
+
+
+def edit(text: str, line: int, new: str) -> str:
+    lines = text.splitlines()
+    lines[line - 1] = new
+    return "\n".join(lines) + "\n"
+
+
+BASE = csv_text()
+REFUSALS = [
+    ("not a timestamp", edit(BASE, 10, "yesterday,1,2,3"), "row 10, column 'timestamp'"),
+    ("duplicate", edit(BASE, 10, BASE.splitlines()[8]), "row 10: duplicate timestamp"),
+    ("not increasing", edit(BASE, 10, "2019-01-01 00:00:00,1,2,3"), "row 10: timestamp 2019-01-01"),
+    ("irregular", edit(BASE, 10, "2020-01-01 08:30:00,1,2,3"), "row 10: the step"),
+    (
+        "non-numeric",
+        edit(BASE, 12, "2020-01-01 10:00:00,lots,2,3"),
+        "row 12, column 'demand': 'lots' is not a number",
+    ),
+    (
+        "missing value",
+        edit(BASE, 12, "2020-01-01 10:00:00,,2,3"),
+        "row 12, column 'demand': the value is missing",
+    ),
+    ("no timestamp column", BASE.replace("timestamp,", "time,", 1), "no column 'timestamp'"),
+    ("too short", "\n".join(BASE.splitlines()[:10]) + "\n", "needs at least 48"),
+    ("empty", "", "the upload is empty"),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "message"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_bad_uploads_name_the_row_or_column(
+    client: TestClient, settings: Settings, case: str, text: str, message: str
+) -> None:
+    response = upload(client, text)
+    assert response.status_code == 422, case
+    assert message in response.json()["detail"], response.json()["detail"]
+    assert client.get("/api/datasets").json()["items"] == []  # nothing stored
+    folder = settings.home_dir / "datasets"
+    assert not folder.exists() or not list(folder.iterdir())
+
+
+def test_timestamp_column_can_be_named(client: TestClient) -> None:
+    response = upload(client, BASE.replace("timestamp,", "time,", 1), timestamp_column="time")
+    assert response.status_code == 201 and response.json()["columns"] == ["demand", "price", "wind"]
+
+
+def test_upload_size_limit_is_413(settings: Settings, store: Store) -> None:
+    small = settings.model_copy(update={"max_dataset_bytes": 1000})
+    with TestClient(create_app(small, store)) as client:
+        assert upload(client, BASE).status_code == 413
+
+
+def spec_for(dataset: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "uploaded",
+        "trainable": "ffn",
+        "dataset": dataset,
+        "fixed": {"T": 12, "horizon": 3, "max_epochs": 2, "batch_size": 32},
+        "search_space": {"latent_dim": {"choice": [4]}},
+        "primary_metric": {"name": "val_mape", "goal": "minimize"},
+        "budget": {"max_total_runs": 1},
+        **extra,
+    }
+
+
+def test_spec_must_name_an_existing_data_set_and_column(client: TestClient) -> None:
+    dataset_id = upload(client, BASE).json()["id"]
+    unknown = client.post("/api/experiments", json=spec_for("nope", target="demand"))
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "dataset"
+    no_target = client.post("/api/experiments", json=spec_for(dataset_id))
+    assert no_target.status_code == 422 and "target: is required" in no_target.json()["detail"]
+    wrong = client.post("/api/experiments", json=spec_for(dataset_id, target="price2"))
+    assert (
+        wrong.status_code == 422
+        and "columns of demand: demand, price, wind" in wrong.json()["detail"]
+    )
+    ok = client.post(
+        "/api/experiments",
+        json=spec_for(
+            dataset_id, target="demand", split={"valid_fraction": 0.2, "test_fraction": 0.2}
+        ),
+    )
+    assert ok.status_code == 201
+
+
+@pytest.mark.parametrize("family", ["ffn", "rnn", "encoder_decoder", "cnn"])
+def test_every_family_trains_on_an_uploaded_data_set(
+    client: TestClient, settings: Settings, family: str, tmp_path: Any
+) -> None:
+    from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
+    from trainables.datasets import load_for_tuning
+    from trainables.fit import fit_forecaster
+    from tuner.registry import RunContext
+
+    dataset_id = upload(client, BASE).json()["id"]
+    series = load_for_tuning(dataset_id, settings, {"target": "price", "split": None})
+    assert series.covariates.shape == (400, 2)  # demand and wind
+    params = {
+        **SHARED_HYPERPARAMETERS,
+        **FAMILIES[family][1],
+        "T": 12,
+        "horizon": 3,
+        "max_epochs": 1,
+        "filters": 4,
+        "layers": 2,
+    }
+    reports: list[dict[str, Any]] = []
+    final = fit_forecaster(
+        family, params, series, RunContext(report=reports.append, run_dir=tmp_path)
+    )
+    assert len(reports) == 1 and len(final["test_mape_by_horizon"]) == 3
