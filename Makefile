@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # The shared GEFCom2014 copy beside the checkout, unless TUNEDRIVE_DATA_DIR says otherwise.
 export TUNEDRIVE_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
 
-.PHONY: run test lint bench-overhead bench-speed bench-quality clean
+.PHONY: run test lint bench-overhead bench-speed bench-quality bench-api clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-speed: $(STAMP)
 
 bench-quality: $(STAMP)
 	$(PY) bench/quality.py
+
+bench-api: $(STAMP)
+	$(PY) bench/api_load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

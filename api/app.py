@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.deps import require_token
+from api.limits import BodyLimit
 from api.routers import datasets, experiments, health, runs
 from api.schemas import ErrorPublic
 from tuner import __version__
@@ -57,7 +58,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(datasets.router, dependencies=secured, responses=errors)
     app.include_router(health.router)
     _install_error_handlers(app)
-    _install_body_limit(app, settings.max_body_bytes, settings.max_dataset_bytes)
+    app.add_middleware(
+        BodyLimit, default_limit=settings.max_body_bytes, dataset_limit=settings.max_dataset_bytes
+    )
     return app
 
 
@@ -78,30 +81,3 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
-
-
-def _install_body_limit(app: FastAPI, default_limit: int, dataset_limit: int) -> None:
-    @app.middleware("http")
-    async def _limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        limit = dataset_limit if request.url.path.startswith("/api/datasets") else default_limit
-        declared = request.headers.get("content-length")
-        too_big = JSONResponse(
-            {"detail": f"request body over {limit} bytes; send a smaller body", "errors": []},
-            status_code=413,
-        )
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return too_big
-        if declared is None and request.method in ("POST", "PUT", "PATCH"):
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    return too_big
-
-            async def replay() -> dict[str, object]:
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            request = Request(request.scope, replay)
-        return await call_next(request)

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tuner.store import ExperimentRecord, MetricRecord, RunRecord
 from tuner.store.records import DatasetRecord
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]  # the store keeps naive UTC
+
+
+class _FromRecord(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
 
 
 class ErrorPublic(BaseModel):
@@ -16,7 +27,7 @@ class ErrorPublic(BaseModel):
     errors: list[dict[str, str]] = Field(default_factory=list, description="field, message pairs")
 
 
-class RunPublic(BaseModel):
+class RunPublic(_FromRecord):
     id: str
     experiment_id: str
     number: int
@@ -26,27 +37,27 @@ class RunPublic(BaseModel):
     epochs: int
     stopped_at_interval: int | None
     attempts: int
-    started_at: datetime | None
-    finished_at: datetime | None
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
     error: str | None
     node: str | None
     final_metrics: dict[str, Any] | None
 
 
-class ExperimentPublic(BaseModel):
+class ExperimentPublic(_FromRecord):
     id: str
     name: str
     trainable: str
     status: str
     stop_reason: str | None
     spec: dict[str, Any]
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
     cancel_requested: bool
     driver_restarts: int
     run_counts: dict[str, int]
-    best_run: RunPublic | None
+    best_run: RunPublic | None = None
 
 
 class ExperimentPage(BaseModel):
@@ -74,7 +85,7 @@ class ArtifactPublic(BaseModel):
     size: int
 
 
-class DatasetPublic(BaseModel):
+class DatasetPublic(_FromRecord):
     id: str
     name: str
     rows: int
@@ -84,7 +95,7 @@ class DatasetPublic(BaseModel):
     end: datetime
     size_bytes: int
     sha256: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class DatasetPage(BaseModel):
@@ -99,60 +110,18 @@ class HealthPublic(BaseModel):
     database: str
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
-
-
 def run_public(run: RunRecord) -> RunPublic:
-    return RunPublic(
-        id=run.id,
-        experiment_id=run.experiment_id,
-        number=run.number,
-        status=run.status,
-        params=run.params,
-        best_metric=run.best_metric,
-        epochs=run.epochs,
-        stopped_at_interval=run.stopped_at_interval,
-        attempts=run.attempts,
-        started_at=_utc(run.started_at),
-        finished_at=_utc(run.finished_at),
-        error=run.error,
-        node=run.node,
-        final_metrics=run.final_metrics,
-    )
+    return RunPublic.model_validate(run)
 
 
 def experiment_public(record: ExperimentRecord, best: RunRecord | None) -> ExperimentPublic:
-    return ExperimentPublic(
-        id=record.id,
-        name=record.name,
-        trainable=record.trainable,
-        status=record.status,
-        stop_reason=record.stop_reason,
-        spec=record.spec,
-        created_at=_utc(record.created_at),  # type: ignore[arg-type]
-        started_at=_utc(record.started_at),
-        finished_at=_utc(record.finished_at),
-        cancel_requested=record.cancel_requested,
-        driver_restarts=max(0, record.driver_attempts - 1),
-        run_counts=record.run_counts,
-        best_run=run_public(best) if best else None,
-    )
+    public = ExperimentPublic.model_validate(record)
+    public.best_run = run_public(best) if best else None
+    return public
 
 
 def dataset_public(record: DatasetRecord) -> DatasetPublic:
-    return DatasetPublic(
-        id=record.id,
-        name=record.name,
-        rows=record.rows,
-        columns=record.columns,
-        frequency_seconds=record.frequency_seconds,
-        start=record.start,
-        end=record.end,
-        size_bytes=record.size_bytes,
-        sha256=record.sha256,
-        created_at=_utc(record.created_at),  # type: ignore[arg-type]
-    )
+    return DatasetPublic.model_validate(record)
 
 
 def metric_series(run_id: str, rows: list[MetricRecord], max_points: int | None) -> MetricSeries:

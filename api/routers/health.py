@@ -13,7 +13,7 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health", response_model=HealthPublic)
-def health(store: StoreDep) -> HealthPublic:
+async def health(store: StoreDep) -> HealthPublic:
     try:
         with store.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -24,12 +24,12 @@ _ERRORS = {404: {"model": ErrorPublic}}
 
 
 @router.get("/{run_id}", response_model=RunPublic, responses=_ERRORS)
-def get_run(run_id: str, store: StoreDep) -> RunPublic:
+async def get_run(run_id: str, store: StoreDep) -> RunPublic:
     return run_public(store.get_run(run_id))
 
 
 @router.get("/{run_id}/metrics", response_model=MetricSeries, responses=_ERRORS)
-def get_metrics(
+async def get_metrics(
     run_id: str,
     store: StoreDep,
     max_points: Annotated[int | None, Query(ge=2, le=100_000)] = None,
@@ -47,7 +47,9 @@ def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:
 
 
 @router.get("/{run_id}/artifacts", response_model=list[ArtifactPublic], responses=_ERRORS)
-def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) -> list[ArtifactPublic]:
+async def list_artifacts(
+    run_id: str, store: StoreDep, settings: SettingsDep
+) -> list[ArtifactPublic]:
     folder = _run_dir(run_id, store, settings)
     if not folder.is_dir():
         return []

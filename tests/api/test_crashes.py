@@ -6,10 +6,13 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api.test_server import free_port, serve, wait_until_up
 
@@ -92,48 +95,62 @@ def assert_nothing_lost(
     assert rows_before <= stored
 
 
-def test_killed_driver_is_restarted_from_its_checkpoint(tmp_path: Path) -> None:
+@dataclass
+class Scene:
+    """A served experiment caught half-way: some runs finished, others part-way through."""
+
+    home: Path
+    port: int
+    server: subprocess.Popen[bytes]
+    experiment_id: str
+    before: list[dict[str, Any]]
+    rows_before: set[tuple[str, int]]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Iterator[Scene]:
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
     server = serve(tmp_path / "home", port)
+    url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, server)
         experiment_id = httpx.post(f"{url}/api/experiments", json=SPEC).json()["id"]
         before = mid_experiment(url, experiment_id)
-        rows_before = metric_keys(url, before)
-        os.kill(driver_pid(experiment_id), signal.SIGKILL)
-        record = finished(url, experiment_id)
-        assert record["status"] == "completed" and record["driver_restarts"] == 1
-        after = runs_of(url, experiment_id)
-        assert_nothing_lost(before, after, url, rows_before)
-        interrupted = {r["id"] for r in before if r["status"] == "running"}
-        assert all(r["attempts"] == 2 for r in after if r["id"] in interrupted)
+        current = Scene(
+            tmp_path / "home", port, server, experiment_id, before, metric_keys(url, before)
+        )
+        yield current
+        server = current.server  # a test may have replaced it
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def test_server_restart_leaves_the_experiment_unaffected(tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = serve(tmp_path / "home", port)
-    try:
-        wait_until_up(url, server)
-        experiment_id = httpx.post(f"{url}/api/experiments", json=SPEC).json()["id"]
-        before = mid_experiment(url, experiment_id)
-        rows_before = metric_keys(url, before)
-        driver = driver_pid(experiment_id)
-        server.kill()
-        server.wait(timeout=30)
-        server = serve(tmp_path / "home", port)
-        wait_until_up(url, server)
-        record = finished(url, experiment_id)
-        assert record["status"] == "completed" and record["driver_restarts"] == 0
-        assert driver_pid_gone(driver)
-        assert_nothing_lost(before, runs_of(url, experiment_id), url, rows_before)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def test_killed_driver_is_restarted_from_its_checkpoint(scene: Scene) -> None:
+    os.kill(driver_pid(scene.experiment_id), signal.SIGKILL)
+    record = finished(scene.url, scene.experiment_id)
+    assert record["status"] == "completed" and record["driver_restarts"] == 1
+    after = runs_of(scene.url, scene.experiment_id)
+    assert_nothing_lost(scene.before, after, scene.url, scene.rows_before)
+    interrupted = {r["id"] for r in scene.before if r["status"] == "running"}
+    assert all(r["attempts"] == 2 for r in after if r["id"] in interrupted)
+
+
+def test_server_restart_leaves_the_experiment_unaffected(scene: Scene) -> None:
+    driver = driver_pid(scene.experiment_id)
+    scene.server.kill()
+    scene.server.wait(timeout=30)
+    scene.server = serve(scene.home, scene.port)
+    wait_until_up(scene.url, scene.server)
+    record = finished(scene.url, scene.experiment_id)
+    assert record["status"] == "completed" and record["driver_restarts"] == 0
+    assert driver_pid_gone(driver)
+    after = runs_of(scene.url, scene.experiment_id)
+    assert_nothing_lost(scene.before, after, scene.url, scene.rows_before)
 
 
 def driver_pid_gone(pid: int) -> bool:

@@ -196,14 +196,20 @@ def test_no_primary_metric_fails_with_clear_reason(
     assert "they reported: loss" in record.stop_reason
 
 
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [({"raise_at": 3}, "toy failure at epoch 3"), ({"crash_at": 3}, "")],
+    ids=["trainable-raises", "worker-killed"],
+)
 def test_failed_run_is_retried_then_marked_failed(
-    settings: Settings, store: Store, tmp_path: Path
+    settings: Settings, store: Store, tmp_path: Path, failure: dict[str, int], error: str
 ) -> None:
+    """A raised error and a worker killed with SIGKILL alike: max_failures retries, then failed."""
     spec = toy_spec(
         SAMPLINGS["random"],
         None,
         tmp_path,
-        fixed={"raise_at": 3, "epochs": 4},
+        fixed={**failure, "epochs": 4},
         budget={"max_total_runs": 2, "max_concurrent_runs": 2},
         max_failures=1,
     )
@@ -211,14 +217,10 @@ def test_failed_run_is_retried_then_marked_failed(
     assert record.status == "completed"  # runs failing is not the experiment failing
     runs = store.list_runs(record.id)
     assert len(runs) == 2 and all(r.status == "failed" and r.attempts == 2 for r in runs)
-    assert all("toy failure at epoch 3" in (r.error or "") for r in runs)
+    assert all(r.error and error in r.error for r in runs)
     for run in runs:  # both attempts' rows are kept: nothing reported is lost
-        assert [(m.attempt, m.step) for m in store.metric_rows(run.id)] == [
-            (1, 1),
-            (1, 2),
-            (2, 1),
-            (2, 2),
-        ]
+        steps = [(m.attempt, m.step) for m in store.metric_rows(run.id)]
+        assert steps == [(1, 1), (1, 2), (2, 1), (2, 2)]
 
 
 def test_cancel_of_queued_experiment_is_immediate(store: Store, tmp_path: Path) -> None:
@@ -228,22 +230,3 @@ def test_cancel_of_queued_experiment_is_immediate(store: Store, tmp_path: Path) 
     assert store.request_cancel(record.id).status == "canceled"
     with pytest.raises(ConflictError, match="already canceled"):
         store.request_cancel(record.id)
-
-
-def test_killed_worker_is_retried_then_failed(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    spec = toy_spec(
-        SAMPLINGS["random"],
-        None,
-        tmp_path,
-        fixed={"crash_at": 2, "epochs": 3},
-        budget={"max_total_runs": 2, "max_concurrent_runs": 2},
-        max_failures=1,
-    )
-    record = run_experiment(store.create_experiment(spec).id, settings, store)
-    assert record.status == "completed"
-    runs = store.list_runs(record.id)
-    assert len(runs) == 2 and all(r.status == "failed" and r.attempts == 2 for r in runs)
-    assert all(r.error for r in runs)
-    assert store.count_metric_rows(record.id) == 2 * 2  # epoch 1 of each attempt

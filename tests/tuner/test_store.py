@@ -121,3 +121,33 @@ def test_cli_check_accepts_demo_and_refuses_bad_spec(tmp_path: Path) -> None:
         refused.returncode == 2
         and "search_space.T.choice: must be a non-empty list" in refused.stderr
     )
+
+
+def test_kept_run_counts_match_a_recount(store: Store) -> None:
+    record = store.create_experiment(spec())  # type: ignore[arg-type]
+    now = utcnow()
+    store.apply(
+        record.id,
+        [RunUpdate(f"t{i}", status="running", number=i + 1, started_at=now) for i in range(4)],
+        [],
+    )
+    store.apply(
+        record.id,
+        [RunUpdate("t0", status="completed"), RunUpdate("t1", status="early_terminated")],
+        [],
+    )
+    store.apply(
+        record.id, [RunUpdate("t2", status="failed"), RunUpdate("t2", status="running")], []
+    )
+    store.close_running_runs(record.id, "canceled")
+    kept = store.get_experiment(record.id).run_counts
+    store.recount_runs(record.id)
+    assert kept == store.get_experiment(record.id).run_counts
+    assert kept == {
+        "queued": 0,
+        "running": 0,
+        "completed": 1,
+        "early_terminated": 1,
+        "failed": 0,
+        "canceled": 2,
+    }

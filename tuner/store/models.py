@@ -30,6 +30,8 @@ class ExperimentRow(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     driver_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Kept in step with run states by Store.apply, so reads never count 10,000 runs.
+    run_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
 
 class RunRow(Base):
@@ -37,6 +39,7 @@ class RunRow(Base):
     __table_args__ = (
         Index("ix_runs_experiment_best", "experiment_id", "best_metric"),
         Index("ix_runs_experiment_trial", "experiment_id", "trial_id", unique=True),
+        Index("ix_runs_experiment_status", "experiment_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -28,6 +28,10 @@ class ExperimentRecord:
     driver_attempts: int
     run_counts: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def driver_restarts(self) -> int:
+        return max(0, self.driver_attempts - 1)
+
 
 @dataclass(frozen=True)
 class RunRecord:

@@ -147,6 +147,9 @@ class Store:
                 )
                 .values(status=status, finished_at=utcnow())
             )
+            session.flush()
+            experiment = self._experiment_row(session, experiment_id)
+            experiment.run_counts = self._count_runs(session, experiment_id)
 
     def heartbeat(self, experiment_id: str) -> None:
         with self._sessions.begin() as session:
@@ -164,13 +167,27 @@ class Store:
         if not updates and not rows:
             return
         with self._sessions.begin() as session:
+            deltas: dict[str, int] = {}
             for change in updates:
                 run = self._run_row(session, experiment_id, change.trial_id)
+                if change.status is not None and change.status != run.status:
+                    if run.number:  # a row from an earlier batch: it was counted under its state
+                        deltas[run.status] = deltas.get(run.status, 0) - 1
+                    deltas[change.status] = deltas.get(change.status, 0) + 1
+                elif change.status is not None and not run.number:
+                    deltas[change.status] = deltas.get(change.status, 0) + 1
                 for f in fields(change):
                     value = getattr(change, f.name)
                     if f.name != "trial_id" and value is not None:
                         setattr(run, f.name, value)
             session.flush()
+            if any(deltas.values()):
+                experiment = self._experiment_row(session, experiment_id)
+                counts = dict(experiment.run_counts or self._count_runs(session, experiment_id))
+                if experiment.run_counts is not None:
+                    for state, delta in deltas.items():
+                        counts[state] = counts.get(state, 0) + delta
+                experiment.run_counts = counts
             session.add_all(
                 MetricRow(
                     run_id=self._run_row(session, experiment_id, r.trial_id).id,
@@ -193,24 +210,53 @@ class Store:
         offset: int = 0,
     ) -> list[RunRecord]:
         """Runs of an experiment, sorted by `number`, `started_at` or `metric` (best first)."""
+        if sort == "metric":
+            return self._runs_best_first(experiment_id, status, limit, offset)
         query = select(RunRow).where(RunRow.experiment_id == experiment_id)
         if status:
             query = query.where(RunRow.status == status)
-        if sort == "metric":
-            goal = self.get_experiment(experiment_id).goal
-            best_first = (
-                RunRow.best_metric.desc() if goal == "maximize" else RunRow.best_metric.asc()
-            )
-            query = query.order_by(RunRow.best_metric.is_(None), best_first, RunRow.number)
-        elif sort == "started_at":
-            query = query.order_by(RunRow.started_at, RunRow.number)
-        else:
-            query = query.order_by(RunRow.number)
-        query = query.offset(offset)
+        order = (RunRow.started_at, RunRow.number) if sort == "started_at" else (RunRow.number,)
+        query = query.order_by(*order).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         with self._sessions() as session:
             return [_run_record(r) for r in session.scalars(query)]
+
+    def _runs_best_first(
+        self, experiment_id: str, status: str | None, limit: int | None, offset: int
+    ) -> list[RunRecord]:
+        """Runs with a value in goal order (walking the (experiment, best_metric) index), then
+        runs without one; two queries so that neither needs a sort of every run."""
+        with self._sessions() as session:
+            maximize = self._goal(session, experiment_id) == "maximize"
+            scored = select(RunRow).where(
+                RunRow.experiment_id == experiment_id, RunRow.best_metric.is_not(None)
+            )
+            unscored = select(RunRow).where(
+                RunRow.experiment_id == experiment_id, RunRow.best_metric.is_(None)
+            )
+            if status:
+                scored, unscored = (q.where(RunRow.status == status) for q in (scored, unscored))
+            scored = scored.order_by(RunRow.best_metric.desc() if maximize else RunRow.best_metric)
+            rows = list(session.scalars(scored.offset(offset).limit(limit)))
+            if limit is None or len(rows) < limit:
+                skipped = (
+                    0
+                    if rows or offset == 0
+                    else session.scalar(select(func.count()).select_from(scored.subquery()))
+                )
+                rest = unscored.order_by(RunRow.number).offset(max(0, offset - (skipped or 0)))
+                if limit is not None:
+                    rest = rest.limit(limit - len(rows))
+                rows += list(session.scalars(rest))
+            return [_run_record(r) for r in rows]
+
+    @staticmethod
+    def _goal(session: Session, experiment_id: str) -> str:
+        goal = session.scalar(select(ExperimentRow.goal).where(ExperimentRow.id == experiment_id))
+        if goal is None:
+            raise NotFoundError(f"no experiment with id {experiment_id!r}")
+        return goal
 
     def claim_stale(self, claimant: str, older_than_seconds: float) -> list[ExperimentRecord]:
         """Takes running experiments whose driver stopped beating (it died, or so did the
@@ -266,19 +312,8 @@ class Store:
 
     def best_run(self, experiment_id: str) -> RunRecord | None:
         """HyperDrive's rule: the run whose best primary-metric value is best, any end state."""
-        experiment = self.get_experiment(experiment_id)
-        order = (
-            RunRow.best_metric.desc() if experiment.goal == "maximize" else RunRow.best_metric.asc()
-        )
-        query = (
-            select(RunRow)
-            .where(RunRow.experiment_id == experiment_id, RunRow.best_metric.is_not(None))
-            .order_by(order, RunRow.number)
-            .limit(1)
-        )
-        with self._sessions() as session:
-            row = session.scalars(query).first()
-            return _run_record(row) if row else None
+        best = self._runs_best_first(experiment_id, None, 1, 0)
+        return best[0] if best and best[0].best_metric is not None else None
 
     def metric_rows(self, run_id: str) -> list[MetricRecord]:
         query = (
@@ -389,8 +424,25 @@ class Store:
         self._run_ids[key] = row.id
         return row
 
+    def _run_counts(self, session: Session, experiment_id: str) -> dict[str, int]:
+        stored = session.scalar(
+            select(ExperimentRow.run_counts).where(ExperimentRow.id == experiment_id)
+        )
+        return (
+            {**dict.fromkeys(RUN_STATES, 0), **stored}
+            if stored
+            else self._count_runs(session, experiment_id)
+        )
+
+    def recount_runs(self, experiment_id: str) -> None:
+        """Rebuilds the kept counts from the runs (after rows were written around the store)."""
+        with self._sessions.begin() as session:
+            self._experiment_row(session, experiment_id).run_counts = self._count_runs(
+                session, experiment_id
+            )
+
     @staticmethod
-    def _run_counts(session: Session, experiment_id: str) -> dict[str, int]:
+    def _count_runs(session: Session, experiment_id: str) -> dict[str, int]:
         counts = dict.fromkeys(RUN_STATES, 0)
         query = (
             select(RunRow.status, func.count())

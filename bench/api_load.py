@@ -1,0 +1,212 @@
+"""API load: 10,000 runs x 50 epochs in SQLite, one uvicorn worker, a concurrent client on loopback.
+
+Measures requests/s and p50/p99 latency for the experiment read, the first page of runs sorted
+by the primary metric, and one run's metrics.
+Goal (one worker, SQLite): experiment read >= 1,000 req/s with p99 <= 50 ms; sorted runs page
+p50 <= 50 ms.
+Usage: python bench/api_load.py [--runs 10000] [--epochs 50] [--requests 3000] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from statistics import quantiles
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tuner.spec import parse_spec
+from tuner.store import Store, utcnow
+from tuner.store.models import MetricRow, RunRow
+
+SPEC = {
+    "name": "load-test",
+    "trainable": "ffn",
+    "search_space": {
+        "latent_dim": {"choice": [5, 10, 15]},
+        "learning_rate": {"loguniform": [-9.2, -4.6]},
+    },
+    "primary_metric": {"name": "val_mape", "goal": "minimize"},
+    "budget": {"max_total_runs": 10_000, "max_concurrent_runs": 8},
+}
+
+
+def seed(url: str, runs: int, epochs: int) -> tuple[str, str]:
+    """Bulk-inserts an experiment with ``runs`` runs of ``epochs`` metric rows each."""
+    store = Store.open(url)
+    experiment = store.create_experiment(parse_spec(SPEC))
+    rng = random.Random(1)
+    now = utcnow()
+    run_rows, metric_rows = [], []
+    for number in range(1, runs + 1):
+        run_id = f"{number:032x}"
+        curve = [5 + 20 * rng.random() * (0.9**epoch) for epoch in range(epochs)]
+        run_rows.append(
+            {
+                "id": run_id,
+                "experiment_id": experiment.id,
+                "number": number,
+                "trial_id": f"t{number}",
+                "status": rng.choice(["completed", "early_terminated"]),
+                "params": {"latent_dim": 10, "learning_rate": 1e-3},
+                "best_metric": min(curve),
+                "epochs": epochs,
+                "attempts": 1,
+                "started_at": now,
+                "finished_at": now + timedelta(seconds=60),
+            }
+        )
+        metric_rows += [
+            {
+                "run_id": run_id,
+                "attempt": 1,
+                "step": step + 1,
+                "primary_value": value,
+                "values": {"loss": value / 100, "val_loss": value / 90, "val_mape": value},
+                "recorded_at": now,
+            }
+            for step, value in enumerate(curve)
+        ]
+    with store.engine.begin() as connection:
+        connection.execute(RunRow.__table__.insert(), run_rows)
+        for start in range(0, len(metric_rows), 50_000):
+            connection.execute(MetricRow.__table__.insert(), metric_rows[start : start + 50_000])
+    store.recount_runs(experiment.id)  # rows went around the store's kept counts
+    store.close()
+    return experiment.id, run_rows[runs // 2]["id"]
+
+
+async def hammer(base: str, path: str, total: int, concurrency: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    remaining = total
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            start = time.perf_counter()
+            response = await client.get(path)
+            latencies.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        for _ in range(20):  # warm-up
+            await client.get(path)
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return total / elapsed, latencies
+
+
+def run_wrk(base: str, path: str, seconds: int, concurrency: int) -> tuple[float, float, float]:
+    """wrk (Debian's package), a C load generator, when present: a Python client on the same two
+    cores takes as much CPU as the server and caps what can be measured."""
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", base + path],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert non_2xx is None, out
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+    return rate, percentile("50"), percentile("99")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10, help="per endpoint, with wrk")
+    parser.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        url = f"sqlite:///{home}/load.db"
+        began = time.perf_counter()
+        experiment_id, run_id = seed(url, args.runs, args.epochs)
+        print(
+            f"seeded {args.runs:,} runs x {args.epochs} epochs ({args.runs * args.epochs:,} metric rows) "
+            f"in {time.perf_counter() - began:.1f} s"
+        )
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {**os.environ, "TUNEDRIVE_HOME": home, "TUNEDRIVE_DATABASE_URL": url}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tuner.cli", "serve", "--port", str(port), "--no-dispatch"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    httpx.get(f"{base}/api/health", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            cases = [
+                (
+                    "experiment read",
+                    f"/api/experiments/{experiment_id}",
+                    (">= 1000 req/s", "p99 <= 50 ms"),
+                ),
+                (
+                    "runs page sorted by metric",
+                    f"/api/experiments/{experiment_id}/runs?sort=metric&limit=50",
+                    ("", "p50 <= 50 ms"),
+                ),
+                ("one run's metrics", f"/api/runs/{run_id}/metrics", ("", "")),
+            ]
+            client = (
+                "wrk"
+                if args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
+                else "httpx"
+            )
+            amount = f"{args.seconds} s" if client == "wrk" else f"{args.requests} requests"
+            print(
+                f"one uvicorn worker, SQLite, client {client}, {args.concurrency} connections, {amount} each:"
+            )
+            for label, path, goals in cases:
+                if client == "wrk":
+                    rate, p50, p99 = run_wrk(base, path, args.seconds, args.concurrency)
+                else:
+                    rate, latencies = asyncio.run(
+                        hammer(base, path, args.requests, args.concurrency)
+                    )
+                    cuts = quantiles(latencies, n=100)
+                    p50, p99 = cuts[49] * 1000, cuts[98] * 1000
+                goal = ", ".join(g for g in goals if g)
+                print(
+                    f"  {label:28s} {rate:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+                    f"{('goal: ' + goal) if goal else ''}"
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
