@@ -3,8 +3,12 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-# The shared GEFCom2014 copy beside the checkout, unless TUNEDRIVE_DATA_DIR says otherwise.
-export TUNEDRIVE_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
+# The shared GEFCom2014 copy beside the checkout, unless TUNEDRIVE_DATA_DIR says otherwise;
+# without either, tunedrive uses (and downloads into) its home's data folder.
+SHARED_DATA := $(wildcard $(abspath ../shared/data))
+ifneq ($(SHARED_DATA),)
+export TUNEDRIVE_DATA_DIR ?= $(SHARED_DATA)
+endif
 
 .PHONY: run test lint bench-overhead bench-speed bench-quality bench-api clean
 

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest request body accepted")
     max_dataset_bytes: int = Field(default=64 << 20, gt=0, description="largest data set upload")
 
+    @field_validator("data_dir", "storage_path", "ray_address", "database_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `export TUNEDRIVE_DATA_DIR=` must mean the default, not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("api_tokens", mode="before")
     @classmethod
     def _split_tokens(cls, value: object) -> object:

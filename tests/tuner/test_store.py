@@ -151,3 +151,13 @@ def test_kept_run_counts_match_a_recount(store: Store) -> None:
         "failed": 0,
         "canceled": 2,
     }
+
+
+def test_empty_setting_means_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tuner.settings import Settings
+
+    monkeypatch.setenv("TUNEDRIVE_DATA_DIR", "")
+    monkeypatch.setenv("TUNEDRIVE_DATABASE_URL", " ")
+    settings = Settings(home=tmp_path)
+    assert settings.resolved_data_dir == tmp_path.resolve() / "data"
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path.resolve() / 'tunedrive.db'}"
