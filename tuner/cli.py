@@ -56,6 +56,9 @@ def run(
         err_console.print(f"[red]spec refused[/red] ({spec_file}): {err}")
         raise typer.Exit(2) from None
     record = store.create_experiment(spec)
+    from tuner.driver import init_ray, shutdown_ray
+
+    init_ray(settings)  # in the main thread, so Ray installs its signal handlers
     console.print(
         f"experiment [bold]{record.id}[/bold] ({spec.name}): {spec.trainable}, "
         f"{spec.sampling.method} sampling, up to {spec.planned_runs} runs; "
@@ -75,6 +78,7 @@ def run(
         worker.join()
     final = outcome.get("record") or store.get_experiment(record.id)
     print_result(store, final)
+    shutdown_ray()  # before the interpreter exits: a live local Ray aborts the exit otherwise
     raise typer.Exit(0 if final.status == "completed" else 1)
 
 

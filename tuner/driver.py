@@ -91,6 +91,13 @@ def init_ray(settings: Settings) -> None:
     )
 
 
+def shutdown_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+
+
 def run_experiment(
     experiment_id: str, settings: Settings, store: Store | None = None
 ) -> ExperimentRecord:
@@ -273,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     record = run_experiment(args[0], Settings())
+    shutdown_ray()
     print(f"experiment {record.id}: {record.status} ({record.stop_reason})")
     return 0 if record.status == "completed" else 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,16 @@ from tuner.policies import EarlyTerminationPolicy, RunSnapshot
 
 STEP_KEY = "_step"  # 1-based report number within the current attempt of a run
 FINAL_KEY = "_final"  # marks the end-of-run report (test metrics), which policies ignore
+
+
+class _QuietCheckpointAccess(logging.Filter):
+    """Ray warns once when a scheduler calls the controller's checkpoint(); we do on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "access checkpoint interface" not in record.getMessage()
+
+
+logging.getLogger("ray.tune.execution.tune_controller").addFilter(_QuietCheckpointAccess())
 
 
 class PolicyScheduler(FIFOScheduler):
