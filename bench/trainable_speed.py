@@ -29,7 +29,7 @@ import itertools
 
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
 from trainables.datasets import Series, ensure_gefcom2014, read_energy_csv, synthetic_series
-from trainables.windows import materialized_windows, prepare
+from trainables.windows import prepare
 from tuner.registry import RunContext
 
 PARAMS = {
@@ -120,6 +120,15 @@ def tunedrive_epochs(series: Series, epochs: int, run_dir: Path) -> tuple[list[f
         RunContext(report=report, run_dir=run_dir, cpus=os.cpu_count() or 1),
     )
     return [b - a for a, b in itertools.pairwise(stamps)], float(reports[-1]["val_loss"])
+
+
+def materialized_windows(series: Series, T: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """The usual lag-table approach, the baseline here: copies every window."""
+    values = np.column_stack([series.target, series.covariates]).astype(np.float32)
+    n = len(values) - T - horizon + 1
+    x = np.stack([values[i : i + T] for i in range(n)])
+    y = np.stack([values[i + T : i + T + horizon, 0] for i in range(n)])
+    return x, y
 
 
 def window_memory(series: Series, T: int) -> tuple[int, int]:

@@ -114,8 +114,6 @@ def fit_forecaster(
     family: str, params: dict[str, Any], data: Series, ctx: RunContext
 ) -> dict[str, Any]:
     configure_tensorflow(ctx.cpus, ctx.gpus)
-    import keras
-
     from trainables.models import BUILDERS
 
     prepared = prepare(data, int(params["T"]), int(params["horizon"]), params.get("train_start"))
@@ -138,12 +136,10 @@ def fit_forecaster(
     )
     if trainer.best_weights is not None:
         model.set_weights(trainer.best_weights)  # best-epoch weights, as early stopping promises
-    return finish(model, prepared, ctx.run_dir, trainer.best_epoch, keras)
+    return finish(model, prepared, ctx.run_dir, trainer.best_epoch)
 
 
-def finish(
-    model: Any, prepared: Prepared, run_dir: Path, best_epoch: int, keras: Any
-) -> dict[str, Any]:
+def finish(model: Any, prepared: Prepared, run_dir: Path, best_epoch: int) -> dict[str, Any]:
     predicted = predict_load(model, prepared, prepared.test)
     actual = prepared.actual_load(prepared.test)
     naive = seasonal_naive(prepared, prepared.test)

@@ -111,12 +111,3 @@ def _fit(values: np.ndarray) -> MinMax:
             "the training period is constant; scaling needs at least two distinct values"
         )
     return MinMax(low, high)
-
-
-def materialized_windows(series: Series, T: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """The usual lag-table approach, for the memory benchmark only: copies every window."""
-    values = np.column_stack([series.target, series.covariates]).astype(np.float32)
-    n = len(values) - T - horizon + 1
-    x = np.stack([values[i : i + T] for i in range(n)])
-    y = np.stack([values[i + T : i + T + horizon, 0] for i in range(n)])
-    return x, y

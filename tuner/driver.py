@@ -11,7 +11,6 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
 from typing import Any
 
 from tuner.errors import TunedriveError
@@ -30,11 +29,6 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "2")
 
 
-@dataclass
-class StopState:
-    reason: str | None = None  # "canceled" | "max_duration"
-
-
 def _make_stopper(
     store: Store, experiment_id: str, deadline: float | None, poll_seconds: float
 ) -> Any:
@@ -44,22 +38,22 @@ def _make_stopper(
         """Ends the whole experiment on a cancel request (polled) or at the duration limit."""
 
         def __init__(self) -> None:
-            self.state = StopState()
+            self.reason: str | None = None  # "canceled" | "max_duration"
             self._last_poll = 0.0
 
         def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
             return False
 
         def stop_all(self) -> bool:
-            if self.state.reason:
+            if self.reason:
                 return True
             if deadline is not None and time.time() >= deadline:
-                self.state.reason = "max_duration"
+                self.reason = "max_duration"
             elif time.monotonic() - self._last_poll >= poll_seconds:
                 self._last_poll = time.monotonic()
                 if store.cancel_requested(experiment_id):
-                    self.state.reason = "canceled"
-            return self.state.reason is not None
+                    self.reason = "canceled"
+            return self.reason is not None
 
     return ExperimentStopper()
 
@@ -84,7 +78,6 @@ def init_ray(settings: Settings) -> None:
     ray.init(
         address=settings.ray_address or None,
         include_dashboard=False,
-        ignore_reinit_error=True,
         logging_level=logging.WARNING,
         log_to_driver=os.environ.get("TUNEDRIVE_WORKER_LOGS", "0") == "1",
         configure_logging=True,
@@ -151,16 +144,26 @@ def _tune(
         "split": spec.split.model_dump(mode="json") if spec.split else None,
     }
     data = loader(spec.dataset, settings, options) if loader else None
-    artifact_root = settings.resolved_storage_path / record.id
+    # Ray's own result files are off (the store is the record), so its result grid would warn.
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    experiment_dir = settings.resolved_storage_path / "_ray" / f"experiment-{record.id}"
+    resuming = record.driver_attempts > 1 and tune.Tuner.can_restore(str(experiment_dir))
+    # Runs the store already has as finished are never trained again, whatever Ray's
+    # checkpoint says (it may predate their end).
+    done = (
+        frozenset(r.trial_id for r in store.list_runs(record.id) if r.status in FINISHED_RUN_STATES)
+        if resuming
+        else frozenset()
+    )
     plan = TrialPlan(
         definition=definition,
         fixed=dict(spec.fixed),
         metric=metric,
         maximize=goal == "maximize",
-        artifact_root=str(artifact_root),
+        artifact_root=str(settings.resolved_storage_path / record.id),
         cpus=spec.resources.cpu,
         gpus=spec.resources.gpu,
-        dataset=spec.dataset,
+        finished_trials=done,
     )
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, data=data, plan=plan),
@@ -169,42 +172,19 @@ def _tune(
     duration = spec.budget.max_duration_minutes
     started = _as_utc_epoch(record) or time.time()
     deadline = started + duration * 60 if duration else None
+    if resuming:
+        # A restarted driver: Ray Tune resumes from its experiment checkpoint, with the stopper,
+        # scheduler and recorder it pickled there (they reload their state from the store).
+        log.info("resuming %s from %s (%d runs finished)", record.id, experiment_dir, len(done))
+        tune.Tuner.restore(str(experiment_dir), trainable=trainable, resume_unfinished=True).fit()
+        return _outcome_from_store(spec, store, record.id, deadline)
     stopper = _make_stopper(store, record.id, deadline, settings.cancel_poll_seconds)
     scheduler = PolicyScheduler(
         build_policy(spec.early_termination, goal), metric, StoredHistories(store, record.id)
     )
     recorder = StoreRecorder(
-        store,
-        record.id,
-        metric,
-        goal == "maximize",
-        scheduler,
-        lambda: stopper.state.reason is not None,
+        store, record.id, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None
     )
-    # Ray's own result files are off (the store is the record), so its result grid would warn.
-    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
-    experiment_dir = settings.resolved_storage_path / "_ray" / f"experiment-{record.id}"
-    if record.driver_attempts > 1 and tune.Tuner.can_restore(str(experiment_dir)):
-        # A restarted driver: Ray Tune resumes from its experiment checkpoint; runs the store
-        # already has as finished are never trained again, whatever the checkpoint says.
-        done = frozenset(
-            r.trial_id for r in store.list_runs(record.id) if r.status in FINISHED_RUN_STATES
-        )
-        log.info(
-            "resuming experiment %s from %s (%d runs finished)",
-            record.id,
-            experiment_dir,
-            len(done),
-        )
-        trainable = tune.with_resources(
-            tune.with_parameters(run_trial, data=data, plan=replace(plan, finished_trials=done)),
-            {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu},
-        )
-        restored = tune.Tuner.restore(
-            str(experiment_dir), trainable=trainable, resume_unfinished=True
-        )
-        restored.fit()
-        return _outcome_from_store(spec, store, record.id, deadline)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
@@ -215,8 +195,8 @@ def _tune(
             reuse_actors=True,
         ),
         run_config=tune.RunConfig(
-            name=f"experiment-{record.id}",
-            storage_path=str(settings.resolved_storage_path / "_ray"),
+            name=experiment_dir.name,
+            storage_path=str(experiment_dir.parent),
             stop=stopper,
             callbacks=[recorder],
             failure_config=tune.FailureConfig(max_failures=spec.max_failures),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
@@ -74,8 +75,6 @@ class StoreRecorder(Callback):
         self._final_seen: set[str] = set()
         self._open: set[str] = set()  # started, not yet ended
         self._restarting: dict[str, bool] = {}
-        self.reported_rows = 0
-        self.primary_reported = False
         self._done_before: set[str] = set()  # runs finished before a driver restart
         self._loaded = False
 
@@ -90,7 +89,6 @@ class StoreRecorder(Callback):
             self._numbers[tid], self._attempts[tid] = run.number, run.attempts
             if run.best_metric is not None:
                 self._best[tid] = run.best_metric
-                self.primary_reported = True
             if run.final_metrics is not None:
                 self._final_seen.add(tid)
             if run.status in FINISHED_RUN_STATES:
@@ -159,7 +157,6 @@ class StoreRecorder(Callback):
         )
         update = RunUpdate(tid, epochs=step)
         if primary is not None:
-            self.primary_reported = True
             best = self._best.get(tid)
             if best is None or (primary > best if self.maximize else primary < best):
                 self._best[tid] = primary
@@ -171,7 +168,6 @@ class StoreRecorder(Callback):
         self._rows.append(
             NewMetricRow(tid, self._attempts.get(tid, 1), step, primary, values, utcnow())
         )
-        self.reported_rows += 1
         self._maybe_flush()
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
@@ -233,7 +229,7 @@ def _error_text(trial: Any) -> str | None:
     """The latest failure of a trial, read from the error file Ray writes next to it."""
     path = getattr(trial, "error_file", None)
     try:
-        text = open(path).read() if path else None  # noqa: SIM115 - a one-shot read
+        text = Path(path).read_text() if path else None
     except OSError:
         text = None
     if not text:

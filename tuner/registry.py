@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,8 +29,6 @@ class RunContext:
     run_dir: Path
     cpus: float = 1.0
     gpus: float = 0.0
-    dataset: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]

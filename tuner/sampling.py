@@ -8,6 +8,7 @@ one place (:mod:`tuner.spec.expressions`). ``grid`` enumerates the product of th
 from __future__ import annotations
 
 import itertools
+import pickle
 import random
 import warnings
 from collections.abc import Mapping
@@ -117,13 +118,9 @@ class GridSearcher(Searcher):
         return True
 
     def save(self, checkpoint_path: str) -> None:
-        import pickle
-
         with open(checkpoint_path, "wb") as handle:
             pickle.dump((self._points, self._next), handle)
 
     def restore(self, checkpoint_path: str) -> None:
-        import pickle
-
         with open(checkpoint_path, "rb") as handle:
             self._points, self._next = pickle.load(handle)

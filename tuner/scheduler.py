@@ -68,9 +68,8 @@ class PolicyScheduler(FIFOScheduler):
         if result.get(FINAL_KEY) or value is None:
             return TrialScheduler.CONTINUE
         history = self.histories.setdefault(trial.trial_id, [])
-        del history[
-            max(0, int(result.get(STEP_KEY, len(history) + 1)) - 1) :
-        ]  # a retry starts over
+        step = int(result.get(STEP_KEY, len(history) + 1))
+        del history[max(0, step - 1) :]  # a retried run reports from step 1 again
         history.append(float(value))
         if self.policy is None:
             return TrialScheduler.CONTINUE

@@ -33,7 +33,6 @@ class TrialPlan:
     artifact_root: str
     cpus: float
     gpus: float
-    dataset: str
     finished_trials: frozenset[str] = frozenset()  # after a driver restart: never train again
 
 
@@ -59,9 +58,7 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
             result[NODE_KEY] = socket.gethostname()
         tune.report(result)
 
-    context = RunContext(
-        report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus, dataset=plan.dataset
-    )
+    context = RunContext(report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus)
     final = plan.definition.resolve_fit()(params, data, context) or {}
     tune.report(
         {**final, FINAL_KEY: True, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"] + 1}

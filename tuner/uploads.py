@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tuner.errors import DataError
+from tuner.errors import DataError, FieldProblem, NotFoundError, SpecError
+from tuner.spec.models import BUILTIN_DATASETS
 
 TIMESTAMP_COLUMN = "timestamp"
 MIN_ROWS = 48
@@ -36,9 +37,6 @@ def dataset_path(settings: Any, dataset_id: str) -> Path:
 
 def check_spec_dataset(spec: Any, store: Any) -> None:
     """At submission: an uploaded data set must exist and have the spec's target column."""
-    from tuner.errors import FieldProblem, NotFoundError, SpecError
-    from tuner.spec.models import BUILTIN_DATASETS
-
     if spec.dataset in BUILTIN_DATASETS:
         return
     try:

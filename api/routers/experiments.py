@@ -17,7 +17,7 @@ from api.schemas import (
     experiment_public,
     run_public,
 )
-from tuner.errors import FieldProblem, SpecError
+from tuner.errors import FieldProblem, NotFoundError, SpecError
 from tuner.spec import parse_spec
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
 from tuner.uploads import check_spec_dataset
@@ -113,8 +113,6 @@ async def list_runs(
 
 @router.get("/{experiment_id}/best", response_model=RunPublic, responses=_ERRORS)
 async def best_run(experiment_id: str, store: StoreDep) -> RunPublic:
-    from tuner.errors import NotFoundError
-
     best = store.best_run(experiment_id)
     if best is None:
         raise NotFoundError(

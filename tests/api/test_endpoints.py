@@ -161,6 +161,12 @@ def test_runs_sorted_by_metric_and_start_with_paging(client: TestClient, store: 
         f"/api/experiments/{experiment_id}/runs", params={"sort": "metric", "limit": 1, "offset": 1}
     )
     assert [r["best_metric"] for r in page.json()["items"]] == [0.7]
+    for offset, expected in [(2, [0.5, None]), (3, [None]), (4, [])]:  # across the unscored
+        page = client.get(
+            f"/api/experiments/{experiment_id}/runs",
+            params={"sort": "metric", "limit": 2, "offset": offset},
+        )
+        assert [r["best_metric"] for r in page.json()["items"]] == expected, offset
     best = client.get(f"/api/experiments/{experiment_id}/best").json()
     assert best["best_metric"] == 0.9 and best["number"] == 2
     experiment = client.get(f"/api/experiments/{experiment_id}").json()

@@ -147,9 +147,7 @@ class Store:
                 )
                 .values(status=status, finished_at=utcnow())
             )
-            session.flush()
-            experiment = self._experiment_row(session, experiment_id)
-            experiment.run_counts = self._count_runs(session, experiment_id)
+            self._keep_counts(session, experiment_id)
 
     def heartbeat(self, experiment_id: str) -> None:
         with self._sessions.begin() as session:
@@ -167,27 +165,17 @@ class Store:
         if not updates and not rows:
             return
         with self._sessions.begin() as session:
-            deltas: dict[str, int] = {}
             for change in updates:
                 run = self._run_row(session, experiment_id, change.trial_id)
-                if change.status is not None and change.status != run.status:
-                    if run.number:  # a row from an earlier batch: it was counted under its state
-                        deltas[run.status] = deltas.get(run.status, 0) - 1
-                    deltas[change.status] = deltas.get(change.status, 0) + 1
-                elif change.status is not None and not run.number:
-                    deltas[change.status] = deltas.get(change.status, 0) + 1
                 for f in fields(change):
                     value = getattr(change, f.name)
                     if f.name != "trial_id" and value is not None:
                         setattr(run, f.name, value)
-            session.flush()
-            if any(deltas.values()):
-                experiment = self._experiment_row(session, experiment_id)
-                counts = dict(experiment.run_counts or self._count_runs(session, experiment_id))
-                if experiment.run_counts is not None:
-                    for state, delta in deltas.items():
-                        counts[state] = counts.get(state, 0) + delta
-                experiment.run_counts = counts
+            if any(change.status is not None for change in updates):
+                # States change at a run's start and end only: recount (index-only) then, so
+                # reads never count. Metric-only batches, the bulk of the writes, skip this.
+                session.flush()
+                self._keep_counts(session, experiment_id)
             session.add_all(
                 MetricRow(
                     run_id=self._run_row(session, experiment_id, r.trial_id).id,
@@ -240,12 +228,15 @@ class Store:
             scored = scored.order_by(RunRow.best_metric.desc() if maximize else RunRow.best_metric)
             rows = list(session.scalars(scored.offset(offset).limit(limit)))
             if limit is None or len(rows) < limit:
-                skipped = (
-                    0
-                    if rows or offset == 0
-                    else session.scalar(select(func.count()).select_from(scored.subquery()))
-                )
-                rest = unscored.order_by(RunRow.number).offset(max(0, offset - (skipped or 0)))
+                # The page reaches past the scored runs: it starts inside them (no unscored run
+                # to skip) or beyond them (skip the offset less the scored ones).
+                past = 0
+                if not rows and offset:
+                    scored_total = session.scalar(
+                        select(func.count()).select_from(scored.subquery())
+                    )
+                    past = offset - (scored_total or 0)
+                rest = unscored.order_by(RunRow.number).offset(past)
                 if limit is not None:
                     rest = rest.limit(limit - len(rows))
                 rows += list(session.scalars(rest))
@@ -437,9 +428,12 @@ class Store:
     def recount_runs(self, experiment_id: str) -> None:
         """Rebuilds the kept counts from the runs (after rows were written around the store)."""
         with self._sessions.begin() as session:
-            self._experiment_row(session, experiment_id).run_counts = self._count_runs(
-                session, experiment_id
-            )
+            self._keep_counts(session, experiment_id)
+
+    def _keep_counts(self, session: Session, experiment_id: str) -> None:
+        self._experiment_row(session, experiment_id).run_counts = self._count_runs(
+            session, experiment_id
+        )
 
     @staticmethod
     def _count_runs(session: Session, experiment_id: str) -> dict[str, int]:
