@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import yaml
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import StoreDep
 from api.schemas import (
@@ -15,6 +15,7 @@ from api.schemas import (
     RunPage,
     RunPublic,
     experiment_public,
+    json_response,
     run_public,
 )
 from tuner.errors import FieldProblem, NotFoundError, SpecError
@@ -80,8 +81,8 @@ async def list_experiments(
 
 
 @router.get("/{experiment_id}", response_model=ExperimentPublic, responses=_ERRORS)
-async def get_experiment(experiment_id: str, store: StoreDep) -> ExperimentPublic:
-    return experiment_public(store.get_experiment(experiment_id), store.best_run(experiment_id))
+async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
+    return json_response(experiment_public(*store.experiment_with_best(experiment_id)))
 
 
 @router.post(
@@ -103,12 +104,10 @@ async def list_runs(
     status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> RunPage:
+) -> Response:
     """``sort=metric`` puts the best primary-metric value first, under the experiment's goal."""
-    if sort != "metric":  # the metric sort looks the experiment up itself (404 when unknown)
-        store.get_experiment(experiment_id)
     runs = store.list_runs(experiment_id, status_filter, sort=sort, limit=limit, offset=offset)
-    return RunPage(items=[run_public(r) for r in runs], limit=limit, offset=offset)
+    return json_response(RunPage(items=[run_public(r) for r in runs], limit=limit, offset=offset))
 
 
 @router.get("/{experiment_id}/best", response_model=RunPublic, responses=_ERRORS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from api.deps import SettingsDep, StoreDep
@@ -14,6 +14,7 @@ from api.schemas import (
     ErrorPublic,
     MetricSeries,
     RunPublic,
+    json_response,
     metric_series,
     run_public,
 )
@@ -33,10 +34,10 @@ async def get_metrics(
     run_id: str,
     store: StoreDep,
     max_points: Annotated[int | None, Query(ge=2, le=100_000)] = None,
-) -> MetricSeries:
+) -> Response:
     """Per-epoch values by metric name (latest attempt); ``max_points`` thins long series."""
     store.get_run(run_id)
-    return metric_series(run_id, store.metric_rows(run_id), max_points)
+    return json_response(metric_series(run_id, store.metric_rows(run_id), max_points))
 
 
 def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:

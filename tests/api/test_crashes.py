@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.test_server import free_port, serve, wait_until_up
+from tests.api.live import free_port, serve, wait_until_up
 
 SPEC: dict[str, Any] = {
     "name": "crash-test",

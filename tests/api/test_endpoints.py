@@ -1,4 +1,8 @@
-"""The REST API in-process (FastAPI's TestClient) over a real SQLite store."""
+"""The REST API through a real `tunedrive serve` process on loopback over a real SQLite store.
+
+The tests seed runs by writing to the same database file the server reads. These servers run
+without a dispatcher so that submitted experiments stay queued where a test needs it; the real
+driver path is in test_server.py and test_crashes.py."""
 
 from __future__ import annotations
 
@@ -7,11 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from api.app import create_app
+from tests.api.live import live_server
 from tuner.settings import Settings
 from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
 
@@ -32,9 +35,13 @@ budget: {max_total_runs: 2}
 
 
 @pytest.fixture
-def client(settings: Settings, store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store)) as test_client:
-        yield test_client
+def client(settings: Settings, store: Store) -> Iterator[httpx.Client]:
+    # `store` first: the schema exists before the server opens the same file.
+    with (
+        live_server(settings.home_dir, "--no-dispatch") as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        yield http
 
 
 def seed_runs(store: Store, experiment_id: str, values: list[float | None]) -> None:
@@ -59,7 +66,7 @@ def seed_runs(store: Store, experiment_id: str, values: list[float | None]) -> N
         store.apply(experiment_id, [update], rows if value is not None else [])
 
 
-def test_submit_json_and_yaml(client: TestClient) -> None:
+def test_submit_json_and_yaml(client: httpx.Client) -> None:
     created = client.post("/api/experiments", json=SPEC)
     assert created.status_code == 201
     body = created.json()
@@ -87,7 +94,7 @@ def test_submit_json_and_yaml(client: TestClient) -> None:
     ],
 )
 def test_invalid_spec_is_422_naming_the_field(
-    client: TestClient, change: dict[str, Any], field: str
+    client: httpx.Client, change: dict[str, Any], field: str
 ) -> None:
     response = client.post("/api/experiments", json={**SPEC, **change})
     assert response.status_code == 422
@@ -95,7 +102,7 @@ def test_invalid_spec_is_422_naming_the_field(
     assert any(e["field"].startswith(field) for e in response.json()["errors"])
 
 
-def test_broken_bodies_are_422(client: TestClient) -> None:
+def test_broken_bodies_are_422(client: httpx.Client) -> None:
     assert (
         client.post(
             "/api/experiments", content=b"{nope", headers={"Content-Type": "application/json"}
@@ -110,7 +117,7 @@ def test_broken_bodies_are_422(client: TestClient) -> None:
     )
 
 
-def test_list_filter_and_paging(client: TestClient) -> None:
+def test_list_filter_and_paging(client: httpx.Client) -> None:
     ids = [client.post("/api/experiments", json=SPEC).json()["id"] for _ in range(3)]
     client.post(f"/api/experiments/{ids[0]}/cancel")
     page = client.get("/api/experiments", params={"limit": 2}).json()
@@ -124,7 +131,7 @@ def test_list_filter_and_paging(client: TestClient) -> None:
     assert client.get("/api/experiments", params={"limit": 0}).status_code == 422
 
 
-def test_cancel_is_202_then_409(client: TestClient) -> None:
+def test_cancel_is_202_then_409(client: httpx.Client) -> None:
     experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
     first = client.post(f"/api/experiments/{experiment_id}/cancel")
     assert first.status_code == 202 and first.json()["status"] == "canceled"
@@ -132,7 +139,7 @@ def test_cancel_is_202_then_409(client: TestClient) -> None:
     assert again.status_code == 409 and "already canceled" in again.json()["detail"]
 
 
-def test_unknown_ids_are_404(client: TestClient) -> None:
+def test_unknown_ids_are_404(client: httpx.Client) -> None:
     for path in (
         "/api/experiments/nope",
         "/api/experiments/nope/runs",
@@ -146,7 +153,7 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
     assert client.post("/api/experiments/nope/cancel").status_code == 404
 
 
-def test_runs_sorted_by_metric_and_start_with_paging(client: TestClient, store: Store) -> None:
+def test_runs_sorted_by_metric_and_start_with_paging(client: httpx.Client, store: Store) -> None:
     experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
     seed_runs(store, experiment_id, [0.5, 0.9, None, 0.7])
     by_metric = client.get(
@@ -173,7 +180,7 @@ def test_runs_sorted_by_metric_and_start_with_paging(client: TestClient, store: 
     assert experiment["best_run"]["id"] == best["id"] and experiment["run_counts"]["completed"] == 4
 
 
-def test_metrics_series_and_downsampling(client: TestClient, store: Store) -> None:
+def test_metrics_series_and_downsampling(client: httpx.Client, store: Store) -> None:
     experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
     seed_runs(store, experiment_id, [0.5])
     run_id = client.get(f"/api/experiments/{experiment_id}/runs").json()["items"][0]["id"]
@@ -184,7 +191,7 @@ def test_metrics_series_and_downsampling(client: TestClient, store: Store) -> No
 
 
 def test_artifacts_list_download_and_no_escape(
-    client: TestClient, store: Store, settings: Settings
+    client: httpx.Client, store: Store, settings: Settings
 ) -> None:
     experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
     seed_runs(store, experiment_id, [0.5])
@@ -202,32 +209,34 @@ def test_artifacts_list_download_and_no_escape(
     assert client.get(f"/api/runs/{run_id}/artifacts/model.keras").status_code == 404
 
 
-def test_body_limit_is_413(settings: Settings, store: Store) -> None:
-    small = settings.model_copy(update={"max_body_bytes": 200})
-    with TestClient(create_app(small, store)) as client:
-        response = client.post("/api/experiments", json={**SPEC, "description": "x" * 500})
-        assert response.status_code == 413 and "over 200 bytes" in response.json()["detail"]
-
-
-def test_tokens_are_required_and_compared(
-    settings: Settings, store: Store, caplog: pytest.LogCaptureFixture
-) -> None:
-    secured = settings.model_copy(update={"api_tokens": [SecretStr("s3cret-token")]})
-    with TestClient(create_app(secured, store)) as client:
-        assert client.get("/api/experiments").status_code == 401
-        wrong = client.get("/api/experiments", headers={"Authorization": "Bearer wrong"})
-        assert wrong.status_code == 401 and "s3cret" not in wrong.text
-        assert (
-            client.get(
-                "/api/experiments", headers={"Authorization": "Bearer s3cret-token"}
-            ).status_code
-            == 200
+def test_body_limit_is_413(settings: Settings) -> None:
+    with live_server(
+        settings.home_dir, "--no-dispatch", env={"TUNEDRIVE_MAX_BODY_BYTES": "200"}
+    ) as server:
+        response = httpx.post(
+            f"{server.url}/api/experiments", json={**SPEC, "description": "x" * 500}
         )
-        assert client.get("/api/health").status_code == 200  # health checks need no token
-    assert "s3cret-token" not in caplog.text
+        assert response.status_code == 413 and "over 200 bytes" in response.json()["detail"]
+        assert httpx.get(f"{server.url}/api/experiments").json()["items"] == []  # nothing stored
 
 
-def test_health_and_openapi(client: TestClient) -> None:
+def test_tokens_are_required_and_compared(settings: Settings) -> None:
+    with live_server(
+        settings.home_dir, "--no-dispatch", env={"TUNEDRIVE_API_TOKENS": "s3cret-token,other"}
+    ) as server:
+        url = f"{server.url}/api/experiments"
+        missing = httpx.get(url)
+        assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+        wrong = httpx.get(url, headers={"Authorization": "Bearer wrong"})
+        assert wrong.status_code == 401 and "s3cret" not in wrong.text
+        for token in ("s3cret-token", "other"):
+            assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert httpx.post(url, json=SPEC).status_code == 401
+        assert httpx.get(f"{server.url}/api/health").status_code == 200  # no token for health
+    assert "s3cret-token" not in server.output
+
+
+def test_health_and_openapi(client: httpx.Client) -> None:
     assert client.get("/api/health").json()["database"] == "ok"
     schema = client.get("/openapi.json").json()
     assert {

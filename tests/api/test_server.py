@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,55 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(home: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TUNEDRIVE_HOME": str(home),
-        "TUNEDRIVE_PLUGINS": "tests.tuner.toy",
-        "PYTHONPATH": str(ROOT),
-        "TUNEDRIVE_CANCEL_POLL_SECONDS": "0.5",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "tuner.cli", "serve", "--port", str(port), *extra],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise AssertionError("server did not come up")
+from tests.api.live import free_port, live_server, serve
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    process = serve(tmp_path / "home", port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with live_server(tmp_path / "home") as live:
+        yield live.url
 
 
 def test_submit_runs_to_completion_through_the_dispatcher(server: str) -> None:

@@ -161,3 +161,13 @@ def test_empty_setting_means_default(tmp_path: Path, monkeypatch: pytest.MonkeyP
     settings = Settings(home=tmp_path)
     assert settings.resolved_data_dir == tmp_path.resolve() / "data"
     assert settings.resolved_database_url == f"sqlite:///{tmp_path.resolve() / 'tunedrive.db'}"
+
+
+def test_run_records_map_positionally_from_the_runs_table() -> None:
+    # Store reads build RunRecord(*row): the table's columns and the record's fields must agree.
+    from dataclasses import fields
+
+    from tuner.store.models import RunRow
+    from tuner.store.records import RunRecord
+
+    assert [c.name for c in RunRow.__table__.columns] == [f.name for f in fields(RunRecord)]
