@@ -5,20 +5,19 @@ PostgreSQL), so two dispatchers never take the same experiment. Drivers beat a h
 the store. A driver that exits while its experiment still runs, or whose heartbeat goes stale
 (also one left behind by a dispatcher that died), is started again; the new driver resumes from
 Ray Tune's experiment checkpoint. After ``MAX_RESTARTS`` restarts the experiment fails with
-the reason. Drivers run in their own session, so stopping the dispatcher never stops them.
+the reason. Drivers are local processes in their own session (stopping the dispatcher never
+stops them) or, with ``TUNEDRIVE_RAY_JOB_ADDRESS``, jobs on a Ray cluster (tuner/launchers.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import socket
-import subprocess
-import sys
 import threading
 import uuid
 from dataclasses import dataclass, field
 
+from tuner.launchers import DriverHandle, Launcher, make_launcher
 from tuner.settings import Settings
 from tuner.store import Store
 
@@ -27,28 +26,20 @@ MAX_RESTARTS = 3
 STALE_SECONDS = 20.0  # ten missed driver heartbeats
 
 
-def settings_environment(settings: Settings) -> dict[str, str]:
-    """The environment a driver process needs to see the same settings as its dispatcher."""
-    env = dict(os.environ)
-    env["TUNEDRIVE_HOME"] = str(settings.home_dir)
-    env["TUNEDRIVE_DATA_DIR"] = str(settings.resolved_data_dir)
-    env["TUNEDRIVE_DATABASE_URL"] = settings.resolved_database_url
-    env["TUNEDRIVE_STORAGE_PATH"] = str(settings.resolved_storage_path)
-    env["TUNEDRIVE_CANCEL_POLL_SECONDS"] = str(settings.cancel_poll_seconds)
-    if settings.ray_address:
-        env["TUNEDRIVE_RAY_ADDRESS"] = settings.ray_address
-    return env
-
-
 @dataclass
 class Dispatcher:
     settings: Settings
     store: Store
-    max_drivers: int = 1  # embedded Ray: one driver at a time owns the local cluster
+    max_drivers: int = 0  # 0: settings.max_concurrent_experiments
     poll_seconds: float = 1.0
     stale_seconds: float = STALE_SECONDS
     claimant: str = field(default_factory=lambda: f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
-    drivers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    drivers: dict[str, DriverHandle] = field(default_factory=dict)
+    launcher: Launcher | None = None
+
+    def __post_init__(self) -> None:
+        self.max_drivers = self.max_drivers or self.settings.max_concurrent_experiments
+        self.launcher = self.launcher or make_launcher(self.settings)
 
     def step(self) -> None:
         for experiment_id, code in self._reap():
@@ -61,18 +52,22 @@ class Dispatcher:
             if record is None:
                 return
             log.info("starting driver for experiment %s (%s)", record.id, record.name)
-            self._spawn(record.id)
+            if not self._spawn(record.id):
+                return  # try again at the next step
 
-    def _spawn(self, experiment_id: str) -> None:
-        log_file = (self.settings.home_dir / f"driver-{experiment_id}.log").open("ab")
-        self.drivers[experiment_id] = subprocess.Popen(
-            [sys.executable, "-m", "tuner.driver", experiment_id],
-            env=settings_environment(self.settings),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a signal to the dispatcher's group never reaches drivers
-        )
-        log_file.close()
+    def _spawn(self, experiment_id: str) -> bool:
+        assert self.launcher is not None
+        try:
+            self.drivers[experiment_id] = self.launcher.start(experiment_id)
+            return True
+        except Exception as error:  # e.g. a Ray head whose job agent is not up yet
+            log.warning(
+                "experiment %s: could not start its driver (%s); back to the queue",
+                experiment_id,
+                error,
+            )
+            self.store.release_claim(experiment_id, self.claimant)
+            return False
 
     def _reap(self) -> list[tuple[str, int]]:
         dead = []

@@ -29,7 +29,16 @@ class Settings(BaseSettings):
     ray_address: str | None = Field(
         default=None, description="existing Ray cluster; default local Ray"
     )
-    storage_path: Path | None = Field(default=None, description="run artifacts; default home/runs")
+    ray_job_address: str | None = Field(
+        default=None,
+        description="Ray dashboard URL (http://head:8265): submit drivers as Ray jobs",
+    )
+    max_concurrent_experiments: int = Field(
+        default=1, gt=0, description="drivers at once; 1 owns the embedded local Ray"
+    )
+    storage_path: Path | None = Field(
+        default=None, description="run artifacts, seen by every node; default home/runs"
+    )
     cancel_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often drivers poll cancel"
     )
@@ -39,7 +48,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest request body accepted")
     max_dataset_bytes: int = Field(default=64 << 20, gt=0, description="largest data set upload")
 
-    @field_validator("data_dir", "storage_path", "ray_address", "database_url", mode="before")
+    @field_validator(
+        "data_dir", "storage_path", "ray_address", "ray_job_address", "database_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `export TUNEDRIVE_DATA_DIR=` must mean the default, not the current directory.

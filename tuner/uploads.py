@@ -32,7 +32,8 @@ class ValidatedDataset:
 
 
 def dataset_path(settings: Any, dataset_id: str) -> Path:
-    return Path(settings.home_dir) / "datasets" / f"{dataset_id}.csv"
+    # Beside run artifacts: on a cluster that path is the one every node sees.
+    return Path(settings.resolved_storage_path) / "_datasets" / f"{dataset_id}.csv"
 
 
 def check_spec_dataset(spec: Any, store: Any) -> None:

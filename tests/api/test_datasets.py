@@ -92,7 +92,7 @@ def test_bad_uploads_name_the_row_or_column(
     assert response.status_code == 422, case
     assert message in response.json()["detail"], response.json()["detail"]
     assert client.get("/api/datasets").json()["items"] == []  # nothing stored
-    folder = settings.home_dir / "datasets"
+    folder = dataset_path(settings, "x").parent
     assert not folder.exists() or not list(folder.iterdir())
 
 

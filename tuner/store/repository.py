@@ -350,6 +350,20 @@ class Store:
                 return None
         return self.get_experiment(experiment_id)
 
+    def release_claim(self, experiment_id: str, claimant: str) -> None:
+        """Puts a claimed experiment whose driver could not be started back in the queue, for
+        the next try of any dispatcher (its restarts count driver starts, so none is spent)."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(ExperimentRow)
+                .where(
+                    ExperimentRow.id == experiment_id,
+                    ExperimentRow.claimed_by == claimant,
+                    ExperimentRow.status == "running",
+                )
+                .values(status="queued", claimed_by=None, heartbeat_at=None)
+            )
+
     def get_run(self, run_id: str) -> RunRecord:
         with self.engine.connect() as connection:
             row = connection.execute(_RUN_BY_ID, {"id": run_id}).first()
