@@ -42,3 +42,12 @@ class DataError(TunedriveError):
 
 class ExperimentFailed(TunedriveError):
     """An experiment could not produce a result; the message is stored as its stop reason."""
+
+
+class AuthError(TunedriveError):
+    """The service wants a bearer token and got none, or a wrong one."""
+
+
+class ServiceError(TunedriveError):
+    """The service could not be reached, or refused a request for another reason (size limit,
+    server error); the message carries what it said."""

@@ -1,4 +1,4 @@
-"""The ``tunedrive`` command line. Heavy modules (Ray, SQLAlchemy) load inside commands only."""
+"""Commands that work on this machine's own state: run, check, serve, driver."""
 
 from __future__ import annotations
 
@@ -8,22 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from tuner.errors import SpecError, TunedriveError
-
-app = typer.Typer(
-    help="tunedrive: hyperparameter tuning for deep time-series forecasters.", no_args_is_help=True
-)
-console = Console()
-err_console = Console(stderr=True)
-
-
-@app.callback()
-def _main() -> None:
-    """Tune Keras forecasters on Ray Tune with HyperDrive semantics."""
+from tuner.cli import app, console, err_console
+from tuner.cli.render import runs_table
+from tuner.errors import SpecError
 
 
 @app.command()
@@ -108,17 +97,10 @@ def _follow(
 
 
 def print_result(store: Any, record: Any) -> None:
-    runs = store.list_runs(record.id)
-    table = Table(title=f"runs of {record.name} ({record.id})")
     metric = record.spec["primary_metric"]["name"]
-    for column in ("#", "status", f"best {metric}", "epochs", "params"):
-        table.add_column(column)
-    for run in runs:
-        best = f"{run.best_metric:.4f}" if run.best_metric is not None else "-"
-        stopped = f" @{run.stopped_at_interval}" if run.stopped_at_interval else ""
-        params = ", ".join(f"{k}={_short(v)}" for k, v in run.params.items())
-        table.add_row(str(run.number), run.status + stopped, best, str(run.epochs), params)
-    console.print(table)
+    console.print(
+        runs_table(store.list_runs(record.id), metric, f"runs of {record.name} ({record.id})")
+    )
     console.print(f"experiment {record.status}: {record.stop_reason}")
     best_run = store.best_run(record.id)
     if best_run is None:
@@ -138,10 +120,6 @@ def print_result(store: Any, record: Any) -> None:
         console.print(f"  test MAPE: {final['test_mape']:.2f} %{beside}")
     elif final:
         console.print(f"  final metrics: {final}")
-
-
-def _short(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -204,15 +182,3 @@ def check(spec_file: Path) -> None:
             err_console.print(str(problem))
         raise typer.Exit(2) from None
     console.print(f"ok: {spec.name}, {spec.planned_runs} runs planned")
-
-
-def main() -> None:
-    try:
-        app()
-    except TunedriveError as err:
-        err_console.print(f"[red]error:[/red] {err}")
-        raise SystemExit(2) from None
-
-
-if __name__ == "__main__":
-    main()
