@@ -10,7 +10,7 @@ ifneq ($(SHARED_DATA),)
 export TUNEDRIVE_DATA_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: run test lint bench-overhead bench-speed bench-quality bench-api clean
+.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/tunedrive run configs/demo.yaml
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium; the cluster tests start Debian's PostgreSQL.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium postgresql; }
+
+test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check tuner trainables api dashboard tests bench
 	$(PY) -m pytest
 

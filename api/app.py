@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+import dashboard
 from api.deps import require_token
 from api.limits import BodyLimit
 from api.routers import datasets, experiments, health, runs
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(runs.router, dependencies=secured, responses=errors)
     app.include_router(datasets.router, dependencies=secured, responses=errors)
     app.include_router(health.router)
+    dashboard.mount(app)
     _install_error_handlers(app)
     app.add_middleware(
         BodyLimit, default_limit=settings.max_body_bytes, dataset_limit=settings.max_dataset_bytes

@@ -9,6 +9,7 @@ from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tuner.store import ExperimentRecord, MetricRecord, RunRecord
+from tuner.store.overview import Overview
 from tuner.store.records import DatasetRecord
 
 
@@ -79,6 +80,37 @@ class MetricSeries(BaseModel):
     steps: list[int]
     series: dict[str, list[float | None]]
     downsampled: bool
+
+
+class CurvePublic(BaseModel):
+    run_id: str
+    number: int
+    status: str
+    stopped_at_interval: int | None
+    steps: list[int]
+    values: list[float]
+
+
+class OverviewPublic(BaseModel):
+    """Runs as columns (aligned lists, sampled past ``max_runs``), the best-so-far over every
+    run, and a bounded set of thinned learning curves."""
+
+    experiment_id: str
+    goal: str
+    columns: dict[str, list[Any]] = Field(
+        description="id, number, status, best_metric, epochs, stopped_at_interval"
+    )
+    params: dict[str, list[Any]] = Field(description="one column per hyperparameter")
+    runs_total: int = Field(description="runs in the experiment; `columns` may show fewer")
+    best_so_far: dict[str, list[Any]] = Field(
+        description="number, value: where the best over all runs improved, and the last run"
+    )
+    curves: list[CurvePublic]
+    curves_total: int = Field(description="runs with values; `curves` may show fewer")
+
+
+def overview_public(overview: Overview) -> OverviewPublic:
+    return OverviewPublic.model_validate(overview, from_attributes=True)
 
 
 class ArtifactPublic(BaseModel):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import re
 import shutil
 import socket
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 from statistics import quantiles
 
@@ -28,65 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tuner.spec import parse_spec
-from tuner.store import Store, utcnow
-from tuner.store.models import MetricRow, RunRow
-
-SPEC = {
-    "name": "load-test",
-    "trainable": "ffn",
-    "search_space": {
-        "latent_dim": {"choice": [5, 10, 15]},
-        "learning_rate": {"loguniform": [-9.2, -4.6]},
-    },
-    "primary_metric": {"name": "val_mape", "goal": "minimize"},
-    "budget": {"max_total_runs": 10_000, "max_concurrent_runs": 8},
-}
-
-
-def seed(url: str, runs: int, epochs: int) -> tuple[str, str]:
-    """Bulk-inserts an experiment with ``runs`` runs of ``epochs`` metric rows each."""
-    store = Store.open(url)
-    experiment = store.create_experiment(parse_spec(SPEC))
-    rng = random.Random(1)
-    now = utcnow()
-    run_rows, metric_rows = [], []
-    for number in range(1, runs + 1):
-        run_id = f"{number:032x}"
-        curve = [5 + 20 * rng.random() * (0.9**epoch) for epoch in range(epochs)]
-        run_rows.append(
-            {
-                "id": run_id,
-                "experiment_id": experiment.id,
-                "number": number,
-                "trial_id": f"t{number}",
-                "status": rng.choice(["completed", "early_terminated"]),
-                "params": {"latent_dim": 10, "learning_rate": 1e-3},
-                "best_metric": min(curve),
-                "epochs": epochs,
-                "attempts": 1,
-                "started_at": now,
-                "finished_at": now + timedelta(seconds=60),
-            }
-        )
-        metric_rows += [
-            {
-                "run_id": run_id,
-                "attempt": 1,
-                "step": step + 1,
-                "primary_value": value,
-                "values": {"loss": value / 100, "val_loss": value / 90, "val_mape": value},
-                "recorded_at": now,
-            }
-            for step, value in enumerate(curve)
-        ]
-    with store.engine.begin() as connection:
-        connection.execute(RunRow.__table__.insert(), run_rows)
-        for start in range(0, len(metric_rows), 50_000):
-            connection.execute(MetricRow.__table__.insert(), metric_rows[start : start + 50_000])
-    store.recount_runs(experiment.id)  # rows went around the store's kept counts
-    store.close()
-    return experiment.id, run_rows[runs // 2]["id"]
+from tests.seeding import seed_experiment
 
 
 async def hammer(base: str, path: str, total: int, concurrency: int) -> tuple[float, list[float]]:
@@ -144,7 +84,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         url = f"sqlite:///{home}/load.db"
         began = time.perf_counter()
-        experiment_id, run_id = seed(url, args.runs, args.epochs)
+        experiment_id, run_id = seed_experiment(url, args.runs, args.epochs)
         print(
             f"seeded {args.runs:,} runs x {args.epochs} epochs ({args.runs * args.epochs:,} metric rows) "
             f"in {time.perf_counter() - began:.1f} s"

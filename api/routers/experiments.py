@@ -12,14 +12,17 @@ from api.schemas import (
     ErrorPublic,
     ExperimentPage,
     ExperimentPublic,
+    OverviewPublic,
     RunPage,
     RunPublic,
     experiment_public,
     json_response,
+    overview_public,
     run_public,
 )
 from tuner.errors import FieldProblem, NotFoundError, SpecError
 from tuner.spec import parse_spec
+from tuner.store.overview import experiment_overview
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
 from tuner.uploads import check_spec_dataset
 
@@ -100,7 +103,7 @@ async def cancel_experiment(experiment_id: str, store: StoreDep) -> ExperimentPu
 async def list_runs(
     experiment_id: str,
     store: StoreDep,
-    sort: Literal["number", "metric", "started_at"] = "number",
+    sort: Literal["number", "metric", "started_at", "status"] = "number",
     status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -118,3 +121,19 @@ async def best_run(experiment_id: str, store: StoreDep) -> RunPublic:
             f"experiment {experiment_id} has no run with a primary-metric value yet"
         )
     return run_public(best)
+
+
+@router.get("/{experiment_id}/overview", response_model=OverviewPublic, responses=_ERRORS)
+async def overview(
+    experiment_id: str,
+    store: StoreDep,
+    max_curves: Annotated[int, Query(ge=1, le=2000)] = 200,
+    max_points: Annotated[int, Query(ge=2, le=1000)] = 100,
+    max_runs: Annotated[int, Query(ge=2, le=100_000)] = 1000,
+) -> Response:
+    """What the dashboard's charts need in one read: runs as columns (all up to ``max_runs``,
+    else the best half and an even sample of the rest), the best-so-far over every run, and
+    learning curves for up to ``max_curves`` runs (the running, the best, the latest), each
+    thinned to ``max_points``."""
+    found = experiment_overview(store.engine, experiment_id, max_curves, max_points, max_runs)
+    return json_response(overview_public(found))

@@ -157,7 +157,11 @@ def test_readme_notebook_example_runs_as_written(server: LiveServer) -> None:
     assert len(example.strip().splitlines()) == 5
     env = {**os.environ, "TUNEDRIVE_URL": server.url}
     done = subprocess.run(
-        [sys.executable, "-c", example], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", example],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
