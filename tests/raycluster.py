@@ -42,6 +42,27 @@ class RayCluster:
         self.nodes.append(node)
         return node
 
+    def alive_nodes(self) -> dict[str, bool]:
+        """Alive nodes' ids (12 hex, as runs record them) and whether each is the head."""
+        token = Path(self.env["RAY_AUTH_TOKEN_PATH"]).read_text()
+        summary = httpx.get(
+            f"{self.dashboard}/nodes?view=summary",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()["data"]["summary"]
+        return {
+            n["raylet"]["nodeId"][:12]: n["raylet"]["isHeadNode"]
+            for n in summary
+            if n["raylet"]["state"] == "ALIVE"
+        }
+
+    def wait_for_nodes(self, count: int, timeout: float = 90) -> dict[str, bool]:
+        deadline = time.monotonic() + timeout
+        while len(nodes := self.alive_nodes()) < count:
+            assert time.monotonic() < deadline, f"only {len(nodes)} of {count} Ray nodes came up"
+            time.sleep(0.5)
+        return nodes
+
     def kill(self, node: subprocess.Popen[bytes]) -> None:
         """``kill -9`` of the node's raylet, object store and workers."""
         _kill_group(node, signal.SIGKILL)

@@ -1,0 +1,125 @@
+"""tunedrive on a real Ray cluster (a head and a second node, separate processes on loopback)
+with a real PostgreSQL: runs spread over both nodes, results land in PostgreSQL, and a node
+killed mid-experiment loses nothing. Marked `cluster`; `pytest -m cluster` runs them by name."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.live import LiveServer, live_server
+from tests.postgres import postgres_bin, postgres_server
+from tests.raycluster import RayCluster, ray_cluster
+from tuner.store import Store
+
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.skipif(postgres_bin() is None, reason="needs Debian's PostgreSQL (make test)"),
+]
+
+
+def spec(name: str, epochs: int, sleep: float) -> dict[str, Any]:
+    return {
+        "name": name,
+        "trainable": "toy_curve",
+        "fixed": {"epochs": epochs, "sleep": sleep},
+        "search_space": {"x": {"choice": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}},
+        "sampling": {"method": "grid"},
+        "primary_metric": {"name": "score", "goal": "maximize"},
+        "budget": {"max_total_runs": 6, "max_concurrent_runs": 3},
+        "resources": {"cpu": 1},
+        "max_failures": 2,
+    }
+
+
+@dataclass
+class Deployment:
+    cluster: RayCluster
+    server: LiveServer
+    database_url: str
+    worker: Any  # the second node's process
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[Deployment]:
+    """PostgreSQL, a Ray head with 1 CPU and a second node with 2, and `tunedrive serve` whose
+    drivers join that cluster: three concurrent runs must use both nodes."""
+    storage = str(tmp_path / "shared-runs")  # what every node sees
+    with postgres_server() as database_url:
+        node_env = {"TUNEDRIVE_DATABASE_URL": database_url, "TUNEDRIVE_STORAGE_PATH": storage}
+        with ray_cluster(head_cpus=1, extra_env=node_env) as cluster:
+            worker = cluster.add_node(cpus=2)
+            cluster.wait_for_nodes(2)
+            env = {**cluster.env, "TUNEDRIVE_RAY_ADDRESS": cluster.address}
+            with live_server(tmp_path / "home", env=env) as server:
+                yield Deployment(cluster, server, database_url, worker)
+
+
+def wait_for_end(url: str, experiment_id: str, timeout: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while (current := httpx.get(f"{url}/api/experiments/{experiment_id}").json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline, current
+        time.sleep(0.5)
+    return current
+
+
+def runs_of(url: str, experiment_id: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{url}/api/experiments/{experiment_id}/runs").json()["items"]
+
+
+def test_runs_execute_on_both_nodes_and_every_result_is_in_postgres(
+    deployment: Deployment,
+) -> None:
+    url = deployment.server.url
+    experiment = httpx.post(f"{url}/api/experiments", json=spec("spread", 6, 0.3)).json()
+    done = wait_for_end(url, experiment["id"])
+    assert done["status"] == "completed", done["stop_reason"]
+    runs = runs_of(url, experiment["id"])
+    nodes = deployment.cluster.alive_nodes()
+    assert {r["node"].split("/")[1] for r in runs} == set(nodes)  # the head and the worker
+    store = Store.open(deployment.database_url, migrate=False)  # straight from PostgreSQL
+    stored = store.list_runs(experiment["id"])
+    assert [r.status for r in stored] == ["completed"] * 6
+    assert store.count_metric_rows(experiment["id"]) == 6 * 6
+    assert store.get_experiment(experiment["id"]).run_counts["completed"] == 6
+    store.close()
+
+
+def test_a_node_killed_mid_experiment_loses_nothing(deployment: Deployment) -> None:
+    url = deployment.server.url
+    experiment = httpx.post(f"{url}/api/experiments", json=spec("fault", 10, 0.6)).json()
+    worker_id = next(n for n, head in deployment.cluster.alive_nodes().items() if not head)
+    deadline = time.monotonic() + 120
+    while True:  # until a run on the second node is part-way through
+        on_worker = [
+            r
+            for r in runs_of(url, experiment["id"])
+            if r["status"] == "running" and worker_id in (r["node"] or "") and r["epochs"] >= 2
+        ]
+        if on_worker:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    deployment.cluster.kill(deployment.worker)
+    done = wait_for_end(url, experiment["id"])
+    assert done["status"] == "completed", done["stop_reason"]
+    runs = {r["id"]: r for r in runs_of(url, experiment["id"])}
+    assert [r["status"] for r in runs.values()] == ["completed"] * 6  # retried, not lost
+    for interrupted in on_worker:
+        run = runs[interrupted["id"]]
+        assert run["attempts"] >= 2 and worker_id not in run["node"]  # finished on the head
+    store = Store.open(deployment.database_url, migrate=False)
+    for run in store.list_runs(experiment["id"]):
+        rows = [m for m in store.metric_rows(run.id) if m.attempt == run.attempts]
+        assert [m.step for m in rows] == list(range(1, 11)), run.id  # every epoch of the result
+    assert store.get_experiment(experiment["id"]).run_counts["completed"] == 6  # budget adds up
+    store.close()
