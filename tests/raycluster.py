@@ -110,7 +110,9 @@ def _kill_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
 
 
 @contextmanager
-def ray_cluster(head_cpus: int, extra_env: dict[str, str] | None = None) -> Iterator[RayCluster]:
+def ray_cluster(
+    head_cpus: int, extra_env: dict[str, str] | None = None, head_gpus: int = 0
+) -> Iterator[RayCluster]:
     """A Ray head (GCS, dashboard and job API on loopback) with token auth, as Ray's defaults.
 
     The head's environment is what a cluster node's would be: tunedrive's settings (the database
@@ -134,6 +136,7 @@ def ray_cluster(head_cpus: int, extra_env: dict[str, str] | None = None) -> Iter
             "--head",
             f"--port={port}",
             f"--num-cpus={head_cpus}",
+            f"--num-gpus={head_gpus}",  # Ray's GPUs are logical: assigned and isolated per run
             "--include-dashboard=true",
             "--dashboard-host=127.0.0.1",
             f"--dashboard-port={dashboard_port}",

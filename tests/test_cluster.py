@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -46,10 +45,12 @@ class Deployment:
     worker: Any  # the second node's process
 
 
-@pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[Deployment]:
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """PostgreSQL, a Ray head with 1 CPU and a second node with 2, and `tunedrive serve` whose
-    drivers join that cluster: three concurrent runs must use both nodes."""
+    drivers join that cluster: three concurrent runs must use both nodes. Shared by this
+    module's tests, in order: the node-kill test comes last."""
+    tmp_path = tmp_path_factory.mktemp("cluster")
     storage = str(tmp_path / "shared-runs")  # what every node sees
     with postgres_server() as database_url:
         node_env = {"TUNEDRIVE_DATABASE_URL": database_url, "TUNEDRIVE_STORAGE_PATH": storage}

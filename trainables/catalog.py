@@ -19,7 +19,13 @@ SHARED_HYPERPARAMETERS: dict[str, object] = {
     "train_start": None,  # optional "YYYY-MM-DD": train on a recent slice only
 }
 EPOCH_METRICS = ("loss", "val_loss", "val_mape")
-FINAL_METRICS = ("test_mape", "test_mape_by_horizon", "best_epoch", "naive_test_mape")
+FINAL_METRICS = (
+    "test_mape",
+    "test_mape_by_horizon",
+    "best_epoch",
+    "naive_test_mape",
+    "device",  # the TensorFlow device that trained: CPU, or /device:GPU:0 when given a GPU
+)
 
 FAMILIES: dict[str, tuple[str, dict[str, object]]] = {
     "ffn": ("feed-forward network on the flattened window", {"hidden_layers": 1, "latent_dim": 10}),

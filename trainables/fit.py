@@ -24,8 +24,9 @@ STEPS_PER_EXECUTION = 16
 PREDICT_BATCH = 2048
 
 
-def configure_tensorflow(cpus: float, gpus: float) -> None:
-    """A run uses exactly the CPUs it was given, and a GPU only when it was given one."""
+def configure_tensorflow(cpus: float, gpus: float) -> str:
+    """A run uses exactly the CPUs it was given, and a GPU only when it was given one (Ray
+    sets CUDA_VISIBLE_DEVICES to the GPUs it assigned). Returns the device that trains."""
     import tensorflow as tf
 
     threads = max(1, math.floor(cpus))
@@ -34,8 +35,14 @@ def configure_tensorflow(cpus: float, gpus: float) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(1)
         if gpus <= 0:
             tf.config.set_visible_devices([], "GPU")
+        else:
+            for gpu in tf.config.list_physical_devices("GPU"):
+                # Grow on demand: runs given a fraction of a GPU (gpu: 0.5) share it.
+                tf.config.experimental.set_memory_growth(gpu, True)
     except RuntimeError:
         pass  # already initialized in this (reused) worker with the same resources
+    logical = tf.config.list_logical_devices("GPU")
+    return logical[0].name if logical else "CPU"
 
 
 def make_optimizer(params: dict[str, Any]) -> Any:
@@ -113,7 +120,7 @@ class _Trainer:
 def fit_forecaster(
     family: str, params: dict[str, Any], data: Series, ctx: RunContext
 ) -> dict[str, Any]:
-    configure_tensorflow(ctx.cpus, ctx.gpus)
+    device = configure_tensorflow(ctx.cpus, ctx.gpus)
     from trainables.models import BUILDERS
 
     prepared = prepare(data, int(params["T"]), int(params["horizon"]), params.get("train_start"))
@@ -136,7 +143,7 @@ def fit_forecaster(
     )
     if trainer.best_weights is not None:
         model.set_weights(trainer.best_weights)  # best-epoch weights, as early stopping promises
-    return finish(model, prepared, ctx.run_dir, trainer.best_epoch)
+    return {**finish(model, prepared, ctx.run_dir, trainer.best_epoch), "device": device}
 
 
 def finish(model: Any, prepared: Prepared, run_dir: Path, best_epoch: int) -> dict[str, Any]:

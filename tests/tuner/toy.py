@@ -36,7 +36,13 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
                 log.write(f"{quality} {epoch}\n")
         ctx.report(metrics)
     (ctx.run_dir / "model.txt").write_text(f"quality={quality}\n")
-    return {"final_score": curve(quality, int(params["epochs"]))}
+    import ray
+
+    return {
+        "final_score": curve(quality, int(params["epochs"])),
+        "gpu_ids": [str(g) for g in ray.get_gpu_ids()],  # what Ray assigned this run
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+    }
 
 
 TOY = TrainableDefinition(
@@ -52,7 +58,7 @@ TOY = TrainableDefinition(
         "log_dir": "",
     },
     metrics=("score", "loss"),
-    final_metrics=("final_score",),
+    final_metrics=("final_score", "gpu_ids", "cuda_visible_devices"),
     fit=fit_curve,
     description="deterministic learning curve for engine tests",
 )
