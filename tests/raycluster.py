@@ -153,8 +153,8 @@ def ray_cluster(
         _wait_for_dashboard(cluster, head)
         yield cluster
     finally:
-        for node in reversed(cluster.nodes):
-            _kill_group(node, signal.SIGTERM)
+        for node in reversed(cluster.nodes):  # throwaway nodes: no graceful 30 s shutdown
+            _kill_group(node, signal.SIGKILL)
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 

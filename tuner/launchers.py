@@ -91,10 +91,18 @@ class RayJobLauncher:
     """
 
     def __init__(self, settings: Settings) -> None:
-        from ray.job_submission import JobSubmissionClient
-
         self.settings = settings
-        self.client = JobSubmissionClient(settings.ray_job_address)
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        # Connected on first use: a head that is not up yet must not stop `serve` from starting;
+        # a failed submission sends the experiment back to the queue for the next try.
+        if self._client is None:
+            from ray.job_submission import JobSubmissionClient
+
+            self._client = JobSubmissionClient(self.settings.ray_job_address)
+        return self._client
 
     def start(self, experiment_id: str) -> RayJob:
         env = settings_environment(self.settings)

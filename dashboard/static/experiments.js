@@ -47,6 +47,9 @@ export function experimentsPage(root) {
       const page = await get("/api/experiments", { status: filter.value, limit: 100 });
       renderRows(root.querySelector("#experiments tbody"), page.items);
       document.body.dataset.ready = "experiments";
+    } catch (error) {
+      root.querySelector("#experiments tbody").innerHTML =
+        `<tr><td colspan="7" class="error">Cannot list experiments: ${esc(error.message)}</td></tr>`;
     } finally {
       timer = setTimeout(refresh, 2000);
     }

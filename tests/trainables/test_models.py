@@ -57,7 +57,14 @@ def test_family_trains_two_epochs_for_each_grid_cell(
     for report in reports:
         assert set(report) == {"loss", "val_loss", "val_mape"}
         assert all(isinstance(v, float) and np.isfinite(v) for v in report.values())
-    assert set(final) == {"test_mape", "test_mape_by_horizon", "best_epoch", "naive_test_mape"}
+    assert set(final) == {
+        "test_mape",
+        "test_mape_by_horizon",
+        "best_epoch",
+        "naive_test_mape",
+        "device",
+    }
+    assert final["device"] == "CPU"  # a run given no GPU trains on the CPU
     assert len(final["test_mape_by_horizon"]) == 6 and final["best_epoch"] in (1, 2)
     assert final["test_mape"] == pytest.approx(np.mean(final["test_mape_by_horizon"]), rel=1e-4)
 
@@ -72,6 +79,7 @@ def test_declared_metrics_match_what_is_reported() -> None:
             "test_mape_by_horizon",
             "best_epoch",
             "naive_test_mape",
+            "device",
         }
 
 
