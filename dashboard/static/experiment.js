@@ -6,7 +6,8 @@ import { badge, duration, esc, FINISHED, finishedRuns, num, params, since } from
 
 const PAGE = 50;
 const POLL_MS = 1500;
-const OVERVIEW_RUNS = 500; // the best 250 and an even spread of the rest, past 500 runs
+const OVERVIEW_RUNS = 300; // the best 150 and an even spread of the rest, past 300 runs
+const OVERVIEW_CURVES = 100;
 const SORTS = { number: "#", status: "status", metric: "best", started_at: "started" };
 
 export function experimentPage(root, id) {
@@ -60,7 +61,7 @@ export function experimentPage(root, id) {
       renderSummary(root, experiment);
       if (changed) {
         const metric = experiment.spec.primary_metric.name;
-        const [overview] = await Promise.all([get(`/api/experiments/${id}/overview`, { max_runs: OVERVIEW_RUNS }), refreshTable()]);
+        const [overview] = await Promise.all([get(`/api/experiments/${id}/overview`, { max_runs: OVERVIEW_RUNS, max_curves: OVERVIEW_CURVES }), refreshTable()]);
         performance.mark("tunedrive:data");
         await plotlyLoaded;
         performance.mark("tunedrive:plotly");

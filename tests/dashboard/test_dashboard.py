@@ -41,13 +41,18 @@ TOY = {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
+def playwright() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    launched = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+    )
+    yield launched
+    launched.close()
 
 
 @pytest.fixture
@@ -163,14 +168,21 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     shot(page, "run-forecast")
 
 
-def test_large_experiment_is_interactive_within_2_s(browser: Any, tmp_path: Path) -> None:
-    """Table and every chart drawn: on a first visit (nothing cached), on revisits (the browser
-    has Plotly's bundle and, from the third load, its compiled code), and when opened from the
-    experiments list without a reload."""
+def test_large_experiment_is_interactive_within_2_s(playwright: Any, tmp_path: Path) -> None:
+    """Table and every chart drawn, in a browser with a profile on disk as people have: the first
+    visit (nothing cached: Plotly's 4.8 MB bundle takes this machine 1.3-1.5 s to compile), the
+    second (the bundle cached), the third (V8's code cache too), and opening the experiment from
+    the list without a reload."""
     home = tmp_path / "home"
     experiment_id, _ = seed_experiment(f"sqlite:///{home / 'tunedrive.db'}", 10_000, 50)
     with live_server(home, "--no-dispatch") as server:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox"],
+            viewport={"width": 1400, "height": 1000},
+        )
         loads = []
         for visit in range(3):
             page = context.new_page()
@@ -179,7 +191,8 @@ def test_large_experiment_is_interactive_within_2_s(browser: Any, tmp_path: Path
             loads.append(page.evaluate("() => window.tunedriveInteractiveMs") / 1000)
             assert page.locator("#runs tbody tr").count() == 50
             assert page.locator("#chart-scatters .chart").count() == 2
-            shot(page, f"experiment-10k-runs-{visit + 1}")
+            if visit == 0:
+                shot(page, "experiment-10k-runs")
             page.close()
         page = context.new_page()
         page.goto(server.url)
@@ -192,8 +205,8 @@ def test_large_experiment_is_interactive_within_2_s(browser: Any, tmp_path: Path
         context.close()
     print(
         "\n10,000 runs x 50 epochs, table and all charts drawn: first visit "
-        f"{loads[0]:.2f} s, revisits {loads[1]:.2f} s and {loads[2]:.2f} s, "
-        f"from the experiments list {in_app:.2f} s"
+        f"{loads[0]:.2f} s, second {loads[1]:.2f} s, third {loads[2]:.2f} s, "
+        f"opened from the experiments list {in_app:.2f} s"
     )
-    assert min(loads) <= 2.0 and in_app <= 2.0, (loads, in_app)
+    assert loads[2] <= 2.0 and in_app <= 2.0, (loads, in_app)
     assert loads[0] <= 3.0, loads  # a guard for the first visit, whose floor is Plotly's compile
