@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.live import LiveServer, live_server
+from tests.api.live import LiveServer, live_server, wait_for_end
 from tests.postgres import postgres_bin, postgres_server
 from tests.raycluster import RayCluster, ray_cluster
+from tests.tuner.toy import grid_spec
 from tuner.store import Store
 
 pytestmark = [
@@ -24,17 +25,14 @@ pytestmark = [
 
 
 def spec(name: str, epochs: int, sleep: float) -> dict[str, Any]:
-    return {
-        "name": name,
-        "trainable": "toy_curve",
-        "fixed": {"epochs": epochs, "sleep": sleep},
-        "search_space": {"x": {"choice": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}},
-        "sampling": {"method": "grid"},
-        "primary_metric": {"name": "score", "goal": "maximize"},
-        "budget": {"max_total_runs": 6, "max_concurrent_runs": 3},
-        "resources": {"cpu": 1},
-        "max_failures": 2,
-    }
+    return grid_spec(
+        name,
+        (0.1, 0.2, 0.3, 0.4, 0.5, 0.6),
+        fixed={"epochs": epochs, "sleep": sleep},
+        budget={"max_total_runs": 6, "max_concurrent_runs": 3},
+        resources={"cpu": 1},
+        max_failures=2,
+    )
 
 
 @dataclass
@@ -60,17 +58,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             env = {**cluster.env, "TUNEDRIVE_RAY_ADDRESS": cluster.address}
             with live_server(tmp_path / "home", env=env) as server:
                 yield Deployment(cluster, server, database_url, worker)
-
-
-def wait_for_end(url: str, experiment_id: str, timeout: float = 300) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while (current := httpx.get(f"{url}/api/experiments/{experiment_id}").json())["status"] in (
-        "queued",
-        "running",
-    ):
-        assert time.monotonic() < deadline, current
-        time.sleep(0.5)
-    return current
 
 
 def runs_of(url: str, experiment_id: str) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
 FINISHED = ("completed", "failed", "canceled")
@@ -23,6 +23,10 @@ def _parse(cls: type[T], data: dict[str, Any]) -> T:
 
 
 class _Result:
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        return _parse(cls, data)
+
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types (times as ISO 8601), as the service sent them."""
         return _jsonable(dataclasses.asdict(self))  # type: ignore[call-overload]
@@ -54,10 +58,6 @@ class Run(_Result):
     error: str | None
     node: str | None
     final_metrics: dict[str, Any] | None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Run:
-        return _parse(cls, data)
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,6 @@ class Metrics(_Result):
     series: dict[str, list[float | None]]
     downsampled: bool
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Metrics:
-        return _parse(cls, data)
-
 
 @dataclass(frozen=True)
 class Dataset(_Result):
@@ -124,16 +120,8 @@ class Dataset(_Result):
     sha256: str
     created_at: datetime
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Dataset:
-        return _parse(cls, data)
-
 
 @dataclass(frozen=True)
 class Artifact(_Result):
     name: str
     size: int
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Artifact:
-        return _parse(cls, data)

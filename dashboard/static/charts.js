@@ -16,7 +16,7 @@ const COLORS = {
   completed: "#1a7f37", early_terminated: "#bf8700", failed: "#cf222e",
   canceled: "#8250df", running: "#0969da", queued: "#8c959f",
 };
-const base = (title, x, y) => ({
+export const base = (title, x, y) => ({
   title: { text: title, font: { size: 14 } },
   margin: { l: 55, r: 15, t: 35, b: 40 },
   xaxis: { title: { text: x } },
@@ -24,7 +24,7 @@ const base = (title, x, y) => ({
   uirevision: "keep",
   showlegend: false,
 });
-const config = { displaylogo: false, responsive: true };
+export const config = { displaylogo: false, responsive: true };
 
 // One trace per run state, runs separated by gaps: a few traces draw far faster than one per
 // run, and hovering still names the run. SVG, not WebGL: at the bounded sizes the API sends,

@@ -1,17 +1,8 @@
 // One run: parameters, every metric curve, test MAPE per horizon step, the test forecast
 // against the actual load, and its files.
 import { download, get, request } from "./api.js";
-import { plotlyLoaded } from "./charts.js";
+import { base as layout, config, plotlyLoaded } from "./charts.js";
 import { badge, duration, esc, num, since } from "./format.js";
-
-const config = { displaylogo: false, responsive: true };
-const layout = (title, x, y) => ({
-  title: { text: title, font: { size: 14 } },
-  margin: { l: 55, r: 15, t: 35, b: 40 },
-  xaxis: { title: { text: x } },
-  yaxis: { title: { text: y } },
-  uirevision: "keep",
-});
 
 export function runPage(root, id) {
   let stopped = false;

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -75,3 +76,15 @@ def live_server(home: Path, *extra: str, env: dict[str, str] | None = None) -> I
         process.terminate()
         out, _ = process.communicate(timeout=30)
         server.output = out.decode(errors="replace")
+
+
+def wait_for_end(url: str, experiment_id: str, timeout: float = 300) -> dict[str, Any]:
+    """Polls the experiment until it has ended; returns its last JSON."""
+    deadline = time.monotonic() + timeout
+    while (current := httpx.get(f"{url}/api/experiments/{experiment_id}").json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline, f"experiment {experiment_id} did not end: {current}"
+        time.sleep(0.5)
+    return current

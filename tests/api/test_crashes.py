@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.live import free_port, serve, wait_until_up
+from tests.api.live import free_port, serve, wait_for_end, wait_until_up
 
 SPEC: dict[str, Any] = {
     "name": "crash-test",
@@ -59,14 +59,6 @@ def mid_experiment(url: str, experiment_id: str) -> list[dict[str, Any]]:
         return runs if done >= 2 and busy else None
 
     return wait_for(ready, what="a half-finished experiment")
-
-
-def finished(url: str, experiment_id: str) -> dict[str, Any]:
-    def done() -> dict[str, Any] | None:
-        record = httpx.get(f"{url}/api/experiments/{experiment_id}").json()
-        return record if record["status"] not in ("queued", "running") else None
-
-    return wait_for(done, timeout=180, what="the experiment to finish")
 
 
 def driver_pid(experiment_id: str) -> int:
@@ -132,7 +124,7 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
 
 def test_killed_driver_is_restarted_from_its_checkpoint(scene: Scene) -> None:
     os.kill(driver_pid(scene.experiment_id), signal.SIGKILL)
-    record = finished(scene.url, scene.experiment_id)
+    record = wait_for_end(scene.url, scene.experiment_id)
     assert record["status"] == "completed" and record["driver_restarts"] == 1
     after = runs_of(scene.url, scene.experiment_id)
     assert_nothing_lost(scene.before, after, scene.url, scene.rows_before)
@@ -146,7 +138,7 @@ def test_server_restart_leaves_the_experiment_unaffected(scene: Scene) -> None:
     scene.server.wait(timeout=30)
     scene.server = serve(scene.home, scene.port)
     wait_until_up(scene.url, scene.server)
-    record = finished(scene.url, scene.experiment_id)
+    record = wait_for_end(scene.url, scene.experiment_id)
     assert record["status"] == "completed" and record["driver_restarts"] == 0
     assert driver_pid_gone(driver)
     after = runs_of(scene.url, scene.experiment_id)

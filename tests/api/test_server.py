@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api.live import free_port, live_server, serve
+from tests.api.live import free_port, live_server, serve, wait_for_end
+from tests.tuner.toy import grid_spec
 
 
 @pytest.fixture
@@ -19,22 +19,8 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_submit_runs_to_completion_through_the_dispatcher(server: str) -> None:
-    spec = {
-        "name": "served",
-        "trainable": "toy_curve",
-        "fixed": {"epochs": 3, "sleep": 0.05},
-        "search_space": {"x": {"choice": [0.2, 0.8]}},
-        "sampling": {"method": "grid"},
-        "primary_metric": {"name": "score", "goal": "maximize"},
-        "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
-    }
-    experiment = httpx.post(f"{server}/api/experiments", json=spec).json()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        current = httpx.get(f"{server}/api/experiments/{experiment['id']}").json()
-        if current["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.5)
+    experiment = httpx.post(f"{server}/api/experiments", json=grid_spec("served")).json()
+    current = wait_for_end(server, experiment["id"], timeout=120)
     assert current["status"] == "completed", current["stop_reason"]
     assert current["run_counts"]["completed"] == 2
     assert current["best_run"]["params"] == {"x": 0.8}

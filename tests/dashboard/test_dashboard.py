@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.api.live import ROOT, LiveServer, live_server
+from tests.api.live import ROOT, LiveServer, live_server, wait_for_end
 from tests.seeding import seed_experiment
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -148,13 +147,7 @@ def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) 
 def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     quick = yaml.safe_load((ROOT / "configs" / "quick.yaml").read_text())
     experiment = httpx.post(f"{server.url}/api/experiments", json=quick).json()
-    deadline = time.monotonic() + 300
-    while httpx.get(f"{server.url}/api/experiments/{experiment['id']}").json()["status"] in (
-        "queued",
-        "running",
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(1)
+    assert wait_for_end(server.url, experiment["id"])["status"] == "completed"
     best = httpx.get(f"{server.url}/api/experiments/{experiment['id']}/best").json()
     page.goto(f"{server.url}/#/runs/{best['id']}")
     page.wait_for_selector("body[data-ready=run]")

@@ -9,24 +9,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from tests.api.live import ROOT, LiveServer, free_port, live_server
+from tests.tuner.toy import grid_spec
 from tuner.client import Client
 from tuner.errors import AuthError, ConflictError, NotFoundError, ServiceError, SpecError
 
-SPEC: dict[str, Any] = {
-    "name": "sdk-test",
-    "trainable": "toy_curve",
-    "fixed": {"epochs": 3, "sleep": 0.05},
-    "search_space": {"x": {"choice": [0.2, 0.8]}},
-    "sampling": {"method": "grid"},
-    "primary_metric": {"name": "score", "goal": "maximize"},
-    "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
-}
+SPEC = grid_spec("sdk-test")
 
 
 @pytest.fixture(scope="module")

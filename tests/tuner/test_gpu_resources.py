@@ -15,22 +15,14 @@ import yaml
 
 from tests.api.live import ROOT
 from tests.raycluster import ray_cluster
+from tests.tuner.toy import grid_spec
 from tuner.store import Store
 
 pytestmark = pytest.mark.cluster
 
 
 def test_each_run_gets_its_own_gpu(tmp_path: Path) -> None:
-    spec = {
-        "name": "gpus",
-        "trainable": "toy_curve",
-        "fixed": {"epochs": 3, "sleep": 0.3},
-        "search_space": {"x": {"choice": [0.2, 0.8]}},
-        "sampling": {"method": "grid"},
-        "primary_metric": {"name": "score", "goal": "maximize"},
-        "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
-        "resources": {"cpu": 1, "gpu": 1},
-    }
+    spec = grid_spec("gpus", fixed={"epochs": 3, "sleep": 0.3}, resources={"cpu": 1, "gpu": 1})
     spec_file = tmp_path / "gpus.yaml"
     spec_file.write_text(yaml.safe_dump(spec))
     home = tmp_path / "home"

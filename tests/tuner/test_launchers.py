@@ -8,30 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.live import live_server
+from tests.api.live import live_server, wait_for_end
 from tests.raycluster import ray_cluster
+from tests.tuner.toy import grid_spec
 
 pytestmark = pytest.mark.cluster
 
-SPEC = {
-    "name": "as-ray-jobs",
-    "trainable": "toy_curve",
-    "fixed": {"epochs": 3, "sleep": 0.05},
-    "search_space": {"x": {"choice": [0.2, 0.5, 0.8]}},
-    "sampling": {"method": "grid"},
-    "primary_metric": {"name": "score", "goal": "maximize"},
-    "budget": {"max_total_runs": 3, "max_concurrent_runs": 2},
-}
-
-
-def wait_for_end(url: str, experiment_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        current = httpx.get(f"{url}/api/experiments/{experiment_id}").json()
-        if current["status"] not in ("queued", "running"):
-            return current
-        time.sleep(0.5)
-    raise AssertionError(f"experiment {experiment_id} did not end: {current}")
+SPEC = grid_spec("as-ray-jobs", (0.2, 0.5, 0.8))
 
 
 def test_drivers_run_as_ray_jobs_without_the_database_secret(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from tests.api.live import live_server
 from tests.postgres import postgres_bin, postgres_server
+from tests.tuner.toy import grid_spec
 from tuner.spec import parse_spec
 from tuner.store import Store
 from tuner.store.repository import _make_engine, upgrade_schema
@@ -22,15 +22,7 @@ pytestmark = [
     pytest.mark.cluster,
     pytest.mark.skipif(postgres_bin() is None, reason="needs Debian's PostgreSQL (make test)"),
 ]
-SPEC: dict[str, Any] = {
-    "name": "pg",
-    "trainable": "toy_curve",
-    "fixed": {"epochs": 3, "sleep": 0.05},
-    "search_space": {"x": {"choice": [0.2, 0.8]}},
-    "sampling": {"method": "grid"},
-    "primary_metric": {"name": "score", "goal": "maximize"},
-    "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
-}
+SPEC = grid_spec("pg")
 
 
 @pytest.fixture(scope="module")

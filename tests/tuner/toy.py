@@ -10,6 +10,7 @@ import math
 import os
 import signal
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from tuner.registry import RunContext, TrainableDefinition, register_trainable
@@ -63,3 +64,18 @@ TOY = TrainableDefinition(
     description="deterministic learning curve for engine tests",
 )
 register_trainable(TOY, replace=True)
+
+
+def grid_spec(name: str, xs: Sequence[float] = (0.2, 0.8), **changes: Any) -> dict[str, Any]:
+    """A toy grid experiment for the service tests: one run per ``x``, three quick epochs, the
+    best run the largest ``x``; ``changes`` replace whole top-level fields."""
+    spec: dict[str, Any] = {
+        "name": name,
+        "trainable": "toy_curve",
+        "fixed": {"epochs": 3, "sleep": 0.05},
+        "search_space": {"x": {"choice": list(xs)}},
+        "sampling": {"method": "grid"},
+        "primary_metric": {"name": "score", "goal": "maximize"},
+        "budget": {"max_total_runs": len(xs), "max_concurrent_runs": 2},
+    }
+    return {**spec, **changes}
