@@ -10,12 +10,20 @@ ifneq ($(SHARED_DATA),)
 export TUNEDRIVE_DATA_DIR ?= $(SHARED_DATA)
 endif
 
+# ESLint from npm, pinned by package-lock.json, installed beside the checkout.
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+ESLINT := node_modules/.bin/eslint
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
 .PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,postgres]'
+	$(PY) -m pip install --quiet -e '.[server,dev,postgres]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: $(STAMP)
@@ -29,12 +37,14 @@ system-deps:
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium postgresql; } || \
 	  echo "warning: could not install chromium and postgresql; the browser and PostgreSQL tests will be skipped"
 
-test: $(STAMP) system-deps
-	$(VENV)/bin/ruff check tuner trainables api dashboard tests bench
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest
 
-lint: $(STAMP)
+# Python style, the layer contracts of DESIGN §3, and the dashboard's JavaScript.
+lint: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check tuner trainables api dashboard tests bench
+	$(VENV)/bin/lint-imports
+	$(ESLINT) dashboard/static
 
 bench-overhead: $(STAMP)
 	$(PY) bench/overhead.py
@@ -49,4 +59,4 @@ bench-api: $(STAMP)
 	$(PY) bench/api_load.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info node_modules

@@ -14,10 +14,10 @@ import dashboard
 from api.deps import require_token
 from api.limits import BodyLimit
 from api.routers import datasets, experiments, health, runs
-from api.schemas import ErrorPublic
 from tuner import __version__
+from tuner.client.schemas import Error
+from tuner.core.settings import Settings
 from tuner.errors import ConflictError, DataError, NotFoundError, SpecError, TunedriveError
-from tuner.settings import Settings
 from tuner.store import Store
 
 _STATUS: list[tuple[type[TunedriveError], int]] = [
@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     secured = [Depends(require_token)]
     # The error shape every route really returns (FastAPI would document its own 422 shape).
     errors: dict[int | str, dict[str, Any]] = {
-        401: {"model": ErrorPublic, "description": "missing or invalid bearer token"},
-        422: {"model": ErrorPublic, "description": "invalid request; the detail names the field"},
+        401: {"model": Error, "description": "missing or invalid bearer token"},
+        422: {"model": Error, "description": "invalid request; the detail names the field"},
     }
     app.include_router(experiments.router, dependencies=secured, responses=errors)
     app.include_router(runs.router, dependencies=secured, responses=errors)

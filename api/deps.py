@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from tuner.settings import Settings
+from tuner.core.settings import Settings
 from tuner.store import Store
 
 _bearer = HTTPBearer(auto_error=False, description="a token from TUNEDRIVE_API_TOKENS")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
-from tuner.registry import RunContext, TrainableDefinition, register_trainable
+from tuner.core.registry import RunContext, TrainableDefinition, register_trainable
 
 
 def sleepy_fit(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, Any]:
@@ -39,9 +39,9 @@ def bare_trainable(config: dict[str, Any]) -> None:
 
 
 def run_engine(runs: int, epochs: int, sleep: float, home: Path) -> float:
-    from tuner.driver import run_experiment
-    from tuner.settings import Settings
-    from tuner.spec import parse_spec
+    from tuner.core.settings import Settings
+    from tuner.core.spec import parse_spec
+    from tuner.engine.driver import run_experiment
     from tuner.store import Store
 
     settings = Settings(home=home)

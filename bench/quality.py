@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
 from trainables.datasets import ensure_gefcom2014, read_energy_csv
 from trainables.fit import fit_forecaster
-from tuner.registry import RunContext
+from tuner.core.registry import RunContext
 
 
 def train(family: str, overrides: dict[str, Any], series: Any) -> tuple[dict[str, Any], int, float]:

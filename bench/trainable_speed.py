@@ -30,7 +30,7 @@ import itertools
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
 from trainables.datasets import Series, ensure_gefcom2014, read_energy_csv, synthetic_series
 from trainables.windows import prepare
-from tuner.registry import RunContext
+from tuner.core.registry import RunContext
 
 PARAMS = {
     **SHARED_HYPERPARAMETERS,

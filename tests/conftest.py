@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import tests.tuner.toy  # noqa: F401 - registers the toy trainables
-from tuner.settings import Settings
+from tuner.core.settings import Settings
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

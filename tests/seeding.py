@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from tuner.spec import parse_spec
+from tuner.core.spec import parse_spec
 from tuner.store import Store, utcnow
 from tuner.store.models import MetricRow, RunRow
 

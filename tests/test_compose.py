@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.api.live import ROOT
-from tuner.settings import Settings
+from tuner.core.settings import Settings
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]

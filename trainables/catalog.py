@@ -1,11 +1,12 @@
 """Declarations of the built-in forecasters: hyperparameters, defaults, metrics.
 
-Imported by the spec checks, so it must not import TensorFlow, pandas or the model code.
+Loaded through the ``tunedrive.trainables`` entry points by the spec checks, so it must not
+import TensorFlow, pandas or the model code.
 """
 
 from __future__ import annotations
 
-from tuner.registry import TrainableDefinition, register_trainable
+from tuner.core.registry import TrainableDefinition
 
 SHARED_HYPERPARAMETERS: dict[str, object] = {
     "T": 168,  # input window, hours
@@ -49,16 +50,22 @@ FAMILIES: dict[str, tuple[str, dict[str, object]]] = {
     ),
 }
 
-for _name, (_description, _own) in FAMILIES.items():
-    register_trainable(
-        TrainableDefinition(
-            name=_name,
-            hyperparameters={**SHARED_HYPERPARAMETERS, **_own},
-            metrics=EPOCH_METRICS,
-            final_metrics=FINAL_METRICS,
-            fit=f"trainables.fit:fit_{_name}",
-            load_data="trainables.datasets:load_for_tuning",
-            description=_description,
-        ),
-        replace=True,
+
+def _definition(name: str) -> TrainableDefinition:
+    description, own = FAMILIES[name]
+    return TrainableDefinition(
+        name=name,
+        hyperparameters={**SHARED_HYPERPARAMETERS, **own},
+        metrics=EPOCH_METRICS,
+        final_metrics=FINAL_METRICS,
+        fit=f"trainables.fit:fit_{name}",
+        load_data="trainables.loading:load_for_tuning",
+        description=description,
     )
+
+
+# What the `tunedrive.trainables` entry points in pyproject.toml name.
+ffn = _definition("ffn")
+rnn = _definition("rnn")
+encoder_decoder = _definition("encoder_decoder")
+cnn = _definition("cnn")

@@ -16,7 +16,6 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,27 +52,6 @@ class Series:
 
     def __len__(self) -> int:
         return len(self.target)
-
-
-def load_for_tuning(dataset: str, settings: Any, options: dict[str, Any] | None = None) -> Series:
-    """The tuning entry point named by the trainable catalog.
-
-    ``options`` carries the spec's ``target`` and ``split`` for uploaded data sets.
-    """
-    from trainables.uploaded import read_uploaded
-
-    options = options or {}
-    if dataset == "synthetic":
-        series = synthetic_series()
-    elif dataset == "gefcom2014":
-        series = read_energy_csv(ensure_gefcom2014(Path(settings.resolved_data_dir)))
-    else:
-        return read_uploaded(dataset, settings, options.get("target"), options.get("split"))
-    if options.get("split"):
-        from trainables.uploaded import apply_split
-
-        series = apply_split(series, options["split"])
-    return series
 
 
 def read_energy_csv(path: Path) -> Series:

@@ -18,7 +18,7 @@ import numpy as np
 
 from trainables.datasets import Series
 from trainables.windows import Prepared, Windows, prepare
-from tuner.registry import RunContext
+from tuner.core.registry import RunContext
 
 STEPS_PER_EXECUTION = 16
 PREDICT_BATCH = 2048

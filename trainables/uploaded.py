@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from trainables.datasets import Series
+from tuner.core.uploads import TIMESTAMP_COLUMN, dataset_path
 from tuner.errors import DataError
-from tuner.uploads import TIMESTAMP_COLUMN, dataset_path
 
 DEFAULT_SPLIT = {"valid_fraction": 0.15, "test_fraction": 0.15}
 

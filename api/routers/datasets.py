@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep, StoreDep
-from api.schemas import DatasetPage, DatasetPublic, ErrorPublic, dataset_public
-from tuner.uploads import TIMESTAMP_COLUMN, dataset_path, validate_csv
+from tuner.client.schemas import Dataset, DatasetPage, Error
+from tuner.core.uploads import TIMESTAMP_COLUMN, dataset_path, validate_csv
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -23,8 +24,8 @@ CSV_BODY = {
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=DatasetPublic,
-    responses={413: {"model": ErrorPublic, "description": "file over the size limit"}},
+    response_model=Dataset,
+    responses={413: {"model": Error, "description": "file over the size limit"}},
     openapi_extra=CSV_BODY,
 )
 async def upload_dataset(
@@ -33,19 +34,20 @@ async def upload_dataset(
     settings: SettingsDep,
     name: Annotated[str, Query(min_length=1, max_length=200)],
     timestamp_column: Annotated[str, Query(min_length=1, max_length=200)] = TIMESTAMP_COLUMN,
-) -> DatasetPublic:
+) -> Dataset:
     """A CSV with a timestamp column and numeric columns; errors name the row or column.
 
     Use it in a spec with ``dataset: <id>`` and ``target: <column>``.
     """
-    validated = validate_csv(await request.body(), timestamp_column)
+    # Parsing a large CSV takes seconds: off the event loop, so reads go on meanwhile.
+    validated = await run_in_threadpool(validate_csv, await request.body(), timestamp_column)
     record = store.create_dataset(name, validated)
     path = dataset_path(settings, record.id)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".partial")
     temporary.write_bytes(validated.csv)
     temporary.replace(path)  # never a half-written data set under its real name
-    return dataset_public(record)
+    return Dataset.model_validate(record)
 
 
 @router.get("", response_model=DatasetPage)
@@ -54,5 +56,5 @@ def list_datasets(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> DatasetPage:
-    items = [dataset_public(r) for r in store.list_datasets(limit=limit, offset=offset)]
+    items = [Dataset.model_validate(r) for r in store.list_datasets(limit=limit, offset=offset)]
     return DatasetPage(items=items, limit=limit, offset=offset)

@@ -8,29 +8,17 @@ import yaml
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import StoreDep
-from api.schemas import (
-    ErrorPublic,
-    ExperimentPage,
-    ExperimentPublic,
-    OverviewPublic,
-    RunPage,
-    RunPublic,
-    experiment_public,
-    json_response,
-    overview_public,
-    run_public,
-)
+from api.responses import experiment_public, json_response
+from tuner.client.schemas import Error, Experiment, ExperimentPage, Overview, Run, RunPage
 from tuner.errors import FieldProblem, NotFoundError, SpecError
-from tuner.spec import parse_spec
-from tuner.store.overview import experiment_overview
+from tuner.service.submission import submit_experiment as queue_experiment
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
-from tuner.uploads import check_spec_dataset
 
 # Reads are short indexed queries; as coroutines they skip the thread-pool hop (2x on SQLite).
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 ExperimentStatus = Literal[EXPERIMENT_STATES]  # type: ignore[valid-type]
 RunStatus = Literal[RUN_STATES]  # type: ignore[valid-type]
-_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorPublic}}
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": Error}}
 
 SPEC_BODY = {
     "requestBody": {
@@ -57,15 +45,13 @@ async def _spec_payload(request: Request) -> Any:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=ExperimentPublic,
-    responses={413: {"model": ErrorPublic, "description": "body over the size limit"}},
+    response_model=Experiment,
+    responses={413: {"model": Error, "description": "body over the size limit"}},
     openapi_extra=SPEC_BODY,
 )
-async def submit_experiment(request: Request, store: StoreDep) -> ExperimentPublic:
+async def submit_experiment(request: Request, store: StoreDep) -> Experiment:
     """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it."""
-    spec = parse_spec(await _spec_payload(request))
-    check_spec_dataset(spec, store)
-    return experiment_public(store.create_experiment(spec), None)
+    return experiment_public(queue_experiment(store, await _spec_payload(request)), None)
 
 
 @router.get("", response_model=ExperimentPage)
@@ -83,7 +69,7 @@ async def list_experiments(
     )
 
 
-@router.get("/{experiment_id}", response_model=ExperimentPublic, responses=_ERRORS)
+@router.get("/{experiment_id}", response_model=Experiment, responses=_ERRORS)
 async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
     return json_response(experiment_public(*store.experiment_with_best(experiment_id)))
 
@@ -91,10 +77,10 @@ async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
 @router.post(
     "/{experiment_id}/cancel",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=ExperimentPublic,
-    responses={**_ERRORS, 409: {"model": ErrorPublic}, 413: {"model": ErrorPublic}},
+    response_model=Experiment,
+    responses={**_ERRORS, 409: {"model": Error}, 413: {"model": Error}},
 )
-async def cancel_experiment(experiment_id: str, store: StoreDep) -> ExperimentPublic:
+async def cancel_experiment(experiment_id: str, store: StoreDep) -> Experiment:
     """Asks every run to stop; they do within seconds. 409 when already finished."""
     return experiment_public(store.request_cancel(experiment_id), store.best_run(experiment_id))
 
@@ -110,20 +96,22 @@ async def list_runs(
 ) -> Response:
     """``sort=metric`` puts the best primary-metric value first, under the experiment's goal."""
     runs = store.list_runs(experiment_id, status_filter, sort=sort, limit=limit, offset=offset)
-    return json_response(RunPage(items=[run_public(r) for r in runs], limit=limit, offset=offset))
+    return json_response(
+        RunPage(items=[Run.model_validate(r) for r in runs], limit=limit, offset=offset)
+    )
 
 
-@router.get("/{experiment_id}/best", response_model=RunPublic, responses=_ERRORS)
-async def best_run(experiment_id: str, store: StoreDep) -> RunPublic:
+@router.get("/{experiment_id}/best", response_model=Run, responses=_ERRORS)
+async def best_run(experiment_id: str, store: StoreDep) -> Run:
     best = store.best_run(experiment_id)
     if best is None:
         raise NotFoundError(
             f"experiment {experiment_id} has no run with a primary-metric value yet"
         )
-    return run_public(best)
+    return Run.model_validate(best)
 
 
-@router.get("/{experiment_id}/overview", response_model=OverviewPublic, responses=_ERRORS)
+@router.get("/{experiment_id}/overview", response_model=Overview, responses=_ERRORS)
 async def overview(
     experiment_id: str,
     store: StoreDep,
@@ -135,5 +123,7 @@ async def overview(
     else the best half and an even sample of the rest), the best-so-far over every run, and
     learning curves for up to ``max_curves`` runs (the running, the best, the latest), each
     thinned to ``max_points``."""
-    found = experiment_overview(store.engine, experiment_id, max_curves, max_points, max_runs)
-    return json_response(overview_public(found))
+    found = store.overview(
+        experiment_id, max_curves=max_curves, max_points=max_points, max_runs=max_runs
+    )
+    return json_response(Overview.model_validate(found))

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import StoreDep
-from api.schemas import HealthPublic
 from tuner import __version__
+from tuner.client.schemas import Health
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
-@router.get("/health", response_model=HealthPublic)
-async def health(store: StoreDep) -> HealthPublic:
+@router.get("/health", response_model=Health)
+async def health(store: StoreDep) -> Health:
     try:
-        with store.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        await run_in_threadpool(store.ping)
         database = "ok"
     except Exception as err:
         database = f"unreachable ({type(err).__name__})"
-    return HealthPublic(
+    return Health(
         status="ok" if database == "ok" else "degraded", version=__version__, database=database
     )

@@ -9,27 +9,20 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from api.deps import SettingsDep, StoreDep
-from api.schemas import (
-    ArtifactPublic,
-    ErrorPublic,
-    MetricSeries,
-    RunPublic,
-    json_response,
-    metric_series,
-    run_public,
-)
+from api.responses import json_response, metric_series
+from tuner.client.schemas import Artifact, Error, Metrics, Run
 from tuner.errors import NotFoundError
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
-_ERRORS = {404: {"model": ErrorPublic}}
+_ERRORS = {404: {"model": Error}}
 
 
-@router.get("/{run_id}", response_model=RunPublic, responses=_ERRORS)
-async def get_run(run_id: str, store: StoreDep) -> RunPublic:
-    return run_public(store.get_run(run_id))
+@router.get("/{run_id}", response_model=Run, responses=_ERRORS)
+async def get_run(run_id: str, store: StoreDep) -> Run:
+    return Run.model_validate(store.get_run(run_id))
 
 
-@router.get("/{run_id}/metrics", response_model=MetricSeries, responses=_ERRORS)
+@router.get("/{run_id}/metrics", response_model=Metrics, responses=_ERRORS)
 async def get_metrics(
     run_id: str,
     store: StoreDep,
@@ -47,15 +40,13 @@ def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:
     return settings.resolved_storage_path / run.experiment_id / run.artifact_dir
 
 
-@router.get("/{run_id}/artifacts", response_model=list[ArtifactPublic], responses=_ERRORS)
-async def list_artifacts(
-    run_id: str, store: StoreDep, settings: SettingsDep
-) -> list[ArtifactPublic]:
+@router.get("/{run_id}/artifacts", response_model=list[Artifact], responses=_ERRORS)
+async def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) -> list[Artifact]:
     folder = _run_dir(run_id, store, settings)
     if not folder.is_dir():
         return []
     return [
-        ArtifactPublic(name=p.name, size=p.stat().st_size)
+        Artifact(name=p.name, size=p.stat().st_size)
         for p in sorted(folder.iterdir())
         if p.is_file()
     ]

@@ -4,6 +4,7 @@
 // Plotly's 4.8 MB bundle takes the browser's main thread for about a second to compile, so it
 // is requested from here, in the same task in which the page issues its API reads: the data
 // travels while Plotly compiles, instead of after.
+import { el } from "./dom.js";
 export const plotlyLoaded = new Promise((resolve, reject) => {
   if (window.Plotly) return resolve();
   const script = Object.assign(document.createElement("script"), { src: "/vendor/plotly.min.js" });
@@ -150,7 +151,7 @@ export async function scatters(container, overview, metric) {
   await plotlyLoaded;
   const names = Object.keys(overview.params);
   if (container.children.length !== names.length) {
-    container.innerHTML = names.map((n) => `<div class="chart" data-param="${n}"></div>`).join("");
+    container.replaceChildren(...names.map((n) => el("div", { className: "chart", dataset: { param: n } })));
   }
   const { best_metric: values, number } = overview.columns;
   return Promise.all(names.map((name, i) => {

@@ -2,7 +2,8 @@
 // runs the page polls every 1.5 s and redraws in place, keeping the sort, page and zoom.
 import { get, request } from "./api.js";
 import { bestSoFar, learningCurves, parallelCoordinates, plotlyLoaded, scatters } from "./charts.js";
-import { badge, duration, esc, FINISHED, finishedRuns, num, params, since } from "./format.js";
+import { badge, definitions, el, fromTemplate, showError } from "./dom.js";
+import { duration, FINISHED, finishedRuns, num, params, since } from "./format.js";
 
 const PAGE = 50;
 const POLL_MS = 1500;
@@ -12,24 +13,7 @@ const SORTS = { number: "#", status: "status", metric: "best", started_at: "star
 
 export function experimentPage(root, id) {
   const state = { sort: "number", offset: 0, experiment: null, timer: null, stopped: false };
-  root.innerHTML = `
-    <h1><span id="title">Experiment</span> <span id="status"></span>
-      <button class="danger" id="cancel" disabled>Cancel</button></h1>
-    <div class="cards"><div class="card" id="summary"></div><div class="card" id="best"></div></div>
-    <h2>Runs</h2>
-    <div class="toolbar pager"><button id="prev">◀</button><span id="page-info"></span><button id="next">▶</button></div>
-    <table id="runs"><thead><tr>
-      <th class="sortable" data-sort="number">#</th><th class="sortable" data-sort="status">Status</th>
-      <th class="sortable" data-sort="metric">Best</th><th>Epochs</th>
-      <th class="sortable" data-sort="started_at">Started</th><th>Duration</th><th>Parameters</th>
-    </tr></thead><tbody></tbody></table>
-    <h2>Charts</h2>
-    <div class="charts">
-      <div class="chart" id="chart-curves"></div><div class="chart" id="chart-best"></div>
-      <div class="chart" id="chart-parallel"></div>
-    </div>
-    <h2>Each hyperparameter against the primary metric</h2>
-    <div class="scatters" id="chart-scatters"></div>`;
+  root.replaceChildren(fromTemplate("tpl-experiment"));
   const $ = (selector) => root.querySelector(selector);
   root.querySelectorAll("th.sortable").forEach((th) => {
     th.onclick = () => {
@@ -77,9 +61,10 @@ export function experimentPage(root, id) {
         document.body.dataset.ready = "experiment";
       }
       document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
+      showError($("#page-error"), "");
       if (FINISHED.includes(experiment.status) && !changed) return; // nothing more will change
     } catch (error) {
-      $("#summary").insertAdjacentHTML("beforeend", `<p class="error">${esc(error.message)}</p>`);
+      showError($("#page-error"), `Cannot update: ${error.message}`);
     }
     if (!state.stopped) state.timer = setTimeout(tick, POLL_MS);
   }
@@ -91,27 +76,49 @@ function renderSummary(root, e) {
   const $ = (selector) => root.querySelector(selector);
   const { budget, sampling, early_termination: policy, primary_metric: metric } = e.spec;
   $("#title").textContent = e.name;
-  $("#status").innerHTML = badge(e.status);
+  $("#status").replaceChildren(badge(e.status));
   $("#cancel").disabled = FINISHED.includes(e.status) || e.cancel_requested;
-  const elapsed = since(e.started_at, e.finished_at);
-  const counts = Object.entries(e.run_counts).filter(([, n]) => n).map(([s, n]) => `${badge(s)} ${n}`).join(" ");
-  $("#summary").innerHTML = `<dl>
-    <dt>Trainable</dt><dd>${esc(e.trainable)} on ${esc(e.spec.dataset)}</dd>
-    <dt>Goal</dt><dd>${esc(metric.goal)} ${esc(metric.name)}</dd>
-    <dt>Sampling · early termination</dt><dd>${esc(sampling.method)} · ${esc(policy ? policy.policy : "none")}</dd>
-    <dt>Runs</dt><dd>${finishedRuns(e.run_counts)} of ${budget.max_total_runs} finished, up to ${budget.max_concurrent_runs} at once<br>${counts || "none yet"}</dd>
-    <dt>Elapsed</dt><dd>${duration(elapsed)}${budget.max_duration_minutes ? ` of ${budget.max_duration_minutes} min` : ""}</dd>
-    ${e.stop_reason ? `<dt>Stop reason</dt><dd>${esc(e.stop_reason)}</dd>` : ""}
-    </dl><details><summary>Spec</summary><pre>${esc(JSON.stringify(e.spec, null, 2))}</pre></details>`;
+  const counts = Object.entries(e.run_counts)
+    .filter(([, n]) => n)
+    .flatMap(([s, n]) => [badge(s), ` ${n} `]);
+  const limit = budget.max_duration_minutes ? ` of ${budget.max_duration_minutes} min` : "";
+  $("#summary").replaceChildren(
+    definitions([
+      ["Trainable", `${e.trainable} on ${e.spec.dataset}`],
+      ["Goal", `${metric.goal} ${metric.name}`],
+      ["Sampling · early termination", `${sampling.method} · ${policy ? policy.policy : "none"}`],
+      [
+        "Runs",
+        el(
+          "span",
+          {},
+          `${finishedRuns(e.run_counts)} of ${budget.max_total_runs} finished, up to ${budget.max_concurrent_runs} at once`,
+          el("br"),
+          ...(counts.length ? counts : ["none yet"]),
+        ),
+      ],
+      ["Elapsed", `${duration(since(e.started_at, e.finished_at))}${limit}`],
+      ["Stop reason", e.stop_reason || null],
+    ]),
+    el("details", {}, el("summary", {}, "Spec"), el("pre", {}, JSON.stringify(e.spec, null, 2))),
+  );
   const best = e.best_run;
-  $("#best").innerHTML = best
-    ? `<dl><dt>Best run</dt><dd><a href="#/runs/${esc(best.id)}">run ${best.number}</a> ${badge(best.status)}</dd>
-       <dt>${esc(metric.name)}</dt><dd><strong>${num(best.best_metric)}</strong></dd>
-       <dt>Parameters</dt><dd>${params(best.params)}</dd>
-       ${best.final_metrics && best.final_metrics.test_mape !== undefined
-         ? `<dt>Test MAPE</dt><dd>${num(best.final_metrics.test_mape)} % (seasonal naive ${num(best.final_metrics.naive_test_mape)} %)</dd>` : ""}
-       </dl>`
-    : `<p class="muted">No run has reported ${esc(metric.name)} yet.</p>`;
+  const final = (best && best.final_metrics) || {};
+  $("#best").replaceChildren(
+    best
+      ? definitions([
+          ["Best run", el("span", {}, el("a", { href: `#/runs/${encodeURIComponent(best.id)}` }, `run ${best.number}`), " ", badge(best.status))],
+          [metric.name, el("strong", {}, num(best.best_metric))],
+          ["Parameters", params(best.params)],
+          [
+            "Test MAPE",
+            final.test_mape !== undefined
+              ? `${num(final.test_mape)} % (seasonal naive ${num(final.naive_test_mape)} %)`
+              : null,
+          ],
+        ])
+      : el("p", { className: "muted" }, `No run has reported ${metric.name} yet.`),
+  );
 }
 
 function renderTable(root, runs, state) {
@@ -121,11 +128,20 @@ function renderTable(root, runs, state) {
     `runs ${total ? state.offset + 1 : 0}–${state.offset + runs.length} of ${total}, by ${SORTS[state.sort]}`;
   root.querySelector("#prev").disabled = state.offset === 0;
   root.querySelector("#next").disabled = state.offset + PAGE >= total;
-  root.querySelector("#runs tbody").innerHTML = runs.map((r) => `<tr data-run="${esc(r.id)}" data-status="${esc(r.status)}">
-    <td><a href="#/runs/${esc(r.id)}">${r.number}</a></td>
-    <td>${badge(r.status, r.stopped_at_interval ? ` @ interval ${r.stopped_at_interval}` : "")}</td>
-    <td class="num">${num(r.best_metric)}</td><td class="num">${r.epochs}</td>
-    <td>${r.started_at ? new Date(r.started_at).toLocaleTimeString() : "–"}</td>
-    <td>${duration(since(r.started_at, r.finished_at))}</td>
-    <td>${params(r.params)}${r.error ? `<div class="error">${esc(r.error.split("\n")[0])}</div>` : ""}</td></tr>`).join("");
+  root.querySelector("#runs tbody").replaceChildren(...runs.map(runRow));
+}
+
+function runRow(r) {
+  const stopped = r.stopped_at_interval ? ` @ interval ${r.stopped_at_interval}` : "";
+  return el(
+    "tr",
+    { dataset: { run: r.id, status: r.status } },
+    el("td", {}, el("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.number)),
+    el("td", {}, badge(r.status, stopped)),
+    el("td", { className: "num" }, num(r.best_metric)),
+    el("td", { className: "num" }, r.epochs),
+    el("td", {}, r.started_at ? new Date(r.started_at).toLocaleTimeString() : "–"),
+    el("td", {}, duration(since(r.started_at, r.finished_at))),
+    el("td", {}, params(r.params), r.error ? el("div", { className: "error" }, r.error.split("\n")[0]) : null),
+  );
 }

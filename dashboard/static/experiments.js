@@ -1,35 +1,14 @@
 // The experiments page: every experiment with its progress, a status filter, a submit form.
 import { ApiError, get, request } from "./api.js";
-import { age, badge, duration, esc, finishedRuns, num, since } from "./format.js";
+import { badge, el, fromTemplate, showError } from "./dom.js";
+import { age, duration, finishedRuns, num, since } from "./format.js";
 
 const STATES = ["", "queued", "running", "completed", "failed", "canceled"];
 
 export function experimentsPage(root) {
-  root.innerHTML = `
-    <h1>Experiments</h1>
-    <div class="toolbar">
-      <label>Status <select id="status-filter">
-        ${STATES.map((s) => `<option value="${s}">${s || "all"}</option>`).join("")}
-      </select></label>
-    </div>
-    <table id="experiments"><thead><tr>
-      <th>Name</th><th>Status</th><th>Runs</th><th>Time</th><th>Best</th><th>Trainable</th><th>Created</th>
-    </tr></thead><tbody></tbody></table>
-    <h2>Submit an experiment</h2>
-    <form id="submit-form">
-      <div class="split">
-        <div>
-          <textarea id="spec-text" spellcheck="false" placeholder="Paste a spec (YAML or JSON)"></textarea>
-          <div class="toolbar">
-            <input type="file" id="spec-file" accept=".yaml,.yml,.json">
-            <button type="submit">Submit</button>
-          </div>
-        </div>
-        <div><div id="submit-result" class="muted">The server checks every field and names the ones it refuses.</div>
-          <ul class="errors" id="submit-errors"></ul></div>
-      </div>
-    </form>`;
+  root.replaceChildren(fromTemplate("tpl-experiments"));
   const filter = root.querySelector("#status-filter");
+  filter.append(...STATES.map((s) => el("option", { value: s }, s || "all")));
   const text = root.querySelector("#spec-text");
   filter.onchange = refresh;
   root.querySelector("#spec-file").onchange = async (event) => {
@@ -43,13 +22,14 @@ export function experimentsPage(root) {
   let timer = null;
   async function refresh() {
     clearTimeout(timer);
+    const failure = root.querySelector("#list-error");
     try {
       const page = await get("/api/experiments", { status: filter.value, limit: 100 });
       renderRows(root.querySelector("#experiments tbody"), page.items);
+      showError(failure, "");
       document.body.dataset.ready = "experiments";
     } catch (error) {
-      root.querySelector("#experiments tbody").innerHTML =
-        `<tr><td colspan="7" class="error">Cannot list experiments: ${esc(error.message)}</td></tr>`;
+      showError(failure, `Cannot list experiments: ${error.message}`);
     } finally {
       timer = setTimeout(refresh, 2000);
     }
@@ -59,33 +39,41 @@ export function experimentsPage(root) {
 }
 
 function renderRows(body, experiments) {
-  body.innerHTML = experiments.length
-    ? experiments.map(row).join("")
-    : `<tr><td colspan="7" class="muted">No experiments yet: submit one below.</td></tr>`;
+  body.replaceChildren(
+    ...(experiments.length
+      ? experiments.map(row)
+      : [el("tr", {}, el("td", { colSpan: 7, className: "muted" }, "No experiments yet: submit one below."))]),
+  );
 }
 
 function row(e) {
   const budget = e.spec.budget;
   const done = finishedRuns(e.run_counts);
   const share = Math.min(100, (100 * done) / budget.max_total_runs);
-  const elapsed = since(e.started_at, e.finished_at);
   const limit = budget.max_duration_minutes;
-  const best = e.best_run ? num(e.best_run.best_metric) : "–";
-  return `<tr data-id="${esc(e.id)}">
-    <td><a href="#/experiments/${esc(e.id)}">${esc(e.name)}</a></td>
-    <td>${badge(e.status)}</td>
-    <td><span class="bar"><span style="width:${share}%"></span></span>
-        ${done}/${budget.max_total_runs}${e.run_counts.running ? ` (${e.run_counts.running} running)` : ""}</td>
-    <td>${duration(elapsed)}${limit ? ` of ${limit} min` : ""}</td>
-    <td>${esc(e.spec.primary_metric.name)} ${best}</td>
-    <td>${esc(e.trainable)}</td>
-    <td>${age(e.created_at)}</td></tr>`;
+  const running = e.run_counts.running ? ` (${e.run_counts.running} running)` : "";
+  return el(
+    "tr",
+    { dataset: { id: e.id } },
+    el("td", {}, el("a", { href: `#/experiments/${encodeURIComponent(e.id)}` }, e.name)),
+    el("td", {}, badge(e.status)),
+    el(
+      "td",
+      {},
+      el("span", { className: "bar" }, el("span", { style: { width: `${share}%` } })),
+      ` ${done}/${budget.max_total_runs}${running}`,
+    ),
+    el("td", {}, `${duration(since(e.started_at, e.finished_at))}${limit ? ` of ${limit} min` : ""}`),
+    el("td", {}, `${e.spec.primary_metric.name} ${e.best_run ? num(e.best_run.best_metric) : "–"}`),
+    el("td", {}, e.trainable),
+    el("td", {}, age(e.created_at)),
+  );
 }
 
 async function submit(root, spec) {
   const result = root.querySelector("#submit-result");
   const list = root.querySelector("#submit-errors");
-  list.innerHTML = "";
+  list.replaceChildren();
   try {
     const created = await request("/api/experiments", {
       method: "POST",
@@ -95,16 +83,21 @@ async function submit(root, spec) {
     location.hash = `#/experiments/${created.id}`;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    result.innerHTML = `<span class="error">Refused (HTTP ${error.status}): fix the fields below.</span>`;
+    result.replaceChildren(
+      el("span", { className: "error" }, `Refused (HTTP ${error.status}): fix the fields below.`),
+    );
     const problems = error.errors.length ? error.errors : [{ field: "", message: error.message }];
-    list.innerHTML = problems
-      .map((p) => {
+    list.replaceChildren(
+      ...problems.map((p) => {
         const line = lineOf(spec, p.field);
-        return `<li data-field="${esc(p.field)}"><code>${esc(p.field || "spec")}</code>${
-          line ? ` (line ${line})` : ""
-        }: ${esc(p.message)}</li>`;
-      })
-      .join("");
+        return el(
+          "li",
+          { dataset: { field: p.field } },
+          el("code", {}, p.field || "spec"),
+          `${line ? ` (line ${line})` : ""}: ${p.message}`,
+        );
+      }),
+    );
   }
 }
 
@@ -114,7 +107,9 @@ function lineOf(text, field) {
   let from = 0;
   let found = 0;
   for (const key of field.split(".")) {
-    const at = lines.findIndex((l, i) => i >= from && new RegExp(`["']?\\b${key}\\b["']?\\s*:`).test(l));
+    const literal = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const pattern = new RegExp(`["']?\\b${literal}\\b["']?\\s*:`);
+    const at = lines.findIndex((l, i) => i >= from && pattern.test(l));
     if (at < 0) break;
     found = at + 1;
     from = at;

@@ -1,10 +1,4 @@
-// Small formatting helpers shared by the pages.
-export const esc = (value) =>
-  String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-export const badge = (status, suffix = "") =>
-  `<span class="badge s-${esc(status)}">${esc(status.replace("_", " "))}${esc(suffix)}</span>`;
-
+// Small formatting helpers shared by the pages; they return text, never markup.
 export const num = (value, digits = 4) =>
   value === null || value === undefined ? "–" : Number(value).toPrecision(digits);
 
@@ -27,5 +21,5 @@ export const finishedRuns = (counts) =>
 
 export const params = (values) =>
   Object.entries(values || {})
-    .map(([k, v]) => `${esc(k)}=${esc(typeof v === "number" ? +v.toPrecision(4) : v)}`)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? +v.toPrecision(4) : v}`)
     .join(", ");

@@ -2,37 +2,48 @@
 // against the actual load, and its files.
 import { download, get, request } from "./api.js";
 import { base as layout, config, plotlyLoaded } from "./charts.js";
-import { badge, duration, esc, num, since } from "./format.js";
+import { badge, definitions, el, fromTemplate, showError } from "./dom.js";
+import { duration, num, since } from "./format.js";
 
 export function runPage(root, id) {
   let stopped = false;
   let timer = null;
-  root.innerHTML = `
-    <h1><span id="title">Run</span> <span id="status"></span></h1>
-    <p><a id="back" href="#/">← experiment</a></p>
-    <div class="cards"><div class="card" id="params"></div><div class="card" id="final"></div>
-      <div class="card" id="artifacts"><p class="muted">No files yet.</p></div></div>
-    <h2>Metrics by epoch</h2><div class="scatters" id="metric-charts"></div>
-    <h2>Test set</h2>
-    <div class="charts"><div class="chart" id="chart-horizon"></div>
-      <div><div class="toolbar"><label>Horizon step <select id="step"></select></label></div>
-        <div class="chart" id="chart-forecast"></div></div></div>`;
+  root.replaceChildren(fromTemplate("tpl-run"));
   const $ = (selector) => root.querySelector(selector);
   let forecast = null;
 
   async function tick() {
-    const run = await get(`/api/runs/${id}`);
+    try {
+      await update();
+      showError($("#page-error"), "");
+    } catch (error) {
+      showError($("#page-error"), `Cannot update: ${error.message}`);
+    }
+    document.body.dataset.ready = "run";
+    if (!stopped && (!run || run.status === "running" || run.status === "queued")) timer = setTimeout(tick, 2000);
+  }
+
+  let run = null;
+  async function update() {
+    run = await get(`/api/runs/${id}`);
     await plotlyLoaded;
     $("#title").textContent = `Run ${run.number}`;
-    $("#status").innerHTML = badge(run.status, run.stopped_at_interval ? ` @ interval ${run.stopped_at_interval}` : "");
-    $("#back").href = `#/experiments/${run.experiment_id}`;
-    $("#params").innerHTML = `<dl>${Object.entries(run.params).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
+    $("#status").replaceChildren(badge(run.status, run.stopped_at_interval ? ` @ interval ${run.stopped_at_interval}` : ""));
+    $("#back").href = `#/experiments/${encodeURIComponent(run.experiment_id)}`;
+    $("#params").replaceChildren(definitions(Object.entries(run.params).map(([k, v]) => [k, String(v)])));
     const final = run.final_metrics || {};
-    $("#final").innerHTML = `<dl><dt>Best primary metric</dt><dd><strong>${num(run.best_metric)}</strong></dd>
-      <dt>Epochs</dt><dd>${run.epochs}${run.attempts > 1 ? ` (attempt ${run.attempts})` : ""}</dd>
-      <dt>Duration</dt><dd>${duration(since(run.started_at, run.finished_at))} on ${esc(run.node || "–")}</dd>
-      ${final.test_mape !== undefined ? `<dt>Test MAPE</dt><dd>${num(final.test_mape)} % (seasonal naive ${num(final.naive_test_mape)} %)</dd>` : ""}
-      ${run.error ? `<dt>Error</dt><dd class="error"><pre>${esc(run.error)}</pre></dd>` : ""}</dl>`;
+    $("#final").replaceChildren(
+      definitions([
+        ["Best primary metric", el("strong", {}, num(run.best_metric))],
+        ["Epochs", `${run.epochs}${run.attempts > 1 ? ` (attempt ${run.attempts})` : ""}`],
+        ["Duration", `${duration(since(run.started_at, run.finished_at))} on ${run.node || "–"}`],
+        [
+          "Test MAPE",
+          final.test_mape !== undefined ? `${num(final.test_mape)} % (seasonal naive ${num(final.naive_test_mape)} %)` : null,
+        ],
+        ["Error", run.error ? el("pre", { className: "error" }, run.error) : null],
+      ]),
+    );
     await drawMetrics($("#metric-charts"), await get(`/api/runs/${id}/metrics`));
     if (final.test_mape_by_horizon) {
       const values = final.test_mape_by_horizon;
@@ -41,21 +52,29 @@ export function runPage(root, id) {
     }
     const files = run.status === "running" ? [] : await get(`/api/runs/${id}/artifacts`).catch(() => []);
     if (files.length) {
-      $("#artifacts").innerHTML = `<dl><dt>Files</dt>${files.map((f) =>
-        `<dd><a href="#" data-file="${esc(f.name)}">${esc(f.name)}</a> <span class="muted">${(f.size / 1024).toFixed(1)} KiB</span></dd>`).join("")}</dl>`;
-      $("#artifacts").querySelectorAll("a[data-file]").forEach((a) => {
-        a.onclick = (event) => { event.preventDefault(); download(`/api/runs/${id}/artifacts/${a.dataset.file}`, a.dataset.file); };
-      });
+      $("#artifacts").replaceChildren(
+        el(
+          "dl",
+          {},
+          el("dt", {}, "Files"),
+          ...files.map((f) => {
+            const link = el("a", { href: "#", dataset: { file: f.name } }, f.name);
+            link.onclick = (event) => {
+              event.preventDefault();
+              download(`/api/runs/${id}/artifacts/${encodeURIComponent(f.name)}`, f.name);
+            };
+            return el("dd", {}, link, " ", el("span", { className: "muted" }, `${(f.size / 1024).toFixed(1)} KiB`));
+          }),
+        ),
+      );
       if (!forecast && files.some((f) => f.name === "forecast.csv")) {
         forecast = parseForecast(await (await request(`/api/runs/${id}/artifacts/forecast.csv`, { raw: true })).text());
         const steps = [...forecast.keys()];
-        $("#step").innerHTML = steps.map((s) => `<option>${s}</option>`).join("");
+        $("#step").replaceChildren(...steps.map((s) => el("option", {}, s)));
         $("#step").onchange = () => drawForecast($("#chart-forecast"), forecast, Number($("#step").value));
         await drawForecast($("#chart-forecast"), forecast, steps[0]);
       }
     }
-    document.body.dataset.ready = "run";
-    if (!stopped && (run.status === "running" || run.status === "queued")) timer = setTimeout(tick, 2000);
   }
   tick();
   return () => { stopped = true; clearTimeout(timer); };
@@ -64,7 +83,7 @@ export function runPage(root, id) {
 async function drawMetrics(container, metrics) {
   const names = Object.keys(metrics.series);
   if (container.children.length !== names.length) {
-    container.innerHTML = names.map((n) => `<div class="chart" data-metric="${esc(n)}"></div>`).join("");
+    container.replaceChildren(...names.map((n) => el("div", { className: "chart", dataset: { metric: n } })));
   }
   await Promise.all(names.map((name, i) => Plotly.react(container.children[i],
     [{ type: "scatter", mode: "lines+markers", x: metrics.steps, y: metrics.series[name], marker: { size: 4 } }],

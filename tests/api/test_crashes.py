@@ -63,7 +63,7 @@ def mid_experiment(url: str, experiment_id: str) -> list[dict[str, Any]]:
 
 def driver_pid(experiment_id: str) -> int:
     out = subprocess.run(
-        ["pgrep", "-f", f"tuner.driver {experiment_id}"], capture_output=True, text=True
+        ["pgrep", "-f", f"tuner.engine.driver {experiment_id}"], capture_output=True, text=True
     )
     return int(out.stdout.split()[0])
 

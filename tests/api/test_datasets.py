@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tuner.settings import Settings
+from tuner.core.settings import Settings
+from tuner.core.uploads import dataset_path
 from tuner.store import Store
-from tuner.uploads import dataset_path
 
 
 def csv_text(rows: int = 400, freq_hours: int = 1) -> str:
@@ -145,9 +145,9 @@ def test_every_family_trains_on_an_uploaded_data_set(
     client: TestClient, settings: Settings, family: str, tmp_path: Any
 ) -> None:
     from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
-    from trainables.datasets import load_for_tuning
     from trainables.fit import fit_forecaster
-    from tuner.registry import RunContext
+    from trainables.loading import load_for_tuning
+    from tuner.core.registry import RunContext
 
     dataset_id = upload(client, BASE).json()["id"]
     series = load_for_tuning(dataset_id, settings, {"target": "price", "split": None})

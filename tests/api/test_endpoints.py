@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.api.live import live_server
-from tuner.settings import Settings
+from tuner.core.settings import Settings
 from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
 
 SPEC: dict[str, Any] = {

@@ -16,8 +16,8 @@ from schemathesis.specs.openapi.checks import (
 
 import tests.tuner.toy  # noqa: F401 - a trainable to submit
 from api.app import create_app
-from tuner.settings import Settings
-from tuner.spec import parse_spec
+from tuner.core.settings import Settings
+from tuner.core.spec import parse_spec
 from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
 
 CHECKS = [

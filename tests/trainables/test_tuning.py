@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tuner.driver import run_experiment
-from tuner.settings import Settings
-from tuner.spec import parse_spec
+from tuner.core.settings import Settings
+from tuner.core.spec import parse_spec
+from tuner.engine.driver import run_experiment
 from tuner.store import Store
 
 pytestmark = pytest.mark.usefixtures("ray_session")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tuner.registry import RunContext, TrainableDefinition, register_trainable
+from tuner.core.registry import RunContext, TrainableDefinition, register_trainable
 
 
 def curve(quality: float, epoch: int) -> float:

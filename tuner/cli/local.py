@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,21 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tuner.cli import app, console, err_console
 from tuner.cli.render import runs_table
+
+# What the server install adds; a client install (plain `pip install tunedrive`) lacks them.
+SERVER_MODULES = ("ray", "optuna", "sqlalchemy", "alembic", "fastapi", "uvicorn", "tensorflow")
+
+
+def require_server_install(command: str) -> None:
+    """Exits with the install line when a server package is missing, before any import fails."""
+    missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        err_console.print(
+            f"[red]`tunedrive {command}` needs the server install[/red] (missing: "
+            f"{', '.join(missing)}): pip install 'tunedrive\\[server]'",
+            highlight=False,
+        )
+        raise typer.Exit(2)
 from tuner.errors import SpecError
 
 
@@ -21,8 +37,9 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Run one experiment here on the embedded defaults (local Ray, SQLite); print the result."""
-    from tuner.settings import Settings
-    from tuner.spec import load_spec
+    require_server_install("run")
+    from tuner.core.settings import Settings
+    from tuner.core.spec import load_spec
 
     try:
         spec = load_spec(spec_file)
@@ -32,13 +49,13 @@ def run(
             err_console.print(f"  {problem}")
         raise typer.Exit(2) from None
 
-    from tuner.driver import run_experiment
+    from tuner.engine.driver import run_experiment
     from tuner.store import Store
 
     settings = Settings()
     settings.ensure_dirs()
     store = Store.open(settings.resolved_database_url)
-    from tuner.uploads import check_spec_dataset
+    from tuner.service.submission import check_spec_dataset
 
     try:
         check_spec_dataset(spec, store)
@@ -46,7 +63,7 @@ def run(
         err_console.print(f"[red]spec refused[/red] ({spec_file}): {err}")
         raise typer.Exit(2) from None
     record = store.create_experiment(spec)
-    from tuner.driver import init_ray, shutdown_ray
+    from tuner.engine.driver import init_ray, shutdown_ray
 
     init_ray(settings)  # in the main thread, so Ray installs its signal handlers
     console.print(
@@ -132,11 +149,12 @@ def serve(
     dispatch: Annotated[bool, typer.Option(help="run the dispatcher in this process")] = True,
 ) -> None:
     """API + dispatcher on the embedded defaults; prints the dashboard address."""
+    require_server_install("serve")
     import uvicorn
 
     from api.app import create_app
-    from tuner.dispatcher import Dispatcher
-    from tuner.settings import Settings
+    from tuner.core.settings import Settings
+    from tuner.service.dispatcher import Dispatcher
     from tuner.store import Store
 
     settings = Settings()
@@ -165,7 +183,8 @@ def serve(
 @app.command()
 def driver(experiment_id: str) -> None:
     """Run one stored experiment (what the dispatcher starts, one process per experiment)."""
-    from tuner.driver import main
+    require_server_install("driver")
+    from tuner.engine.driver import main
 
     raise typer.Exit(main([experiment_id]))
 
@@ -173,7 +192,7 @@ def driver(experiment_id: str) -> None:
 @app.command()
 def check(spec_file: Path) -> None:
     """Validate a spec without running it."""
-    from tuner.spec import load_spec
+    from tuner.core.spec import load_spec
 
     try:
         spec = load_spec(spec_file)

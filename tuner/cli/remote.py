@@ -19,8 +19,8 @@ from rich.live import Live
 from tuner.cli import app, console, err_console
 from tuner.cli.render import runs_table
 from tuner.client import Client
+from tuner.client.schemas import Experiment
 from tuner.errors import SpecError
-from tuner.results import Experiment
 
 Url = Annotated[
     str | None, typer.Option("--url", envvar="TUNEDRIVE_URL", help="the service's address")

@@ -1,7 +1,28 @@
-"""The system of record: experiments, runs and metric rows in SQLite or PostgreSQL."""
+"""The system of record: experiments, runs, metric rows, data sets and driver leases.
 
+:class:`Store` is one object for callers, assembled from one mixin per aggregate.
+"""
+
+from __future__ import annotations
+
+from tuner.store.base import make_engine, upgrade_schema, utcnow
+from tuner.store.datasets import DatasetStore
+from tuner.store.experiments import ExperimentStore
+from tuner.store.leases import LeaseStore
+from tuner.store.metrics import MetricStore
 from tuner.store.records import ExperimentRecord, MetricRecord, NewMetricRow, RunRecord, RunUpdate
-from tuner.store.repository import Store, utcnow
+from tuner.store.runs import RunStore
+
+
+class Store(ExperimentStore, RunStore, MetricStore, DatasetStore, LeaseStore):
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connects (creating a SQLite file's folder) and brings the schema up to date."""
+        engine = make_engine(url)
+        if migrate:
+            upgrade_schema(engine)
+        return cls(engine)
+
 
 __all__ = [
     "ExperimentRecord",
@@ -10,5 +31,6 @@ __all__ = [
     "RunRecord",
     "RunUpdate",
     "Store",
+    "upgrade_schema",
     "utcnow",
 ]

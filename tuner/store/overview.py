@@ -10,7 +10,6 @@ seconds, not milliseconds; what it gets stays readable and quick however large t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -19,35 +18,14 @@ from tuner.errors import NotFoundError
 from tuner.store.models import ExperimentRow, MetricRow, RunRow
 
 
-@dataclass
-class Curve:
-    run_id: str
-    number: int
-    status: str
-    stopped_at_interval: int | None
-    steps: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-
-
-@dataclass
-class Overview:
-    experiment_id: str
-    goal: str
-    columns: dict[str, list[Any]]  # run id, number, status, best_metric, epochs, stopped_at
-    params: dict[str, list[Any]]  # one column per hyperparameter, aligned with `columns`
-    runs_total: int  # `columns` may hold fewer
-    best_so_far: dict[str, list[Any]]  # number, value: where the best over all runs improved
-    curves: list[Curve]
-    curves_total: int  # runs with at least one value; `curves` may hold fewer
-
-
 def experiment_overview(
     engine: Any,
     experiment_id: str,
     max_curves: int = 200,
     max_points: int = 100,
     max_runs: int = 1000,
-) -> Overview:
+) -> dict[str, Any]:
+    """The overview as the wire record :class:`tuner.client.schemas.Overview` reads it."""
     runs, metrics = RunRow.__table__.c, MetricRow.__table__.c
     with engine.connect() as connection:
         experiments = ExperimentRow.__table__.c
@@ -69,9 +47,7 @@ def experiment_overview(
             .order_by(runs.number)
         ).all()
         chosen = _choose_curves(rows, goal, max_curves)
-        points: dict[str, Curve] = {
-            r.id: Curve(r.id, r.number, r.status, r.stopped_at_interval) for r in chosen
-        }
+        points = {r.id: _empty_curve(r) for r in chosen}
         attempts = {r.id: r.attempts for r in chosen}
         if chosen:
             for run_id, attempt, step, value in connection.execute(
@@ -80,14 +56,14 @@ def experiment_overview(
                 .order_by(metrics.run_id, metrics.step)
             ):
                 if attempt == attempts[run_id]:  # the latest attempt's curve only
-                    points[run_id].steps.append(step)
-                    points[run_id].values.append(value)
+                    points[run_id]["steps"].append(step)
+                    points[run_id]["values"].append(value)
     shown = _sample_runs(rows, goal, max_runs)
     names = sorted({name for r in shown for name in (r.params or {})})
-    return Overview(
-        experiment_id=experiment_id,
-        goal=goal,
-        columns={
+    return {
+        "experiment_id": experiment_id,
+        "goal": goal,
+        "columns": {
             "id": [r.id for r in shown],
             "number": [r.number for r in shown],
             "status": [r.status for r in shown],
@@ -95,12 +71,23 @@ def experiment_overview(
             "epochs": [r.epochs for r in shown],
             "stopped_at_interval": [r.stopped_at_interval for r in shown],
         },
-        params={n: [(r.params or {}).get(n) for r in shown] for n in names},
-        runs_total=len(rows),
-        best_so_far=_best_so_far(rows, goal == "maximize"),
-        curves=[_thin(c, max_points) for c in points.values() if c.steps],
-        curves_total=sum(r.epochs > 0 or r.best_metric is not None for r in rows),
-    )
+        "params": {n: [(r.params or {}).get(n) for r in shown] for n in names},
+        "runs_total": len(rows),
+        "best_so_far": _best_so_far(rows, goal == "maximize"),
+        "curves": [_thin(c, max_points) for c in points.values() if c["steps"]],
+        "curves_total": sum(r.epochs > 0 or r.best_metric is not None for r in rows),
+    }
+
+
+def _empty_curve(row: Any) -> dict[str, Any]:
+    return {
+        "run_id": row.id,
+        "number": row.number,
+        "status": row.status,
+        "stopped_at_interval": row.stopped_at_interval,
+        "steps": [],
+        "values": [],
+    }
 
 
 def _best_so_far(rows: list[Any], maximize: bool) -> dict[str, list[Any]]:
@@ -154,14 +141,17 @@ def _choose_curves(rows: list[Any], goal: str, limit: int) -> list[Any]:
     return sorted(picked.values(), key=lambda r: r.number)
 
 
-def _thin(curve: Curve, max_points: int) -> Curve:
+def _thin(curve: dict[str, Any], max_points: int) -> dict[str, Any]:
     """Every k-th point, always keeping the last (where a stopped run was cut short)."""
-    if len(curve.steps) <= max_points:
+    steps = curve["steps"]
+    if len(steps) <= max_points:
         return curve
-    stride = -(-len(curve.steps) // max_points)
-    keep = list(range(0, len(curve.steps), stride))
-    if keep[-1] != len(curve.steps) - 1:
-        keep.append(len(curve.steps) - 1)
-    curve.steps = [curve.steps[i] for i in keep]
-    curve.values = [curve.values[i] for i in keep]
-    return curve
+    stride = -(-len(steps) // max_points)
+    keep = list(range(0, len(steps), stride))
+    if keep[-1] != len(steps) - 1:
+        keep.append(len(steps) - 1)
+    return {
+        **curve,
+        "steps": [steps[i] for i in keep],
+        "values": [curve["values"][i] for i in keep],
+    }

@@ -1,0 +1,42 @@
+"""`tunedrive run`, the command behind `make run`, in a fresh process: result printed, exit 0."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+SPEC = """
+name: cli-run
+trainable: toy_curve
+fixed: {epochs: 3, sleep: 0.05}
+search_space: {x: {choice: [0.2, 0.9]}}
+sampling: {method: grid}
+primary_metric: {name: score, goal: maximize}
+budget: {max_total_runs: 2, max_concurrent_runs: 2}
+"""
+
+
+def test_run_prints_the_best_run_and_exits_cleanly(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    env = {
+        **os.environ,
+        "TUNEDRIVE_HOME": str(tmp_path / "home"),
+        "TUNEDRIVE_PLUGINS": "tests.tuner.toy",
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tuner.cli", "run", str(spec)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "experiment completed: grid exhausted (2 combinations)" in done.stdout
+    assert "best run #" in done.stdout and "'x': 0.9" in done.stdout
+    assert "GCS" not in done.stderr

@@ -1,0 +1,232 @@
+"""The engine end to end on real Ray and a real SQLite file, with the toy trainable."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tuner.core.settings import Settings
+from tuner.core.spec import parse_spec
+from tuner.engine.driver import run_experiment
+from tuner.store import RunRecord, Store
+
+pytestmark = pytest.mark.usefixtures("ray_session")
+
+SAMPLINGS = {
+    "random": {"method": "random", "seed": 3},
+    "sobol": {"method": "random", "rule": "sobol", "seed": 3},
+    "grid": {"method": "grid"},
+    "bayesian": {"method": "bayesian", "seed": 3},
+}
+POLICIES = {
+    "bandit": {"policy": "bandit", "slack_factor": 0.15, "delay_evaluation": 2},
+    "median_stopping": {"policy": "median_stopping", "min_runs": 2, "delay_evaluation": 2},
+    "truncation_selection": {
+        "policy": "truncation_selection",
+        "truncation_percentage": 40,
+        "delay_evaluation": 2,
+    },
+}
+
+
+def toy_spec(
+    sampling: dict[str, Any], policy: dict[str, Any] | None, log_dir: Path, **overrides: Any
+) -> Any:
+    # Descending grid choices: the best runs come first, so the policy has something to cut.
+    space = (
+        {"x": {"choice": [0.9, 0.7, 0.5, 0.3, 0.2, 0.1]}, "y": {"choice": [0.0, 0.05]}}
+        if sampling["method"] == "grid"
+        else {"x": {"uniform": [0.05, 1.0]}}
+    )
+    data = {
+        "name": "engine-test",
+        "trainable": "toy_curve",
+        "fixed": {"epochs": 6, "sleep": 0.05, "log_dir": str(log_dir)},
+        "search_space": space,
+        "sampling": sampling,
+        "primary_metric": {"name": "score", "goal": "maximize"},
+        "early_termination": policy,
+        "budget": {"max_total_runs": 10, "max_concurrent_runs": 2},
+        "resources": {"cpu": 1},
+    }
+    for key, value in overrides.items():
+        data[key] = (
+            {**data[key], **value}
+            if isinstance(value, dict) and isinstance(data.get(key), dict)
+            else value
+        )
+    return parse_spec(data)
+
+
+def max_overlap(runs: list[RunRecord]) -> int:
+    """Most runs running at one instant, from stored start and end times."""
+    events = sorted(
+        [(r.started_at, 1) for r in runs] + [(r.finished_at, -1) for r in runs],
+        key=lambda e: (e[0], e[1]),
+    )  # an end at the same instant as a start goes first
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+def reported_lines(log_dir: Path) -> int:
+    path = log_dir / "reports.log"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+@pytest.mark.parametrize("policy_name", list(POLICIES))
+@pytest.mark.parametrize("sampling_name", list(SAMPLINGS))
+def test_sampler_and_policy_respect_budget_and_record_everything(
+    sampling_name: str, policy_name: str, settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(SAMPLINGS[sampling_name], POLICIES[policy_name], tmp_path)
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    runs = store.list_runs(record.id)
+    assert 0 < len(runs) <= spec.budget.max_total_runs
+    assert [r.number for r in runs] == list(range(1, len(runs) + 1))
+    assert all(r.started_at and r.finished_at and r.finished_at >= r.started_at for r in runs)
+    assert max_overlap(runs) <= spec.budget.max_concurrent_runs
+    stopped = [r for r in runs if r.status == "early_terminated"]
+    assert stopped, f"{policy_name} never fired: {[(r.status, r.best_metric) for r in runs]}"
+    assert all(r.stopped_at_interval and r.stopped_at_interval >= 2 for r in stopped)
+    assert all(r.epochs == 6 and r.final_metrics for r in runs if r.status == "completed")
+    assert (
+        store.count_metric_rows(record.id)
+        == reported_lines(tmp_path)
+        == sum(r.epochs for r in runs)
+    )
+    best = store.best_run(record.id)
+    assert best is not None and best.best_metric == max(
+        r.best_metric for r in runs if r.best_metric
+    )
+    assert record.run_counts["completed"] + record.run_counts["early_terminated"] == len(runs)
+
+
+def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_path: Path) -> None:
+    spec = toy_spec(
+        SAMPLINGS["grid"], None, tmp_path, budget={"max_total_runs": 50, "max_concurrent_runs": 3}
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    runs = store.list_runs(record.id)
+    assert len(runs) == 12 and len({(r.params["x"], r.params["y"]) for r in runs}) == 12
+    assert record.stop_reason == "grid exhausted (12 combinations)"
+    assert max_overlap(runs) <= 3
+    rows = store.metric_rows(runs[0].id)
+    assert [r.step for r in rows] == [1, 2, 3, 4, 5, 6] and set(rows[0].values) == {"score", "loss"}
+
+
+def test_max_duration_ends_experiment_on_time(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"epochs": 100, "sleep": 0.3},
+        budget={"max_total_runs": 4, "max_concurrent_runs": 2, "max_duration_minutes": 0.2},
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert (
+        record.status == "completed" and record.stop_reason == "max_duration_minutes (0.2) reached"
+    )
+    elapsed = (record.finished_at - record.started_at).total_seconds()
+    assert 12.0 <= elapsed <= 20.0, elapsed
+    runs = store.list_runs(record.id)
+    assert runs and all(r.status == "canceled" for r in runs)
+    assert all(r.finished_at <= record.started_at + timedelta(seconds=17) for r in runs)
+    assert store.count_metric_rows(record.id) == sum(r.epochs for r in runs) > 0
+
+
+def test_cancel_stops_every_run_within_ten_seconds(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"epochs": 200, "sleep": 1.0},
+        budget={"max_total_runs": 6, "max_concurrent_runs": 2},
+    )
+    experiment_id = store.create_experiment(spec).id
+    result: dict[str, Any] = {}
+    driver = threading.Thread(
+        target=lambda: result.update(record=run_experiment(experiment_id, settings, store))
+    )
+    driver.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        running = [r for r in store.list_runs(experiment_id) if r.status == "running"]
+        if len(running) == 2 and all(r.epochs >= 1 for r in running):
+            break
+        time.sleep(0.2)
+    assert len(running) == 2
+    cancel_time = datetime.utcnow()
+    store.request_cancel(experiment_id)
+    driver.join(timeout=30)
+    assert not driver.is_alive()
+    record = result["record"]
+    assert record.status == "canceled"
+    runs = store.list_runs(experiment_id)
+    assert all(r.status == "canceled" for r in runs)
+    assert all((r.finished_at - cancel_time).total_seconds() <= 10 for r in runs)
+    assert (record.finished_at - cancel_time).total_seconds() <= 10
+
+
+def test_no_primary_metric_fails_with_clear_reason(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"silent": True, "epochs": 2},
+        budget={"max_total_runs": 2, "max_concurrent_runs": 2},
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "failed"
+    assert record.stop_reason.startswith("no run reported the primary metric 'score'")
+    assert "they reported: loss" in record.stop_reason
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [({"raise_at": 3}, "toy failure at epoch 3"), ({"crash_at": 3}, "")],
+    ids=["trainable-raises", "worker-killed"],
+)
+def test_failed_run_is_retried_then_marked_failed(
+    settings: Settings, store: Store, tmp_path: Path, failure: dict[str, int], error: str
+) -> None:
+    """A raised error and a worker killed with SIGKILL alike: max_failures retries, then failed."""
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={**failure, "epochs": 4},
+        budget={"max_total_runs": 2, "max_concurrent_runs": 2},
+        max_failures=1,
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "completed"  # runs failing is not the experiment failing
+    runs = store.list_runs(record.id)
+    assert len(runs) == 2 and all(r.status == "failed" and r.attempts == 2 for r in runs)
+    assert all(r.error and error in r.error for r in runs)
+    for run in runs:  # both attempts' rows are kept: nothing reported is lost
+        steps = [(m.attempt, m.step) for m in store.metric_rows(run.id)]
+        assert steps == [(1, 1), (1, 2), (2, 1), (2, 2)]
+
+
+def test_cancel_of_queued_experiment_is_immediate(store: Store, tmp_path: Path) -> None:
+    from tuner.errors import ConflictError
+
+    record = store.create_experiment(toy_spec(SAMPLINGS["random"], None, tmp_path))
+    assert store.request_cancel(record.id).status == "canceled"
+    with pytest.raises(ConflictError, match="already canceled"):
+        store.request_cancel(record.id)

@@ -1,0 +1,173 @@
+"""The store on a real SQLite file: migrations, batched writes, best run, cancel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from tuner.core.spec import parse_spec
+from tuner.errors import NotFoundError
+from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
+
+
+def spec(goal: str = "maximize") -> object:
+    return parse_spec(
+        {
+            "name": "s",
+            "trainable": "toy_curve",
+            "search_space": {"x": {"uniform": [0, 1]}},
+            "primary_metric": {"name": "score", "goal": goal},
+            "budget": {"max_total_runs": 3},
+        }
+    )
+
+
+def test_migrations_create_tables_and_indexes_and_are_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db' / 'x.db'}"
+    Store.open(url).close()
+    store = Store.open(url)  # a second upgrade on an up-to-date schema is a no-op
+    inspector = inspect(store.engine)
+    assert {"experiments", "runs", "metric_rows", "alembic_version"} <= set(
+        inspector.get_table_names()
+    )
+    assert {"ix_runs_experiment_best", "ix_runs_experiment_trial"} <= {
+        i["name"] for i in inspector.get_indexes("runs")
+    }
+    assert "ix_metric_rows_run_step" in {i["name"] for i in inspector.get_indexes("metric_rows")}
+
+
+@pytest.mark.parametrize(("goal", "expected"), [("maximize", "b"), ("minimize", "a")])
+def test_best_run_follows_the_goal_whatever_the_end_state(
+    store: Store, goal: str, expected: str
+) -> None:
+    record = store.create_experiment(spec(goal))  # type: ignore[arg-type]
+    store.apply(
+        record.id,
+        [
+            RunUpdate("a", status="completed", number=1, params={"x": 0.1}, best_metric=0.2),
+            RunUpdate("b", status="early_terminated", number=2, params={"x": 0.9}, best_metric=0.9),
+            RunUpdate("c", status="running", number=3, params={"x": 0.5}),
+        ],
+        [],
+    )
+    best = store.best_run(record.id)
+    assert best is not None and best.trial_id == expected
+
+
+def test_apply_writes_runs_and_rows_in_one_batch(store: Store) -> None:
+    record = store.create_experiment(spec())  # type: ignore[arg-type]
+    now = utcnow()
+    rows = [
+        NewMetricRow("t1", 1, step, step / 10, {"score": step / 10, "loss": 1.0}, now)
+        for step in (1, 2, 3)
+    ]
+    store.apply(
+        record.id,
+        [RunUpdate("t1", status="running", number=1, params={"x": 0.3}, started_at=now)],
+        rows,
+    )
+    store.apply(record.id, [RunUpdate("t1", epochs=3, best_metric=0.3)], [])
+    (run,) = store.list_runs(record.id)
+    assert run.status == "running" and run.epochs == 3 and run.params == {"x": 0.3}
+    assert [m.step for m in store.metric_rows(run.id)] == [1, 2, 3]
+    assert store.count_metric_rows(record.id) == 3
+    assert store.get_experiment(record.id).run_counts["running"] == 1
+
+
+def test_unknown_ids_raise_not_found(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no experiment with id 'nope'"):
+        store.get_experiment("nope")
+    with pytest.raises(NotFoundError, match="no run"):
+        store.get_run("nope")
+
+
+def test_list_experiments_filters_and_pages(store: Store) -> None:
+    ids = [store.create_experiment(spec()).id for _ in range(3)]  # type: ignore[arg-type]
+    store.request_cancel(ids[0])
+    assert [e.id for e in store.list_experiments(status="canceled")] == [ids[0]]
+    assert len(store.list_experiments(limit=2)) == 2 and len(store.list_experiments(offset=2)) == 1
+
+
+def test_importing_tuner_stays_light() -> None:
+    code = (
+        "import sys, tuner, tuner.core.spec, tuner.core.policies, tuner.core.settings; "
+        "heavy = [m for m in ('ray', 'tensorflow', 'sqlalchemy', 'keras') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_cli_check_accepts_demo_and_refuses_bad_spec(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[3]
+    ok = subprocess.run(
+        [sys.executable, "-m", "tuner.cli", "check", str(root / "configs" / "demo.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0 and "6 runs planned" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (root / "configs" / "demo.yaml").read_text().replace("choice: [72, 168]", "choice: []")
+    )
+    refused = subprocess.run(
+        [sys.executable, "-m", "tuner.cli", "check", str(bad)], capture_output=True, text=True
+    )
+    assert (
+        refused.returncode == 2
+        and "search_space.T.choice: must be a non-empty list" in refused.stderr
+    )
+
+
+def test_kept_run_counts_match_a_recount(store: Store) -> None:
+    record = store.create_experiment(spec())  # type: ignore[arg-type]
+    now = utcnow()
+    store.apply(
+        record.id,
+        [RunUpdate(f"t{i}", status="running", number=i + 1, started_at=now) for i in range(4)],
+        [],
+    )
+    store.apply(
+        record.id,
+        [RunUpdate("t0", status="completed"), RunUpdate("t1", status="early_terminated")],
+        [],
+    )
+    store.apply(
+        record.id, [RunUpdate("t2", status="failed"), RunUpdate("t2", status="running")], []
+    )
+    store.close_running_runs(record.id, "canceled")
+    kept = store.get_experiment(record.id).run_counts
+    store.recount_runs(record.id)
+    assert kept == store.get_experiment(record.id).run_counts
+    assert kept == {
+        "queued": 0,
+        "running": 0,
+        "completed": 1,
+        "early_terminated": 1,
+        "failed": 0,
+        "canceled": 2,
+    }
+
+
+def test_empty_setting_means_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tuner.core.settings import Settings
+
+    monkeypatch.setenv("TUNEDRIVE_DATA_DIR", "")
+    monkeypatch.setenv("TUNEDRIVE_DATABASE_URL", " ")
+    settings = Settings(home=tmp_path)
+    assert settings.resolved_data_dir == tmp_path.resolve() / "data"
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path.resolve() / 'tunedrive.db'}"
+
+
+def test_run_records_map_positionally_from_the_runs_table() -> None:
+    # Store reads build RunRecord(*row): the table's columns and the record's fields must agree.
+    from dataclasses import fields
+
+    from tuner.store.models import RunRow
+    from tuner.store.records import RunRecord
+
+    assert [c.name for c in RunRow.__table__.columns] == [f.name for f in fields(RunRecord)]

@@ -1,0 +1,169 @@
+"""The wire records: what the API sends and what the SDK returns, each declared once.
+
+The API builds them from the store's records (``from_attributes``) and serves them as its
+OpenAPI schema; the SDK parses the same JSON back into them. Unknown keys are ignored, so a
+newer server never breaks an older client.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+FINISHED = ("completed", "failed", "canceled")
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]  # the store keeps naive UTC
+
+
+class WireModel(BaseModel):
+    """A record on the wire: built from a store record or parsed from JSON."""
+
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        return cls.model_validate(data)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types (times as ISO 8601), as the service sends them."""
+        return self.model_dump(mode="json")
+
+
+class Error(WireModel):
+    detail: str
+    errors: list[dict[str, str]] = Field(default_factory=list, description="field, message pairs")
+
+
+class Run(WireModel):
+    id: str
+    experiment_id: str
+    number: int
+    status: str
+    params: dict[str, Any]
+    best_metric: float | None
+    epochs: int
+    stopped_at_interval: int | None
+    attempts: int
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+    error: str | None
+    node: str | None
+    final_metrics: dict[str, Any] | None
+
+
+class Experiment(WireModel):
+    id: str
+    name: str
+    trainable: str
+    status: str
+    stop_reason: str | None
+    spec: dict[str, Any]
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+    cancel_requested: bool
+    driver_restarts: int
+    run_counts: dict[str, int]
+    best_run: Run | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def primary_metric(self) -> str:
+        return self.spec["primary_metric"]["name"]
+
+    @property
+    def max_total_runs(self) -> int:
+        return self.spec["budget"]["max_total_runs"]
+
+    @property
+    def runs_finished(self) -> int:
+        return sum(n for state, n in self.run_counts.items() if state not in ("queued", "running"))
+
+
+class Metrics(WireModel):
+    """A run's per-epoch series by metric name (its latest attempt)."""
+
+    run_id: str
+    attempt: int
+    steps: list[int]
+    series: dict[str, list[float | None]]
+    downsampled: bool
+
+
+class Curve(WireModel):
+    run_id: str
+    number: int
+    status: str
+    stopped_at_interval: int | None
+    steps: list[int]
+    values: list[float]
+
+
+class Overview(WireModel):
+    """Runs as columns (aligned lists, sampled past ``max_runs``), the best-so-far over every
+    run, and a bounded set of thinned learning curves."""
+
+    experiment_id: str
+    goal: str
+    columns: dict[str, list[Any]] = Field(
+        description="id, number, status, best_metric, epochs, stopped_at_interval"
+    )
+    params: dict[str, list[Any]] = Field(description="one column per hyperparameter")
+    runs_total: int = Field(description="runs in the experiment; `columns` may show fewer")
+    best_so_far: dict[str, list[Any]] = Field(
+        description="number, value: where the best over all runs improved, and the last run"
+    )
+    curves: list[Curve]
+    curves_total: int = Field(description="runs with values; `curves` may show fewer")
+
+
+class Artifact(WireModel):
+    name: str
+    size: int
+
+
+class Dataset(WireModel):
+    id: str
+    name: str
+    rows: int
+    columns: list[str]
+    frequency_seconds: int
+    start: datetime
+    end: datetime
+    size_bytes: int
+    sha256: str
+    created_at: UtcDatetime
+
+
+class Health(WireModel):
+    status: str
+    version: str
+    database: str
+
+
+class ExperimentPage(WireModel):
+    items: list[Experiment]
+    limit: int
+    offset: int
+
+
+class RunPage(WireModel):
+    items: list[Run]
+    limit: int
+    offset: int
+
+
+class DatasetPage(WireModel):
+    items: list[Dataset]
+    limit: int
+    offset: int

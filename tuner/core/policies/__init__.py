@@ -1,0 +1,34 @@
+"""Early-termination policies (DESIGN.md §4) and :func:`build_policy` from a spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuner.core.policies.bandit import BanditPolicy
+from tuner.core.policies.base import EarlyTerminationPolicy, RunSnapshot
+from tuner.core.policies.median_stopping import MedianStoppingPolicy
+from tuner.core.policies.truncation_selection import TruncationSelectionPolicy
+
+_POLICIES: dict[str, type[EarlyTerminationPolicy]] = {
+    "bandit": BanditPolicy,
+    "median_stopping": MedianStoppingPolicy,
+    "truncation_selection": TruncationSelectionPolicy,
+}
+
+
+def build_policy(settings: Any, goal: str) -> EarlyTerminationPolicy | None:
+    """A policy from the spec's ``early_termination`` model (None or ``policy: none`` → None)."""
+    if settings is None or settings.policy == "none":
+        return None
+    options = settings.model_dump(exclude={"policy"})
+    return _POLICIES[settings.policy](goal, **options)
+
+
+__all__ = [
+    "BanditPolicy",
+    "EarlyTerminationPolicy",
+    "MedianStoppingPolicy",
+    "RunSnapshot",
+    "TruncationSelectionPolicy",
+    "build_policy",
+]

@@ -1,0 +1,103 @@
+"""The trainable registry: what each trainable declares, without importing TensorFlow.
+
+A definition names its hyperparameters (with defaults), the metrics it reports each epoch and
+at the end, and where its code lives (``"module:function"``), so the spec can be checked at
+submission time in a process that never loads the model code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+from tuner.errors import TunedriveError
+
+
+class Reporter(Protocol):
+    def __call__(self, metrics: Mapping[str, Any]) -> None: ...
+
+
+@dataclass
+class RunContext:
+    """What a trainable gets besides its hyperparameters."""
+
+    report: Reporter
+    run_dir: Path
+    cpus: float = 1.0
+    gpus: float = 0.0
+
+
+FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]
+DataLoader = Callable[[str, Any, dict[str, Any]], Any]  # (dataset, settings, {target, split})
+
+
+@dataclass(frozen=True)
+class TrainableDefinition:
+    name: str
+    hyperparameters: Mapping[str, Any]
+    metrics: tuple[str, ...]
+    fit: str | FitFunction
+    final_metrics: tuple[str, ...] = ()
+    load_data: str | DataLoader | None = None
+    description: str = ""
+
+    def resolve_fit(self) -> FitFunction:
+        return _resolve(self.fit)
+
+    def resolve_loader(self) -> DataLoader | None:
+        return None if self.load_data is None else _resolve(self.load_data)
+
+
+def _resolve(target: str | Callable[..., Any]) -> Any:
+    if callable(target):
+        return target
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+ENTRY_POINT_GROUP = "tunedrive.trainables"
+_REGISTRY: dict[str, TrainableDefinition] = {}
+_plugins_loaded = False
+
+
+def register_trainable(definition: TrainableDefinition, *, replace: bool = False) -> None:
+    if definition.name in _REGISTRY and not replace:
+        raise TunedriveError(f"trainable {definition.name!r} is already registered")
+    _REGISTRY[definition.name] = definition
+
+
+def _load_plugins() -> None:
+    """Trainables declared in the ``tunedrive.trainables`` entry-point group (the built-ins
+    among them, by ``pyproject.toml``), then the modules named in TUNEDRIVE_PLUGINS
+    (comma-separated), which register their own when imported and may replace a declared one.
+    Driver processes and Ray workers load them the same way."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        definition = entry.load()
+        if not isinstance(definition, TrainableDefinition):
+            raise TunedriveError(
+                f"entry point {entry.name} = {entry.value} in group {ENTRY_POINT_GROUP} is not "
+                "a TrainableDefinition"
+            )
+        _REGISTRY.setdefault(definition.name, definition)
+    for module in os.environ.get("TUNEDRIVE_PLUGINS", "").split(","):
+        if module.strip():
+            importlib.import_module(module.strip())
+
+
+def get_trainable(name: str) -> TrainableDefinition | None:
+    _load_plugins()
+    return _REGISTRY.get(name)
+
+
+def trainable_names() -> list[str]:
+    _load_plugins()
+    return sorted(_REGISTRY)

@@ -1,0 +1,101 @@
+"""Validation of uploaded CSV data sets; every refusal names the row or the column.
+
+A data set is a CSV with a timestamp column, strictly increasing at a regular frequency, and
+numeric columns with no gaps: one becomes the spec's ``target``, the others covariates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tuner.errors import DataError
+
+TIMESTAMP_COLUMN = "timestamp"
+MIN_ROWS = 48
+
+
+@dataclass(frozen=True)
+class ValidatedDataset:
+    csv: bytes  # canonical: the timestamp column first, ISO timestamps
+    rows: int
+    columns: list[str]  # the numeric columns, in file order
+    frequency_seconds: int
+    start: datetime
+    end: datetime
+    sha256: str
+
+
+def dataset_path(settings: Any, dataset_id: str) -> Path:
+    # Beside run artifacts: on a cluster that path is the one every node sees.
+    return Path(settings.resolved_storage_path) / "_datasets" / f"{dataset_id}.csv"
+
+
+def validate_csv(content: bytes, timestamp_column: str = TIMESTAMP_COLUMN) -> ValidatedDataset:
+    import pandas as pd
+
+    if not content.strip():
+        raise DataError("the upload is empty; send a CSV with a header row")
+    try:
+        frame = pd.read_csv(io.BytesIO(content))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DataError(f"not a readable CSV file: {err}") from None
+    if timestamp_column not in frame.columns:
+        raise DataError(
+            f"no column {timestamp_column!r}; columns are {list(frame.columns)} "
+            "(name the timestamp column with the timestamp_column parameter)"
+        )
+    if len(frame) < MIN_ROWS:
+        raise DataError(f"only {len(frame)} rows; a data set needs at least {MIN_ROWS}")
+    stamps = pd.to_datetime(frame[timestamp_column], errors="coerce", format="mixed")
+    if stamps.isna().any():
+        row = int(stamps.isna().to_numpy().argmax())
+        value = frame[timestamp_column].iloc[row]
+        raise DataError(f"row {row + 2}, column {timestamp_column!r}: {value!r} is not a timestamp")
+    steps = stamps.diff().iloc[1:]
+    if (steps == pd.Timedelta(0)).any():
+        row = int((steps == pd.Timedelta(0)).to_numpy().argmax()) + 1
+        raise DataError(f"row {row + 2}: duplicate timestamp {stamps.iloc[row]}")
+    if (steps < pd.Timedelta(0)).any():
+        row = int((steps < pd.Timedelta(0)).to_numpy().argmax()) + 1
+        raise DataError(
+            f"row {row + 2}: timestamp {stamps.iloc[row]} is earlier than the row before"
+        )
+    step = steps.iloc[0]
+    if (steps != step).any():
+        row = int((steps != step).to_numpy().argmax()) + 1
+        raise DataError(
+            f"row {row + 2}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
+            f"not the regular {step}; fill gaps so that the frequency is regular"
+        )
+    columns = [c for c in frame.columns if c != timestamp_column]
+    if not columns:
+        raise DataError("no value columns besides the timestamp; add the target column")
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & frame[column].notna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise DataError(
+                f"row {row + 2}, column {column!r}: {frame[column].iloc[row]!r} is not a number"
+            )
+        if values.isna().any():
+            row = int(values.isna().to_numpy().argmax())
+            raise DataError(f"row {row + 2}, column {column!r}: the value is missing")
+        frame[column] = values
+    frame[timestamp_column] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame = frame.rename(columns={timestamp_column: TIMESTAMP_COLUMN})[[TIMESTAMP_COLUMN, *columns]]
+    canonical = frame.to_csv(index=False).encode()
+    return ValidatedDataset(
+        csv=canonical,
+        rows=len(frame),
+        columns=[str(c) for c in columns],
+        frequency_seconds=int(step.total_seconds()),
+        start=stamps.iloc[0].to_pydatetime(),
+        end=stamps.iloc[-1].to_pydatetime(),
+        sha256=hashlib.sha256(canonical).hexdigest(),
+    )

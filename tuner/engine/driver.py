@@ -1,0 +1,248 @@
+"""The driver: runs one stored experiment on Ray Tune and records everything in the store.
+
+Run it in-process with :func:`run_experiment` or as ``python -m tuner.engine.driver EXPERIMENT_ID``
+(one process per experiment, which is how the dispatcher starts it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from tuner.core.settings import Settings
+from tuner.core.spec import ExperimentSpec, parse_spec
+from tuner.engine.outcome import as_utc_epoch, outcome_from_store
+from tuner.engine.store_link import StoreLink
+from tuner.errors import TunedriveError
+from tuner.store import ExperimentRecord, Store
+from tuner.store.records import FINISHED_RUN_STATES
+
+log = logging.getLogger("tunedrive.driver")
+
+RAY_TUNE_ENVIRONMENT = {
+    # Trials still running when an experiment is canceled are killed after this many seconds.
+    "TUNE_FORCE_TRIAL_CLEANUP_S": "2",
+    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",  # the store is the record
+    "RAY_AIR_NEW_OUTPUT": "0",
+    # Ray Tune's experiment checkpoint (what a restarted driver resumes from) every 2 s at most.
+    "TUNE_GLOBAL_CHECKPOINT_S": "2",
+}
+
+
+def configure_ray_tune() -> None:
+    """Ray Tune reads these when a run starts; set here, not at import, and never over a
+    value the user gave."""
+    for name, value in RAY_TUNE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
+def _make_stopper(
+    link: StoreLink, experiment_id: str, deadline: float | None, poll_seconds: float
+) -> Any:
+    from ray.tune import Stopper
+
+    class ExperimentStopper(Stopper):
+        """Ends the whole experiment on a cancel request (polled) or at the duration limit."""
+
+        def __init__(self) -> None:
+            self.reason: str | None = None  # "canceled" | "max_duration"
+            self._last_poll = 0.0
+
+        def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+            return False
+
+        def stop_all(self) -> bool:
+            if self.reason:
+                return True
+            if deadline is not None and time.time() >= deadline:
+                self.reason = "max_duration"
+            elif time.monotonic() - self._last_poll >= poll_seconds:
+                self._last_poll = time.monotonic()
+                if link.store.cancel_requested(experiment_id):
+                    self.reason = "canceled"
+            return self.reason is not None
+
+    return ExperimentStopper()
+
+
+HEARTBEAT_SECONDS = 2.0
+
+
+def _heartbeat(store: Store, experiment_id: str, done: threading.Event) -> None:
+    """Tells dispatchers this driver is alive, from start to finish (Ray start-up included)."""
+    while not done.wait(HEARTBEAT_SECONDS):
+        try:
+            store.heartbeat(experiment_id)
+        except Exception:
+            log.warning("heartbeat for %s failed", experiment_id, exc_info=True)
+
+
+def init_ray(settings: Settings) -> None:
+    import ray
+
+    configure_ray_tune()
+    if ray.is_initialized():
+        return
+    ray.init(
+        address=settings.ray_address or None,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=os.environ.get("TUNEDRIVE_WORKER_LOGS", "0") == "1",
+        configure_logging=True,
+    )
+
+
+def shutdown_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+
+
+def run_experiment(
+    experiment_id: str, settings: Settings, store: Store | None = None
+) -> ExperimentRecord:
+    """Runs the experiment to its end and returns its final record; never raises for a bad run."""
+    own_store = store is None
+    store = store or Store.open(settings.resolved_database_url)
+    try:
+        record = store.get_experiment(experiment_id)
+        if record.cancel_requested:
+            store.finish_experiment(experiment_id, "canceled", "canceled by request")
+            return store.get_experiment(experiment_id)
+        spec = parse_spec(record.spec)
+        store.mark_running(experiment_id)
+        record = store.get_experiment(experiment_id)
+        alive = threading.Event()
+        threading.Thread(target=_heartbeat, args=(store, experiment_id, alive), daemon=True).start()
+        try:
+            status, reason = _tune(spec, record, settings, store)
+        except TunedriveError as err:
+            status, reason = "failed", str(err)
+        except Exception as err:
+            log.exception("experiment %s failed", experiment_id)
+            status, reason = "failed", f"{type(err).__name__}: {err}"
+        finally:
+            alive.set()
+        store.finish_experiment(experiment_id, status, reason)
+        return store.get_experiment(experiment_id)
+    finally:
+        if own_store:
+            store.close()
+
+
+def _tune(
+    spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, store: Store
+) -> tuple[str, str]:
+    from ray import tune
+
+    from tuner.core.policies import build_policy
+    from tuner.engine.recording import StoreRecorder
+    from tuner.engine.scheduler import PolicyScheduler
+    from tuner.engine.searchers import build_searcher
+    from tuner.engine.trial import TrialPlan, run_trial
+
+    init_ray(settings)
+    settings.ensure_dirs()
+    definition = spec.definition
+    metric, goal = spec.primary_metric.name, spec.primary_metric.goal.value
+    loader = definition.resolve_loader()
+    options = {
+        "target": spec.target,
+        "split": spec.split.model_dump(mode="json") if spec.split else None,
+    }
+    data = loader(spec.dataset, settings, options) if loader else None
+    # Ray's own result files are off (the store is the record), so its result grid would warn.
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    experiment_dir = settings.resolved_storage_path / "_ray" / f"experiment-{record.id}"
+    resuming = record.driver_attempts > 1 and tune.Tuner.can_restore(str(experiment_dir))
+    # Runs the store already has as finished are never trained again, whatever Ray's
+    # checkpoint says (it may predate their end).
+    done = (
+        frozenset(r.trial_id for r in store.list_runs(record.id) if r.status in FINISHED_RUN_STATES)
+        if resuming
+        else frozenset()
+    )
+    plan = TrialPlan(
+        definition=definition,
+        fixed=dict(spec.fixed),
+        metric=metric,
+        maximize=goal == "maximize",
+        artifact_root=str(settings.resolved_storage_path / record.id),
+        cpus=spec.resources.cpu,
+        gpus=spec.resources.gpu,
+        finished_trials=done,
+    )
+    trainable = tune.with_resources(
+        tune.with_parameters(run_trial, data=data, plan=plan),
+        {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu},
+    )
+    duration = spec.budget.max_duration_minutes
+    started = as_utc_epoch(record) or time.time()
+    deadline = started + duration * 60 if duration else None
+    if resuming:
+        # A restarted driver: Ray Tune resumes from its experiment checkpoint, with the stopper,
+        # scheduler and recorder it pickled there (they reload their state from the store).
+        log.info("resuming %s from %s (%d runs finished)", record.id, experiment_dir, len(done))
+        tune.Tuner.restore(str(experiment_dir), trainable=trainable, resume_unfinished=True).fit()
+        return outcome_from_store(spec, store, record.id, deadline)
+    link = StoreLink(store)
+    stopper = _make_stopper(link, record.id, deadline, settings.cancel_poll_seconds)
+    scheduler = PolicyScheduler(
+        build_policy(spec.early_termination, goal), metric, StoredHistories(link, record.id)
+    )
+    recorder = StoreRecorder(
+        link, record.id, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None
+    )
+    tuner = tune.Tuner(
+        trainable,
+        tune_config=tune.TuneConfig(
+            search_alg=build_searcher(spec),
+            scheduler=scheduler,
+            num_samples=spec.planned_runs,
+            max_concurrent_trials=spec.budget.max_concurrent_runs,
+            reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(
+            name=experiment_dir.name,
+            storage_path=str(experiment_dir.parent),
+            stop=stopper,
+            callbacks=[recorder],
+            failure_config=tune.FailureConfig(max_failures=spec.max_failures),
+            verbose=0,
+        ),
+    )
+    tuner.fit()
+    recorder.close_open_runs()
+    return outcome_from_store(spec, store, record.id, deadline)
+
+
+class StoredHistories:
+    """Primary-metric histories from the store, for a scheduler resumed after a restart."""
+
+    def __init__(self, link: StoreLink, experiment_id: str) -> None:
+        self.link = link
+        self.experiment_id = experiment_id
+
+    def __call__(self) -> tuple[dict[str, list[float]], set[str]]:
+        return self.link.store.primary_histories(self.experiment_id)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m tuner.engine.driver EXPERIMENT_ID", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    record = run_experiment(args[0], Settings())
+    shutdown_ray()
+    print(f"experiment {record.id}: {record.status} ({record.stop_reason})")
+    return 0 if record.status == "completed" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

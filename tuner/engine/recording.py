@@ -1,0 +1,253 @@
+"""A Ray Tune callback that records run states and every metric row in the store, batched."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ray.tune import Callback
+from ray.tune.result import AUTO_RESULT_KEYS
+
+from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
+from tuner.engine.store_link import StoreLink
+from tuner.engine.trial import NODE_KEY
+from tuner.store import NewMetricRow, RunUpdate, utcnow
+from tuner.store.records import FINISHED_RUN_STATES
+
+_RAY_KEYS = {
+    *AUTO_RESULT_KEYS,
+    "config",
+    "done",
+    "should_checkpoint",
+    "checkpoint_dir_name",
+    "experiment_tag",
+    "trial_id",
+    "date",
+    "timestamp",
+    "pid",
+    "hostname",
+    "node_ip",
+    "time_this_iter_s",
+    "time_total_s",
+    "time_since_restore",
+    "iterations_since_restore",
+    "training_iteration",
+}
+
+
+def user_metrics(result: dict[str, Any]) -> dict[str, Any]:
+    """The values the trainable reported, without Ray's bookkeeping or tunedrive's own keys."""
+    return {k: v for k, v in result.items() if k not in _RAY_KEYS and not k.startswith("_")}
+
+
+@dataclass
+class _RunState:
+    """What the recorder knows of one run (a Ray trial) between its reports."""
+
+    number: int
+    attempt: int = 1
+    best: float | None = None
+    epochs: int = 0
+    final_seen: bool = False  # its end-of-run report (test metrics) arrived
+    open: bool = False  # started, not yet ended
+    restarting: bool = False  # Ray announced a recovery; the next start is that attempt
+    done_before: bool = False  # finished before a driver restart: ignored from then on
+
+
+class StoreRecorder(Callback):
+    """Buffers run changes and metric rows; flushes at most every ``flush_seconds``.
+
+    Start and end of a run are flushed at once so that what the store says is running is
+    what is running; metric rows ride along in the next batch.
+    """
+
+    def __init__(
+        self,
+        link: StoreLink,
+        experiment_id: str,
+        metric: str,
+        maximize: bool,
+        scheduler: PolicyScheduler,
+        is_stopping: Any,
+        flush_seconds: float = 0.5,
+    ) -> None:
+        self.link = link
+        self.experiment_id = experiment_id
+        self.metric = metric
+        self.maximize = maximize
+        self.scheduler = scheduler
+        self.is_stopping = is_stopping
+        self.flush_seconds = flush_seconds
+        self._updates: list[RunUpdate] = []
+        self._rows: list[NewMetricRow] = []
+        self._last_flush = time.monotonic()
+        self._runs: dict[str, _RunState] = {}
+        self._loaded = False
+
+    def _ensure_loaded(self) -> None:
+        """Picks up where a previous driver left off: Ray unpickles this callback as it was
+        created, so the run numbers, attempts and finished runs come from the store."""
+        if self._loaded:
+            return
+        self._loaded = True
+        for run in self.link.store.list_runs(self.experiment_id):
+            self._runs[run.trial_id] = _RunState(
+                number=run.number,
+                attempt=run.attempts,
+                best=run.best_metric,
+                final_seen=run.final_metrics is not None,
+                done_before=run.status in FINISHED_RUN_STATES,
+            )
+
+    def _ignored(self, trial: Any) -> bool:
+        self._ensure_loaded()
+        state = self._runs.get(trial.trial_id)
+        return state is not None and state.done_before
+
+    # -- Ray Tune hooks ------------------------------------------------------------------------
+    def on_trial_start(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
+        tid = trial.trial_id
+        state = self._runs.get(tid)
+        if state is not None:  # Ray starts a failed run again: a new attempt, same run
+            state.open = True
+            if not state.restarting:
+                self._new_attempt(state, trial)
+            state.restarting = False
+            self.flush()
+            return
+        state = self._runs[tid] = _RunState(number=len(self._runs) + 1, open=True)
+        self._updates.append(
+            RunUpdate(
+                tid,
+                status="running",
+                number=state.number,
+                params=dict(trial.config),
+                started_at=utcnow(),
+                attempts=1,
+                artifact_dir=tid,
+            )
+        )
+        self.flush()
+
+    def on_trial_recover(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
+        state = self._runs.setdefault(trial.trial_id, _RunState(number=len(self._runs) + 1))
+        state.restarting = True
+        self._new_attempt(state, trial)
+        self.flush()
+
+    def _new_attempt(self, state: _RunState, trial: Any) -> None:
+        state.attempt += 1
+        state.best, state.epochs = None, 0
+        self._updates.append(
+            RunUpdate(
+                trial.trial_id, status="running", attempts=state.attempt, error=_error_text(trial)
+            )
+        )
+
+    def on_trial_result(
+        self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any
+    ) -> None:
+        if self._ignored(trial):
+            return
+        tid = trial.trial_id
+        state = self._runs.setdefault(tid, _RunState(number=len(self._runs) + 1))
+        values = user_metrics(result)
+        if result.get(FINAL_KEY):
+            state.final_seen = True
+            self._updates.append(RunUpdate(tid, final_metrics=values))
+            return
+        step = int(result.get(STEP_KEY, state.epochs + 1))
+        primary = values.get(self.metric)
+        primary = (
+            float(primary) if isinstance(primary, int | float) and math.isfinite(primary) else None
+        )
+        update = RunUpdate(tid, epochs=step)
+        if primary is not None and (
+            state.best is None or (primary > state.best if self.maximize else primary < state.best)
+        ):
+            state.best = update.best_metric = primary
+        if NODE_KEY in result:
+            update.node = str(result[NODE_KEY])
+        state.epochs = step
+        self._updates.append(update)
+        self._rows.append(NewMetricRow(tid, state.attempt, step, primary, values, utcnow()))
+        self._maybe_flush()
+
+    def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
+        tid = trial.trial_id
+        state = self._runs.get(tid)
+        if tid in self.scheduler.stopped_at:
+            update = RunUpdate(
+                tid, status="early_terminated", stopped_at_interval=self.scheduler.stopped_at[tid]
+            )
+        elif (state is not None and state.final_seen) or not self.is_stopping():
+            update = RunUpdate(tid, status="completed")
+        else:
+            update = RunUpdate(tid, status="canceled")
+        update.finished_at = utcnow()
+        if state is not None:
+            state.open = False
+        self._updates.append(update)
+        self.flush()
+
+    def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        if self._ignored(trial):
+            return
+        state = self._runs.get(trial.trial_id)
+        if state is not None:
+            state.open = False
+        self._updates.append(
+            RunUpdate(
+                trial.trial_id, status="failed", finished_at=utcnow(), error=_error_text(trial)
+            )
+        )
+        self.flush()
+
+    def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:
+        self._maybe_flush()
+
+    def on_experiment_end(self, trials: list[Any], **info: Any) -> None:
+        self.close_open_runs()
+
+    def close_open_runs(self) -> None:
+        """Ends runs Ray stopped without a completion event (a cancel or the duration limit)."""
+        now = utcnow()
+        for tid, state in sorted(self._runs.items()):
+            if state.open:
+                status = "completed" if state.final_seen else "canceled"
+                self._updates.append(RunUpdate(tid, status=status, finished_at=now))
+                state.open = False
+        self.flush()
+
+    # -- batching ------------------------------------------------------------------------------
+    def _maybe_flush(self) -> None:
+        if time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        updates, rows = self._updates, self._rows
+        self._updates, self._rows = [], []
+        self._last_flush = time.monotonic()
+        self.link.store.apply(self.experiment_id, updates, rows)
+
+
+def _error_text(trial: Any) -> str | None:
+    """The latest failure of a trial, read from the error file Ray writes next to it."""
+    path = getattr(trial, "error_file", None)
+    try:
+        text = Path(path).read_text() if path else None
+    except OSError:
+        text = None
+    if not text:
+        return None
+    latest = text.rsplit("Failure # ", 1)[-1]
+    return latest[-4000:]  # the tail holds the trainable's own traceback line

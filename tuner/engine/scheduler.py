@@ -1,0 +1,97 @@
+"""The one adapter that turns a pure early-termination policy into a Ray Tune scheduler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ray.tune.schedulers import FIFOScheduler, TrialScheduler
+
+from tuner.core.policies import EarlyTerminationPolicy, RunSnapshot
+
+STEP_KEY = "_step"  # 1-based report number within the current attempt of a run
+FINAL_KEY = "_final"  # marks the end-of-run report (test metrics), which policies ignore
+
+
+class _QuietCheckpointAccess(logging.Filter):
+    """Ray warns once when a scheduler calls the controller's checkpoint(); we do on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "access checkpoint interface" not in record.getMessage()
+
+
+_QUIET_CHECKPOINT_ACCESS = _QuietCheckpointAccess()
+
+
+class PolicyScheduler(FIFOScheduler):
+    """Keeps each run's primary-metric history and asks the policy after every report."""
+
+    def __init__(
+        self,
+        policy: EarlyTerminationPolicy | None,
+        metric: str,
+        history_source: Callable[[], tuple[dict[str, list[float]], set[str]]] | None = None,
+    ) -> None:
+        super().__init__()
+        # addFilter keeps one copy of the same filter object, however many schedulers are made.
+        logging.getLogger("ray.tune.execution.tune_controller").addFilter(_QUIET_CHECKPOINT_ACCESS)
+        self.policy = policy
+        self.primary_metric = metric
+        self.histories: dict[str, list[float]] = {}
+        self.finished: set[str] = set()
+        self.stopped_at: dict[str, int] = {}  # trial id -> interval k it was stopped at
+        # A restarted driver unpickles this scheduler as it was created; the store has the rest.
+        self._history_source = history_source
+        self._loaded = False
+        self._announced: set[str] = set()
+
+    def choose_trial_to_run(self, tune_controller: Any) -> Any:
+        trial = super().choose_trial_to_run(tune_controller)
+        if trial is not None and trial.trial_id not in self._announced:
+            self._announced.add(trial.trial_id)
+            # Ray Tune checkpoints the experiment on a timer; a trial started in between would be
+            # unknown to a restarted driver. Checkpoint before each new trial starts instead.
+            tune_controller.checkpoint(force=True)
+        return trial
+
+    def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            if self._history_source is not None:
+                histories, finished = self._history_source()
+                for trial_id, values in histories.items():
+                    self.histories.setdefault(trial_id, list(values))
+                self.finished |= finished
+
+    def on_trial_result(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> str:
+        self._ensure_loaded()
+        value = result.get(self.primary_metric)
+        if result.get(FINAL_KEY) or value is None:
+            return TrialScheduler.CONTINUE
+        history = self.histories.setdefault(trial.trial_id, [])
+        step = int(result.get(STEP_KEY, len(history) + 1))
+        del history[max(0, step - 1) :]  # a retried run reports from step 1 again
+        history.append(float(value))
+        if self.policy is None:
+            return TrialScheduler.CONTINUE
+        snapshot = {
+            tid: RunSnapshot(values, finished=tid in self.finished)
+            for tid, values in self.histories.items()
+        }
+        if self.policy.should_stop(trial.trial_id, snapshot):
+            self.stopped_at[trial.trial_id] = len(history)
+            return TrialScheduler.STOP
+        return TrialScheduler.CONTINUE
+
+    def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> None:
+        self.finished.add(trial.trial_id)
+
+    def on_trial_error(self, tune_controller: Any, trial: Any) -> None:
+        self.finished.add(trial.trial_id)
+
+    def on_trial_remove(self, tune_controller: Any, trial: Any) -> None:
+        self.finished.add(trial.trial_id)
+
+    def debug_string(self) -> str:
+        return f"PolicyScheduler({type(self.policy).__name__ if self.policy else 'none'})"

@@ -1,0 +1,73 @@
+"""The function Ray Tune runs for every trial: it wraps a trainable's ``fit``.
+
+It merges defaults, fixed values and sampled values, hands the trainable a reporter that adds
+the best-so-far objective (which the searcher learns from), and reports the final metrics last.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ray import tune
+
+from tuner.core.registry import RunContext, TrainableDefinition
+from tuner.core.sampling import OBJECTIVE_KEY
+from tuner.engine.scheduler import FINAL_KEY, STEP_KEY
+
+NODE_KEY = "_node"
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    """Everything a trial needs besides its sampled config; pickled once per experiment."""
+
+    definition: TrainableDefinition
+    fixed: Mapping[str, Any]
+    metric: str
+    maximize: bool
+    artifact_root: str
+    cpus: float
+    gpus: float
+    finished_trials: frozenset[str] = frozenset()  # after a driver restart: never train again
+
+
+def node_name() -> str:
+    """``host/ray-node-id``: the host for people, Ray's node id (12 hex) to tell apart two
+    nodes on one host."""
+    import ray
+
+    return f"{socket.gethostname()}/{ray.get_runtime_context().get_node_id()[:12]}"
+
+
+def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None = None) -> None:
+    assert plan is not None
+    params = {**plan.definition.hyperparameters, **plan.fixed, **config}
+    trial_id = tune.get_context().get_trial_id()
+    if trial_id in plan.finished_trials:
+        return  # its result is in the store; Ray's checkpoint predates the run's end
+    run_dir = Path(plan.artifact_root) / trial_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state = {"best": math.nan, "step": 0}
+
+    def report(metrics: Mapping[str, Any]) -> None:
+        value = metrics.get(plan.metric)
+        if isinstance(value, int | float) and math.isfinite(value):
+            best = state["best"]
+            if math.isnan(best) or (value > best if plan.maximize else value < best):
+                state["best"] = float(value)
+        state["step"] += 1
+        result = {**metrics, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"]}
+        if state["step"] == 1:
+            result[NODE_KEY] = node_name()
+        tune.report(result)
+
+    context = RunContext(report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus)
+    final = plan.definition.resolve_fit()(params, data, context) or {}
+    tune.report(
+        {**final, FINAL_KEY: True, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"] + 1}
+    )

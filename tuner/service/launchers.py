@@ -1,0 +1,125 @@
+"""How the dispatcher starts a driver: a local process, or a job on a Ray cluster.
+
+Both hand back a handle the dispatcher polls for an exit code. The dispatcher never needs more:
+it watches drivers through their heartbeat in the store, and a new driver resumes from Ray
+Tune's experiment checkpoint wherever it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import uuid
+from typing import Any, Protocol
+
+from tuner.core.settings import Settings
+
+log = logging.getLogger("tunedrive.dispatcher")
+
+
+class DriverHandle(Protocol):
+    def poll(self) -> int | None:
+        """The driver's exit code once it has ended, else None."""
+        ...
+
+
+class Launcher(Protocol):
+    def start(self, experiment_id: str) -> DriverHandle: ...
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The settings a driver needs to see what its dispatcher sees (the database URL included:
+    a local process inherits it anyway)."""
+    env = {
+        "TUNEDRIVE_HOME": str(settings.home_dir),
+        "TUNEDRIVE_DATA_DIR": str(settings.resolved_data_dir),
+        "TUNEDRIVE_DATABASE_URL": settings.resolved_database_url,
+        "TUNEDRIVE_STORAGE_PATH": str(settings.resolved_storage_path),
+        "TUNEDRIVE_CANCEL_POLL_SECONDS": str(settings.cancel_poll_seconds),
+    }
+    if settings.ray_address:
+        env["TUNEDRIVE_RAY_ADDRESS"] = settings.ray_address
+    return env
+
+
+class ProcessLauncher:
+    """One child process per driver, in its own session so that a signal to the dispatcher's
+    process group never reaches it; output goes to ``home/driver-<id>.log``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def start(self, experiment_id: str) -> subprocess.Popen[bytes]:
+        with (self.settings.home_dir / f"driver-{experiment_id}.log").open("ab") as log_file:
+            return subprocess.Popen(
+                [sys.executable, "-m", "tuner.engine.driver", experiment_id],
+                env={**os.environ, **settings_environment(self.settings)},
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+
+class RayJob:
+    """A driver submitted through Ray's job API; polled through the head's dashboard."""
+
+    def __init__(self, client: Any, job_id: str) -> None:
+        self.client = client
+        self.job_id = job_id
+
+    def poll(self) -> int | None:
+        try:
+            info = self.client.get_job_info(self.job_id)
+        except Exception as error:  # the head is unreachable for now: the heartbeat decides
+            log.warning("cannot read Ray job %s: %s", self.job_id, error)
+            return None
+        if not info.status.is_terminal():
+            return None
+        if info.driver_exit_code is not None:
+            return info.driver_exit_code
+        return 0 if info.status.value == "SUCCEEDED" else 1
+
+
+class RayJobLauncher:
+    """Submits ``python -m tuner.engine.driver ID`` to a Ray cluster's job API.
+
+    The job gets the non-secret settings only: the database URL, which may hold a password,
+    comes from the cluster nodes' own environment (docker-compose sets it there), so it never
+    travels through Ray's job records. Inside a job the driver joins that cluster (``auto``).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        # Connected on first use: a head that is not up yet must not stop `serve` from starting;
+        # a failed submission sends the experiment back to the queue for the next try.
+        if self._client is None:
+            from ray.job_submission import JobSubmissionClient
+
+            self._client = JobSubmissionClient(self.settings.ray_job_address)
+        return self._client
+
+    def start(self, experiment_id: str) -> RayJob:
+        env = settings_environment(self.settings)
+        del env["TUNEDRIVE_DATABASE_URL"], env["TUNEDRIVE_HOME"], env["TUNEDRIVE_DATA_DIR"]
+        env["TUNEDRIVE_RAY_ADDRESS"] = "auto"
+        for name in ("TUNEDRIVE_PLUGINS", "TUNEDRIVE_WORKER_LOGS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        job_id = self.client.submit_job(
+            entrypoint=f"python -m tuner.engine.driver {experiment_id}",
+            submission_id=f"tunedrive-{experiment_id}-{uuid.uuid4().hex[:6]}",
+            runtime_env={"env_vars": env},
+            metadata={"experiment_id": experiment_id},
+        )
+        log.info("experiment %s: driver submitted as Ray job %s", experiment_id, job_id)
+        return RayJob(self.client, job_id)
+
+
+def make_launcher(settings: Settings) -> Launcher:
+    return RayJobLauncher(settings) if settings.ray_job_address else ProcessLauncher(settings)

@@ -1,0 +1,52 @@
+"""Uploaded data sets: the record of a validated CSV (the file lives under storage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tuner.errors import NotFoundError
+from tuner.store.base import StoreBase, new_id, utcnow
+from tuner.store.models import DatasetRow
+from tuner.store.records import DatasetRecord
+
+
+class DatasetStore(StoreBase):
+    def create_dataset(self, name: str, meta: Any) -> DatasetRecord:
+        """Records a validated upload (``meta``: :class:`tuner.core.uploads.ValidatedDataset`)."""
+        row = DatasetRow(
+            id=new_id(),
+            name=name,
+            rows=meta.rows,
+            columns=meta.columns,
+            frequency_seconds=meta.frequency_seconds,
+            start=meta.start,
+            end=meta.end,
+            size_bytes=len(meta.csv),
+            sha256=meta.sha256,
+            created_at=utcnow(),
+        )
+        with self._sessions.begin() as session:
+            session.add(row)
+        return _dataset_record(row)
+
+    def get_dataset(self, dataset_id: str) -> DatasetRecord:
+        with self._sessions() as session:
+            row = session.get(DatasetRow, dataset_id)
+            if row is None:
+                raise NotFoundError(f"no data set with id {dataset_id!r}")
+            return _dataset_record(row)
+
+    def list_datasets(self, limit: int = 100, offset: int = 0) -> list[DatasetRecord]:
+        query = (
+            select(DatasetRow).order_by(DatasetRow.created_at.desc()).limit(limit).offset(offset)
+        )
+        with self._sessions() as session:
+            return [_dataset_record(r) for r in session.scalars(query)]
+
+
+def _dataset_record(row: DatasetRow) -> DatasetRecord:
+    return DatasetRecord(
+        **{name: getattr(row, name) for name in DatasetRecord.__dataclass_fields__}
+    )
