@@ -15,7 +15,7 @@ COPY dashboard ./dashboard
 COPY configs ./configs
 # GPU workers: build with --build-arg TF_EXTRA=and-cuda for TensorFlow's CUDA wheels.
 ARG TF_EXTRA=""
-RUN pip install '.[postgres]' && if [ -n "$TF_EXTRA" ]; then pip install "tensorflow[$TF_EXTRA]"; fi
+RUN pip install '.[server,postgres]' && if [ -n "$TF_EXTRA" ]; then pip install "tensorflow[$TF_EXTRA]"; fi
 
 RUN useradd --create-home --uid 1000 tunedrive && mkdir -p /shared && chown tunedrive /shared
 USER tunedrive

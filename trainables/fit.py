@@ -1,6 +1,7 @@
 """The training loop shared by every forecaster family, with per-epoch reporting.
 
-Speed without changing the maths: the train step is compiled with XLA (Keras' ``"auto"`` leaves
+Early stopping is Keras' own (patience on ``val_loss``, best-epoch weights restored). Speed
+without changing the maths: the train step is compiled with XLA (Keras' ``"auto"`` leaves
 it off for recurrent layers, where XLA pays most), several steps run per compiled call
 (``steps_per_execution``) so Python overhead does not dominate small models, and validation is
 one batched forward pass per epoch that yields both ``val_loss`` and ``val_mape``.
@@ -78,43 +79,34 @@ def seasonal_naive(prepared: Prepared, windows: Windows) -> np.ndarray:
     return prepared.series.target[lagged]
 
 
-class _Trainer:
-    def __init__(self, model: Any, prepared: Prepared, report: Any, patience: int) -> None:
-        self.model = model
-        self.prepared = prepared
-        self.report = report
-        self.patience = patience
-        self.best_loss = math.inf
-        self.best_epoch = 0
-        self.best_weights: list[np.ndarray] | None = None
-        self.actual_valid = prepared.actual_load(prepared.valid)
+def validation_reporter(model: Any, prepared: Prepared, report: Any) -> Any:
+    """A Keras callback that scores the validation windows once per epoch (one batched forward
+    pass gives both ``val_loss`` and ``val_mape``), reports them, and leaves ``val_loss`` in
+    the epoch's logs for the EarlyStopping callback after it."""
+    import keras
 
-    def callback(self) -> Any:
-        import keras
+    actual_valid = prepared.actual_load(prepared.valid)
 
-        trainer = self
+    class ValidationReporter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            logs = logs if logs is not None else {}
+            scaled = np.asarray(
+                model.predict(prepared.valid.x, batch_size=PREDICT_BATCH, verbose=0)
+            )
+            penalty = float(sum(float(v) for v in model.losses)) if model.losses else 0.0
+            val_loss = float(np.mean((scaled - prepared.valid.y) ** 2)) + penalty
+            unscaled = prepared.load_scaler.unscale(scaled.astype(np.float64))
+            val_mape = float(mape(unscaled, actual_valid))
+            logs["val_loss"] = val_loss
+            report(
+                {
+                    "loss": float(logs.get("loss", math.nan)),
+                    "val_loss": val_loss,
+                    "val_mape": val_mape,
+                }
+            )
 
-        class Reporter(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-                trainer.end_epoch(epoch + 1, float((logs or {}).get("loss", math.nan)))
-
-        return Reporter()
-
-    def end_epoch(self, epoch: int, loss: float) -> None:
-        scaled = np.asarray(
-            self.model.predict(self.prepared.valid.x, batch_size=PREDICT_BATCH, verbose=0)
-        )
-        penalty = float(sum(float(v) for v in self.model.losses)) if self.model.losses else 0.0
-        val_loss = float(np.mean((scaled - self.prepared.valid.y) ** 2)) + penalty
-        val_mape = float(
-            mape(self.prepared.load_scaler.unscale(scaled.astype(np.float64)), self.actual_valid)
-        )
-        if val_loss < self.best_loss:
-            self.best_loss, self.best_epoch = val_loss, epoch
-            self.best_weights = self.model.get_weights()
-        elif epoch - self.best_epoch >= self.patience:
-            self.model.stop_training = True
-        self.report({"loss": loss, "val_loss": val_loss, "val_mape": val_mape})
+    return ValidationReporter()
 
 
 def fit_forecaster(
@@ -131,19 +123,23 @@ def fit_forecaster(
         jit_compile=True,
         steps_per_execution=STEPS_PER_EXECUTION,
     )
-    trainer = _Trainer(model, prepared, ctx.report, int(params["patience"]))
+    import keras
+
+    # Patience on val_loss; the best epoch's weights are restored when training ends.
+    stopping = keras.callbacks.EarlyStopping(
+        monitor="val_loss", mode="min", patience=int(params["patience"]), restore_best_weights=True
+    )
     model.fit(
         prepared.train.x,
         prepared.train.y,
         batch_size=int(params["batch_size"]),
         epochs=int(params["max_epochs"]),
-        callbacks=[trainer.callback()],
+        callbacks=[validation_reporter(model, prepared, ctx.report), stopping],
         verbose=0,
         shuffle=True,
     )
-    if trainer.best_weights is not None:
-        model.set_weights(trainer.best_weights)  # best-epoch weights, as early stopping promises
-    return {**finish(model, prepared, ctx.run_dir, trainer.best_epoch), "device": device}
+    best_epoch = stopping.best_epoch + 1  # Keras counts epochs from 0
+    return {**finish(model, prepared, ctx.run_dir, best_epoch), "device": device}
 
 
 def finish(model: Any, prepared: Prepared, run_dir: Path, best_epoch: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ def client() -> TestClient:
 
 def test_pages_carry_a_content_security_policy() -> None:
     page = client().get("/")
-    assert page.status_code == 200 and "<template id=\"tpl-experiments\">" in page.text
+    assert page.status_code == 200 and '<template id="tpl-experiments">' in page.text
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy
     assert "frame-ancestors 'none'" in policy

@@ -27,14 +27,19 @@ SMALL = {
 GRIDS: dict[str, dict[str, list[Any]]] = {
     "ffn": {"hidden_layers": [1, 2], "alpha": [0.0, 0.001]},
     "rnn": {"cell": ["gru", "lstm"], "latent_dim_2": [0, 5]},
-    "encoder_decoder": {"cell": ["gru", "lstm"], "encoder_dim_2": [0, 5], "decoder_dim_2": [0, 5]},
     "cnn": {"kernel_size": [2, 3], "layers": [2, 4]},
 }
+# Three two-valued factors: these four cells hold every pair of values of any two factors (a
+# pairwise covering array), so each layer option meets each other one; the full product is 8.
+ENCODER_DECODER_PAIRWISE = [
+    {"cell": cell, "encoder_dim_2": encoder, "decoder_dim_2": decoder}
+    for cell, encoder, decoder in [("gru", 0, 0), ("gru", 5, 5), ("lstm", 0, 5), ("lstm", 5, 0)]
+]
 CELLS = [
     (family, dict(zip(grid, combo, strict=True)))
     for family, grid in GRIDS.items()
     for combo in itertools.product(*grid.values())
-]
+] + [("encoder_decoder", cell) for cell in ENCODER_DECODER_PAIRWISE]
 
 
 def train(

@@ -5,31 +5,7 @@ Exit codes: 0 ok; 1 the experiment failed or was canceled (``run``, ``submit --w
 refused spec or an unknown id, with the server's message.
 """
 
-from __future__ import annotations
+from tuner.cli import local, remote  # noqa: F401 - importing them registers their commands
+from tuner.cli.app import app, main
 
-import typer
-from rich.console import Console
-
-from tuner.errors import ConflictError, ServiceError, TunedriveError
-
-app = typer.Typer(
-    help="tunedrive: hyperparameter tuning for deep time-series forecasters.", no_args_is_help=True
-)
-console = Console()
-err_console = Console(stderr=True)
-
-
-@app.callback()
-def _main() -> None:
-    """Tune Keras forecasters on Ray Tune with HyperDrive semantics."""
-
-
-def main() -> None:
-    try:
-        app()
-    except TunedriveError as err:
-        err_console.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
-        raise SystemExit(1 if isinstance(err, ServiceError | ConflictError) else 2) from None
-
-
-from tuner.cli import local, remote  # noqa: E402, F401 - the commands register on `app`
+__all__ = ["app", "main"]

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tuner.cli import app, console, err_console
+from tuner.cli.app import app, console, err_console
 from tuner.cli.render import runs_table
+from tuner.errors import SpecError
 
 # What the server install adds; a client install (plain `pip install tunedrive`) lacks them.
 SERVER_MODULES = ("ray", "optuna", "sqlalchemy", "alembic", "fastapi", "uvicorn", "tensorflow")
@@ -28,7 +29,6 @@ def require_server_install(command: str) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
-from tuner.errors import SpecError
 
 
 @app.command()

@@ -16,7 +16,7 @@ import typer
 from rich.console import Group
 from rich.live import Live
 
-from tuner.cli import app, console, err_console
+from tuner.cli.app import app, console, err_console
 from tuner.cli.render import runs_table
 from tuner.client import Client
 from tuner.client.schemas import Experiment

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuner.core.spec import ExperimentSpec, parse_spec
-from tuner.core.spec.models import BUILTIN_DATASETS
+from tuner.core.spec import BUILTIN_DATASETS, ExperimentSpec, parse_spec
 from tuner.errors import FieldProblem, NotFoundError, SpecError
 from tuner.store import ExperimentRecord, Store
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,21 +109,8 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
 
 
 def experiment_record(row: ExperimentRow | Row[Any], counts: dict[str, int]) -> ExperimentRecord:
-    return ExperimentRecord(
-        id=row.id,
-        name=row.name,
-        trainable=row.trainable,
-        status=row.status,
-        stop_reason=row.stop_reason,
-        spec=row.spec,
-        goal=row.goal,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        cancel_requested=row.cancel_requested,
-        driver_attempts=row.driver_attempts,
-        run_counts=counts,
-    )
+    values = {f.name: getattr(row, f.name) for f in fields(ExperimentRecord)}
+    return ExperimentRecord(**{**values, "run_counts": counts})
 
 
 def run_record(row: Row[Any]) -> RunRecord:

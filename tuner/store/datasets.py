@@ -47,6 +47,4 @@ class DatasetStore(StoreBase):
 
 
 def _dataset_record(row: DatasetRow) -> DatasetRecord:
-    return DatasetRecord(
-        **{name: getattr(row, name) for name in DatasetRecord.__dataclass_fields__}
-    )
+    return DatasetRecord(**{c.name: getattr(row, c.name) for c in DatasetRow.__table__.columns})

@@ -1,10 +1,12 @@
-"""Plain records the store hands out; callers never see ORM rows."""
+"""Plain records the store hands out (callers never see ORM rows), and the driver's changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, make_dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args, get_type_hints
+
+from tuner.store.models import Base, DatasetRow, ExperimentRow, MetricRow, RunRow
 
 EXPERIMENT_STATES = ("queued", "running", "completed", "failed", "canceled")
 FINISHED_EXPERIMENT_STATES = ("completed", "failed", "canceled")
@@ -12,69 +14,36 @@ RUN_STATES = ("queued", "running", "completed", "early_terminated", "failed", "c
 FINISHED_RUN_STATES = ("completed", "early_terminated", "failed", "canceled")
 
 
-@dataclass(frozen=True)
-class ExperimentRecord:
-    id: str
-    name: str
-    trainable: str
-    status: str
-    stop_reason: str | None
-    spec: dict[str, Any]
-    goal: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    cancel_requested: bool
-    driver_attempts: int
-    run_counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def driver_restarts(self) -> int:
-        return max(0, self.driver_attempts - 1)
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    id: str
-    experiment_id: str
-    number: int
-    trial_id: str
-    status: str
-    params: dict[str, Any]
-    best_metric: float | None
-    epochs: int
-    stopped_at_interval: int | None
-    attempts: int
-    started_at: datetime | None
-    finished_at: datetime | None
-    error: str | None
-    node: str | None
-    final_metrics: dict[str, Any] | None
-    artifact_dir: str | None
+def _record_of(
+    row_class: type[Base],
+    name: str,
+    *,
+    without: tuple[str, ...] = (),
+    namespace: dict[str, Any] | None = None,
+) -> type:
+    """A frozen dataclass with the table's columns, in the table's order: a record is a row
+    detached from the database, so its fields are declared once, by the table. (Reads build
+    run and metric records positionally from Core rows, which relies on that order.)"""
+    hints = get_type_hints(row_class)
+    fields = [
+        (column.name, get_args(hints[column.name])[0])  # Mapped[X] -> X
+        for column in row_class.__table__.columns
+        if column.name not in without
+    ]
+    record = make_dataclass(name, fields, frozen=True, namespace=namespace)
+    record.__module__ = __name__  # for pickling and reprs, as a class statement here would be
+    return record
 
 
-@dataclass(frozen=True)
-class MetricRecord:
-    run_id: str
-    attempt: int
-    step: int
-    primary_value: float | None
-    values: dict[str, Any]
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class DatasetRecord:
-    id: str
-    name: str
-    rows: int
-    columns: list[str]
-    frequency_seconds: int
-    start: datetime
-    end: datetime
-    size_bytes: int
-    sha256: str
-    created_at: datetime
+ExperimentRecord = _record_of(
+    ExperimentRow,
+    "ExperimentRecord",
+    without=("heartbeat_at", "claimed_by"),  # the driver lease's, not the experiment's
+    namespace={"driver_restarts": property(lambda self: max(0, self.driver_attempts - 1))},
+)
+RunRecord = _record_of(RunRow, "RunRecord")
+MetricRecord = _record_of(MetricRow, "MetricRecord", without=("id",))
+DatasetRecord = _record_of(DatasetRow, "DatasetRecord")
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import venv
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
+PACKAGED = ("pyproject.toml", "README.md", "tuner", "api", "dashboard", "trainables")
+IGNORED = shutil.ignore_patterns("__pycache__")
 SERVER_PACKAGES = {"tensorflow", "ray", "optuna", "sqlalchemy", "fastapi", "keras", "pandas"}
 
 
@@ -17,11 +20,20 @@ SERVER_PACKAGES = {"tensorflow", "ray", "optuna", "sqlalchemy", "fastapi", "kera
 def client_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with the project's wheel installed as a user would: no extras."""
     where = tmp_path_factory.mktemp("client-install")
+    # From a copy of the sources: a build in the checkout would leave build/ behind, and a
+    # stale build/lib would put deleted modules into the wheel.
+    source = where / "source"
+    source.mkdir()
+    for name in PACKAGED:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=IGNORED)
+        else:
+            shutil.copy2(ROOT / name, source / name)
     wheels = where / "wheels"
     # The wheel is built with this environment's setuptools (quicker than an isolated build).
+    build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--wheel-dir", str(wheels), str(ROOT)],
+        [*build, "--wheel-dir", str(wheels), str(source)],
         check=True,
         cwd=where,
     )

@@ -163,11 +163,31 @@ def test_empty_setting_means_default(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert settings.resolved_database_url == f"sqlite:///{tmp_path.resolve() / 'tunedrive.db'}"
 
 
-def test_run_records_map_positionally_from_the_runs_table() -> None:
-    # Store reads build RunRecord(*row): the table's columns and the record's fields must agree.
-    from dataclasses import fields
-
-    from tuner.store.models import RunRow
-    from tuner.store.records import RunRecord
-
-    assert [c.name for c in RunRow.__table__.columns] == [f.name for f in fields(RunRecord)]
+def test_every_run_field_reads_back_where_it_was_written(store: Store) -> None:
+    # Run reads build records positionally from Core rows: a field out of place shows here.
+    experiment = store.create_experiment(spec())  # type: ignore[arg-type]
+    started = utcnow()
+    written = RunUpdate(
+        "trial-7",
+        status="early_terminated",
+        number=7,
+        params={"x": 0.5},
+        started_at=started,
+        finished_at=started,
+        best_metric=0.25,
+        epochs=4,
+        stopped_at_interval=3,
+        attempts=2,
+        error="boom",
+        node="host/abc",
+        final_metrics={"test_mape": 3.5},
+        artifact_dir="dir-7",
+    )
+    store.apply(experiment.id, [written], [])
+    (listed,) = store.list_runs(experiment.id)
+    for run in (listed, store.get_run(listed.id), store.best_run(experiment.id)):
+        assert run is not None
+        assert (run.experiment_id, run.trial_id) == (experiment.id, "trial-7")
+        for name, value in vars(written).items():
+            if name != "trial_id":
+                assert getattr(run, name) == value, name

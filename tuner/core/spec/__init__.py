@@ -1,19 +1,19 @@
 """Experiment spec: models, parameter expressions and parsing with field-named errors."""
 
 from tuner.core.spec.expressions import Expression, parse_expression
-from tuner.core.spec.models import (
+from tuner.core.spec.models import BUILTIN_DATASETS, ExperimentSpec
+from tuner.core.spec.parsing import load_spec, parse_spec
+from tuner.core.spec.sections import (
     Budget,
     EarlyTermination,
-    ExperimentSpec,
     Goal,
     PrimaryMetric,
     Resources,
     Sampling,
-    load_spec,
-    parse_spec,
 )
 
 __all__ = [
+    "BUILTIN_DATASETS",
     "Budget",
     "EarlyTermination",
     "ExperimentSpec",

@@ -1,0 +1,95 @@
+"""Parsing a spec from a mapping, YAML/JSON text or a file, with field-named errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from tuner.core.spec.models import ExperimentSpec
+from tuner.core.spec.sections import POLICY_MODELS
+from tuner.errors import FieldProblem, SpecError
+
+
+def parse_spec(data: Any) -> ExperimentSpec:
+    """Validates a spec given as a mapping or as YAML/JSON text; raises :class:`SpecError`."""
+    if isinstance(data, ExperimentSpec):
+        return data
+    if isinstance(data, bytes | str):
+        try:
+            data = yaml.safe_load(data)  # YAML is a superset of JSON
+        except yaml.YAMLError as err:
+            raise SpecError([FieldProblem("", f"not valid YAML or JSON: {err}")]) from None
+    if not isinstance(data, dict):
+        raise SpecError(
+            [FieldProblem("", "a spec must be a mapping of fields (see configs/demo.yaml)")]
+        )
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(_field_problems(err)) from None
+
+
+def load_spec(path: str | Path) -> ExperimentSpec:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise SpecError(
+            [FieldProblem("", f"cannot read spec file {path}: {err.strerror}")]
+        ) from None
+    if path.suffix == ".json":
+        try:
+            return parse_spec(json.loads(text))
+        except json.JSONDecodeError as err:
+            raise SpecError([FieldProblem("", f"{path} is not valid JSON: {err}")]) from None
+    return parse_spec(text)
+
+
+def _field_problems(err: ValidationError) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for item in err.errors(include_url=False):
+        loc = [str(part) for part in item["loc"]]
+        if loc[:1] == ["early_termination"] and len(loc) > 1 and loc[1] in POLICY_MODELS:
+            del loc[1]  # the union tag is noise in a field path
+        ctx = item.get("ctx") or {}
+        kind = item["type"]
+        if kind == "spec_problems":
+            problems.extend(FieldProblem(f, m) for f, m in ctx["problems"])
+        elif kind == "expression":
+            problems.append(
+                FieldProblem(".".join(loc + ([ctx["kind"]] if ctx["kind"] else [])), ctx["message"])
+            )
+        elif kind == "extra_forbidden":
+            allowed = _allowed_keys(item["loc"][:-1])
+            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+            problems.append(FieldProblem(".".join(loc), f"unknown key{hint}"))
+        elif kind == "missing":
+            problems.append(FieldProblem(".".join(loc), "is required"))
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(FieldProblem(".".join(loc), message[0].lower() + message[1:]))
+    return problems
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] | None = ExperimentSpec
+    for part in loc:
+        if model is None:
+            model = POLICY_MODELS.get(str(part))  # a discriminated-union tag
+            if model is None:
+                return []
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        annotation = field.annotation
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    return list(model.model_fields) if model is not None else []

@@ -1,0 +1,139 @@
+"""The spec's sections below the top level: metric, sampling, policies, budget, split, resources."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+
+def problems_error(problems: list[tuple[str, str]]) -> PydanticCustomError:
+    return PydanticCustomError(
+        "spec_problems",
+        "{summary}",
+        {"summary": "; ".join(m for _, m in problems), "problems": problems},
+    )
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Goal(StrEnum):
+    minimize = "minimize"
+    maximize = "maximize"
+
+
+class PrimaryMetric(Strict):
+    name: str = Field(min_length=1)
+    goal: Goal
+
+
+class Sampling(Strict):
+    method: Literal["random", "grid", "bayesian"] = "random"
+    seed: int | None = None
+    rule: Literal["random", "sobol"] = "random"
+
+    @model_validator(mode="after")
+    def _rule_only_for_random(self) -> Sampling:
+        if self.rule == "sobol" and self.method != "random":
+            raise problems_error(
+                [("sampling.rule", "sobol is a rule of random sampling; use method: random")]
+            )
+        return self
+
+
+class _Schedule(Strict):
+    evaluation_interval: int = Field(default=1, ge=1)
+    delay_evaluation: int = Field(default=0, ge=0)
+
+
+class BanditPolicy(_Schedule):
+    policy: Literal["bandit"]
+    slack_factor: float | None = Field(default=None, gt=0)
+    slack_amount: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _exactly_one_slack(self) -> BanditPolicy:
+        if (self.slack_factor is None) == (self.slack_amount is None):
+            raise problems_error(
+                [
+                    (
+                        "early_termination.slack_factor",
+                        "give exactly one of slack_factor or slack_amount",
+                    )
+                ]
+            )
+        return self
+
+
+class MedianStoppingPolicy(_Schedule):
+    policy: Literal["median_stopping"]
+    min_runs: int = Field(default=3, ge=1)
+
+
+class TruncationSelectionPolicy(_Schedule):
+    policy: Literal["truncation_selection"]
+    truncation_percentage: int = Field(ge=1, le=99)
+    exclude_finished_runs: bool = False
+
+
+class NoPolicy(Strict):
+    policy: Literal["none"]
+
+
+EarlyTermination = Annotated[
+    BanditPolicy | MedianStoppingPolicy | TruncationSelectionPolicy | NoPolicy,
+    Field(discriminator="policy"),
+]
+POLICY_MODELS: dict[str, type[BaseModel]] = {
+    "bandit": BanditPolicy,
+    "median_stopping": MedianStoppingPolicy,
+    "truncation_selection": TruncationSelectionPolicy,
+    "none": NoPolicy,
+}
+
+
+class Budget(Strict):
+    """Run budget. A ``max_concurrent_runs`` above ``max_total_runs`` is clamped to it."""
+
+    max_total_runs: int = Field(gt=0, le=100_000)
+    max_concurrent_runs: int | None = Field(default=None, gt=0)
+    max_duration_minutes: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _clamp_concurrency(self) -> Budget:
+        if self.max_concurrent_runs is not None and self.max_concurrent_runs > self.max_total_runs:
+            self.max_concurrent_runs = self.max_total_runs
+        return self
+
+
+class Split(Strict):
+    """Where validation and test data start: two dates, or two fractions of the rows."""
+
+    valid_start: date | None = None
+    test_start: date | None = None
+    valid_fraction: float | None = Field(default=None, gt=0, lt=0.5)
+    test_fraction: float | None = Field(default=None, gt=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _one_style(self) -> Split:
+        dates = (self.valid_start, self.test_start)
+        fractions = (self.valid_fraction, self.test_fraction)
+        if all(d is not None for d in dates) and all(f is None for f in fractions):
+            if self.valid_start >= self.test_start:  # type: ignore[operator]
+                raise problems_error([("split.valid_start", "must be before split.test_start")])
+            return self
+        if all(f is not None for f in fractions) and all(d is None for d in dates):
+            return self
+        raise problems_error(
+            [("split", "give valid_start and test_start, or valid_fraction and test_fraction")]
+        )
+
+
+class Resources(Strict):
+    cpu: float = Field(default=1.0, gt=0)
+    gpu: float = Field(default=0.0, ge=0)
