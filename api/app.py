@@ -12,12 +12,20 @@ from fastapi.responses import JSONResponse
 
 import dashboard
 from api.deps import require_token
+from api.guards import LoopbackGuard
 from api.limits import BodyLimit
 from api.routers import datasets, experiments, health, runs
 from tuner import __version__
 from tuner.client.schemas import Error
 from tuner.core.settings import Settings
-from tuner.errors import ConflictError, DataError, NotFoundError, SpecError, TunedriveError
+from tuner.errors import (
+    ConflictError,
+    DataError,
+    NotFoundError,
+    SpecError,
+    TunedriveError,
+    UnsupportedBody,
+)
 from tuner.store import Store
 
 _STATUS: list[tuple[type[TunedriveError], int]] = [
@@ -25,6 +33,7 @@ _STATUS: list[tuple[type[TunedriveError], int]] = [
     (NotFoundError, 404),
     (ConflictError, 409),
     (DataError, 422),
+    (UnsupportedBody, 415),
 ]
 
 
@@ -63,6 +72,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(
         BodyLimit, default_limit=settings.max_body_bytes, dataset_limit=settings.max_dataset_bytes
     )
+    # Outermost: a refused request is answered before anything reads its body.
+    app.add_middleware(LoopbackGuard, enabled=not settings.api_tokens)
     return app
 
 

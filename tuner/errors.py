@@ -51,3 +51,7 @@ class AuthError(TunedriveError):
 class ServiceError(TunedriveError):
     """The service could not be reached, or refused a request for another reason (size limit,
     server error); the message carries what it said."""
+
+
+class UnsupportedBody(TunedriveError):
+    """A request body of a content type the endpoint does not read."""

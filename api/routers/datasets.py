@@ -9,7 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep, StoreDep
 from tuner.client.schemas import Dataset, DatasetPage, Error
+from tuner.core.settings import Settings
 from tuner.core.uploads import TIMESTAMP_COLUMN, dataset_path, validate_csv
+from tuner.store import Store
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -39,8 +41,15 @@ async def upload_dataset(
 
     Use it in a spec with ``dataset: <id>`` and ``target: <column>``.
     """
+    body = await request.body()
     # Parsing a large CSV takes seconds: off the event loop, so reads go on meanwhile.
-    validated = await run_in_threadpool(validate_csv, await request.body(), timestamp_column)
+    return await run_in_threadpool(_store_upload, body, name, timestamp_column, store, settings)
+
+
+def _store_upload(
+    body: bytes, name: str, timestamp_column: str, store: Store, settings: Settings
+) -> Dataset:
+    validated = validate_csv(body, timestamp_column)
     record = store.create_dataset(name, validated)
     path = dataset_path(settings, record.id)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import yaml
 from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import StoreDep
 from api.responses import experiment_public, json_response
 from tuner.client.schemas import Error, Experiment, ExperimentPage, Overview, Run, RunPage
-from tuner.errors import FieldProblem, NotFoundError, SpecError
+from tuner.core.documents import load_json, load_yaml
+from tuner.errors import FieldProblem, NotFoundError, SpecError, UnsupportedBody
 from tuner.service.submission import submit_experiment as queue_experiment
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
 
-# Reads are short indexed queries; as coroutines they skip the thread-pool hop (2x on SQLite).
+# Routes that touch the store are plain functions: FastAPI runs them in its thread pool, so no
+# database call ever holds the event loop. Only body reading stays a coroutine.
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 ExperimentStatus = Literal[EXPERIMENT_STATES]  # type: ignore[valid-type]
 RunStatus = Literal[RUN_STATES]  # type: ignore[valid-type]
@@ -34,12 +37,15 @@ SPEC_BODY = {
 async def _spec_payload(request: Request) -> Any:
     body = await request.body()
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
-    if content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
-        return body.decode("utf-8", errors="replace")
-    try:
-        return yaml.safe_load(body) if body else None  # JSON is YAML; one parser, one error path
-    except yaml.YAMLError:
-        raise SpecError([FieldProblem("", "the body is not valid JSON")]) from None
+    if content_type in YAML_TYPES:
+        return load_yaml(body)
+    if content_type != "application/json":
+        raise UnsupportedBody(
+            f"a spec is sent as application/json or application/yaml, not {content_type!r}"
+        )
+    if not body:
+        raise SpecError([FieldProblem("", "the body is empty; send the spec as JSON or YAML")])
+    return load_json(body)
 
 
 @router.post(
@@ -51,26 +57,28 @@ async def _spec_payload(request: Request) -> Any:
 )
 async def submit_experiment(request: Request, store: StoreDep) -> Experiment:
     """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it."""
-    return experiment_public(queue_experiment(store, await _spec_payload(request)), None)
+    payload = await _spec_payload(request)
+    record = await run_in_threadpool(queue_experiment, store, payload)
+    return experiment_public(record, None)
 
 
 @router.get("", response_model=ExperimentPage)
-async def list_experiments(
+def list_experiments(
     store: StoreDep,
     status_filter: Annotated[ExperimentStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ExperimentPage:
-    records = store.list_experiments(status=status_filter, limit=limit, offset=offset)
+    listed = store.list_experiments_with_best(status=status_filter, limit=limit, offset=offset)
     return ExperimentPage(
-        items=[experiment_public(r, store.best_run(r.id)) for r in records],
+        items=[experiment_public(record, best) for record, best in listed],
         limit=limit,
         offset=offset,
     )
 
 
 @router.get("/{experiment_id}", response_model=Experiment, responses=_ERRORS)
-async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
+def get_experiment(experiment_id: str, store: StoreDep) -> Response:
     return json_response(experiment_public(*store.experiment_with_best(experiment_id)))
 
 
@@ -80,13 +88,13 @@ async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
     response_model=Experiment,
     responses={**_ERRORS, 409: {"model": Error}, 413: {"model": Error}},
 )
-async def cancel_experiment(experiment_id: str, store: StoreDep) -> Experiment:
+def cancel_experiment(experiment_id: str, store: StoreDep) -> Experiment:
     """Asks every run to stop; they do within seconds. 409 when already finished."""
     return experiment_public(store.request_cancel(experiment_id), store.best_run(experiment_id))
 
 
 @router.get("/{experiment_id}/runs", response_model=RunPage, responses=_ERRORS)
-async def list_runs(
+def list_runs(
     experiment_id: str,
     store: StoreDep,
     sort: Literal["number", "metric", "started_at", "status"] = "number",
@@ -102,7 +110,7 @@ async def list_runs(
 
 
 @router.get("/{experiment_id}/best", response_model=Run, responses=_ERRORS)
-async def best_run(experiment_id: str, store: StoreDep) -> Run:
+def best_run(experiment_id: str, store: StoreDep) -> Run:
     best = store.best_run(experiment_id)
     if best is None:
         raise NotFoundError(
@@ -112,7 +120,7 @@ async def best_run(experiment_id: str, store: StoreDep) -> Run:
 
 
 @router.get("/{experiment_id}/overview", response_model=Overview, responses=_ERRORS)
-async def overview(
+def overview(
     experiment_id: str,
     store: StoreDep,
     max_curves: Annotated[int, Query(ge=1, le=2000)] = 200,

@@ -18,12 +18,12 @@ _ERRORS = {404: {"model": Error}}
 
 
 @router.get("/{run_id}", response_model=Run, responses=_ERRORS)
-async def get_run(run_id: str, store: StoreDep) -> Run:
+def get_run(run_id: str, store: StoreDep) -> Run:
     return Run.model_validate(store.get_run(run_id))
 
 
 @router.get("/{run_id}/metrics", response_model=Metrics, responses=_ERRORS)
-async def get_metrics(
+def get_metrics(
     run_id: str,
     store: StoreDep,
     max_points: Annotated[int | None, Query(ge=2, le=100_000)] = None,
@@ -41,7 +41,7 @@ def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:
 
 
 @router.get("/{run_id}/artifacts", response_model=list[Artifact], responses=_ERRORS)
-async def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) -> list[Artifact]:
+def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) -> list[Artifact]:
     folder = _run_dir(run_id, store, settings)
     if not folder.is_dir():
         return []
@@ -60,14 +60,18 @@ async def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) ->
 def download_artifact(
     run_id: str, name: str, store: StoreDep, settings: SettingsDep
 ) -> FileResponse:
-    folder = _run_dir(run_id, store, settings)
-    path = folder / name
-    # Only plain files directly inside the run's folder: no '..', no links out of it.
-    if (
-        "/" in name
-        or name.startswith(".")
-        or not path.is_file()
-        or path.resolve().parent != folder.resolve()
-    ):
+    path = artifact_file(_run_dir(run_id, store, settings), name)
+    if path is None:
         raise NotFoundError(f"run {run_id} has no artifact named {name!r}")
     return FileResponse(path, filename=name)
+
+
+def artifact_file(folder: Path, name: str) -> Path | None:
+    """The run's file called ``name``, or None: only a plain, visible file directly inside the
+    run's folder, whatever the name says ('..', a separator) or a link inside points to."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    path = folder / name
+    if not path.is_file() or path.resolve().parent != folder.resolve():
+        return None
+    return path

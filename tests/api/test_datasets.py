@@ -14,6 +14,8 @@ from tuner.core.settings import Settings
 from tuner.core.uploads import dataset_path
 from tuner.store import Store
 
+LOCAL = "http://127.0.0.1"  # the loopback guard answers only loopback names
+
 
 def csv_text(rows: int = 400, freq_hours: int = 1) -> str:
     stamps = np.datetime64("2020-01-01T00:00") + np.arange(rows) * np.timedelta64(freq_hours, "h")
@@ -29,7 +31,7 @@ def csv_text(rows: int = 400, freq_hours: int = 1) -> str:
 
 @pytest.fixture
 def client(settings: Settings, store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, store)) as test_client:
+    with TestClient(create_app(settings, store), base_url=LOCAL) as test_client:
         yield test_client
 
 
@@ -78,6 +80,11 @@ REFUSALS = [
         edit(BASE, 12, "2020-01-01 10:00:00,,2,3"),
         "row 12, column 'demand': the value is missing",
     ),
+    (
+        "infinite value",
+        edit(BASE, 12, "2020-01-01 10:00:00,-inf,2,3"),
+        "row 12, column 'demand': -inf is not a finite number",
+    ),
     ("no timestamp column", BASE.replace("timestamp,", "time,", 1), "no column 'timestamp'"),
     ("too short", "\n".join(BASE.splitlines()[:10]) + "\n", "needs at least 48"),
     ("empty", "", "the upload is empty"),
@@ -103,7 +110,7 @@ def test_timestamp_column_can_be_named(client: TestClient) -> None:
 
 def test_upload_size_limit_is_413(settings: Settings, store: Store) -> None:
     small = settings.model_copy(update={"max_dataset_bytes": 1000})
-    with TestClient(create_app(small, store)) as client:
+    with TestClient(create_app(small, store), base_url=LOCAL) as client:
         assert upload(client, BASE).status_code == 413
 
 

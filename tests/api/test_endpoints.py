@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.routers.runs import artifact_file
 from tests.api.live import live_server
 from tuner.core.settings import Settings
 from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
@@ -205,8 +206,27 @@ def test_artifacts_list_download_and_no_escape(
     ]
     download = client.get(f"/api/runs/{run_id}/artifacts/forecast.csv")
     assert download.status_code == 200 and download.text.startswith("origin,")
-    assert client.get(f"/api/runs/{run_id}/artifacts/..%2F..%2Fsecret.txt").status_code == 404
     assert client.get(f"/api/runs/{run_id}/artifacts/model.keras").status_code == 404
+    # Names that route to the download and must be stopped by its guard, not by the router.
+    secret = settings.resolved_storage_path / "secret.txt"
+    (folder / "escape.csv").symlink_to(secret)  # a link inside the folder, pointing out of it
+    (folder / ".hidden").write_text("no")
+    for name in ("escape.csv", ".hidden"):  # (clients fold "." and ".." away themselves)
+        refused = client.get(f"/api/runs/{run_id}/artifacts/{name}")
+        assert refused.status_code == 404 and "no artifact named" in refused.json()["detail"]
+
+
+def test_the_artifact_guard_keeps_to_the_run_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "runs" / "t0"
+    folder.mkdir(parents=True)
+    (folder / "model.keras").write_text("m")
+    (folder / ".env").write_text("s")
+    (tmp_path / "secret.txt").write_text("s")
+    (folder / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "sub").mkdir()
+    assert artifact_file(folder, "model.keras") == folder / "model.keras"
+    for name in ("link.txt", ".env", "..", "../secret.txt", "../../secret.txt", "sub", "", "a\\b"):
+        assert artifact_file(folder, name) is None, name
 
 
 def test_body_limit_is_413(settings: Settings) -> None:

@@ -86,6 +86,13 @@ def validate_csv(content: bytes, timestamp_column: str = TIMESTAMP_COLUMN) -> Va
         if values.isna().any():
             row = int(values.isna().to_numpy().argmax())
             raise DataError(f"row {row + 2}, column {column!r}: the value is missing")
+        infinite = values.abs() == float("inf")
+        if infinite.any():
+            row = int(infinite.to_numpy().argmax())
+            raise DataError(
+                f"row {row + 2}, column {column!r}: {values.iloc[row]} is not a finite "
+                "number; replace it with a measured value"
+            )
         frame[column] = values
     frame[timestamp_column] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S")
     frame = frame.rename(columns={timestamp_column: TIMESTAMP_COLUMN})[[TIMESTAMP_COLUMN, *columns]]

@@ -78,6 +78,19 @@ def count_runs(session: Session | Connection, experiment_id: str) -> dict[str, i
     return counts
 
 
+def counts_of(connection: Connection, experiment_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Run counts by state for several experiments in one grouped query."""
+    counts = {i: dict.fromkeys(RUN_STATES, 0) for i in experiment_ids}
+    query = (
+        select(RunRow.experiment_id, RunRow.status, func.count())
+        .where(RunRow.experiment_id.in_(experiment_ids))
+        .group_by(RunRow.experiment_id, RunRow.status)
+    )
+    for experiment_id, status, count in connection.execute(query):
+        counts[experiment_id][status] = count
+    return counts
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from tuner.errors import ConflictError, NotFoundError
-from tuner.store.base import StoreBase, count_runs, experiment_record, new_id, run_record, utcnow
+from tuner.store.base import (
+    StoreBase,
+    count_runs,
+    counts_of,
+    experiment_record,
+    new_id,
+    run_record,
+    utcnow,
+)
 from tuner.store.models import ExperimentRow, RunRow
 from tuner.store.records import (
     FINISHED_EXPERIMENT_STATES,
@@ -74,17 +82,51 @@ class ExperimentStore(StoreBase):
     def list_experiments(
         self, status: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[ExperimentRecord]:
-        query = (
-            select(ExperimentRow)
-            .order_by(ExperimentRow.created_at.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+        return [record for record, _ in self.list_experiments_with_best(status, limit, offset)]
+
+    def list_experiments_with_best(
+        self, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[tuple[ExperimentRecord, RunRecord | None]]:
+        """A page of experiments, newest first, each with its best run: two queries whatever
+        the page's size (the best runs by a window over the page's runs, in goal order)."""
+        experiments, runs = _EXPERIMENTS.c, _RUNS.c
+        page = select(_EXPERIMENTS).order_by(experiments.created_at.desc()).limit(limit)
         if status:
-            query = query.where(ExperimentRow.status == status)
-        with self._sessions() as session:
-            rows = session.scalars(query).all()
-            return [experiment_record(r, self._run_counts(session, r.id)) for r in rows]
+            page = page.where(experiments.status == status)
+        with self.engine.connect() as connection:
+            rows = connection.execute(page.offset(offset)).all()
+            ids = [row.id for row in rows]
+            if not ids:
+                return []
+            in_goal_order = case(
+                (experiments.goal == "maximize", -runs.best_metric), else_=runs.best_metric
+            )
+            ranked = (
+                select(
+                    _RUNS,
+                    func.row_number()
+                    .over(partition_by=runs.experiment_id, order_by=(in_goal_order, runs.number))
+                    .label("rank"),
+                )
+                .join(_EXPERIMENTS, experiments.id == runs.experiment_id)
+                .where(runs.experiment_id.in_(ids), runs.best_metric.is_not(None))
+                .subquery()
+            )
+            best_rows = connection.execute(
+                select(*(ranked.c[c.name] for c in _RUNS.columns)).where(ranked.c.rank == 1)
+            ).all()
+            uncounted = [row.id for row in rows if not row.run_counts]
+            counts = counts_of(connection, uncounted) if uncounted else {}
+        best = {row.experiment_id: run_record(row) for row in best_rows}
+        return [
+            (
+                experiment_record(
+                    row, {**dict.fromkeys(RUN_STATES, 0), **(row.run_counts or counts[row.id])}
+                ),
+                best.get(row.id),
+            )
+            for row in rows
+        ]
 
     def finish_experiment(self, experiment_id: str, status: str, stop_reason: str | None) -> None:
         with self._sessions.begin() as session:

@@ -191,3 +191,28 @@ def test_every_run_field_reads_back_where_it_was_written(store: Store) -> None:
         for name, value in vars(written).items():
             if name != "trial_id":
                 assert getattr(run, name) == value, name
+
+
+def test_the_experiments_list_takes_two_queries_whatever_its_size(store: Store) -> None:
+    from sqlalchemy import event
+
+    goals = ["maximize", "minimize"] * 10
+    ids = []
+    for goal, values in zip(goals, ([0.2, 0.9, None], [0.5, 0.1, 0.3]) * 10, strict=True):
+        record = store.create_experiment(spec(goal))  # type: ignore[arg-type]
+        updates = [
+            RunUpdate(f"t{i}", status="completed", number=i + 1, best_metric=value)
+            for i, value in enumerate(values)
+        ]
+        store.apply(record.id, updates, [])
+        ids.append(record.id)
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    listed = store.list_experiments_with_best(limit=50)
+    assert len(statements) == 2, statements
+    assert [record.id for record, _ in listed] == ids[::-1]  # newest first
+    for record, best in listed:
+        expected = store.best_run(record.id)
+        assert best is not None and expected is not None and best.id == expected.id
+        assert best.best_metric == (0.9 if record.goal == "maximize" else 0.1)
+        assert record.run_counts["completed"] == 3

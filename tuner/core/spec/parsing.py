@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from tuner.core.documents import check_plain, load_json, load_yaml
 from tuner.core.spec.models import ExperimentSpec
 from tuner.core.spec.sections import POLICY_MODELS
 from tuner.errors import FieldProblem, SpecError
@@ -19,10 +18,9 @@ def parse_spec(data: Any) -> ExperimentSpec:
     if isinstance(data, ExperimentSpec):
         return data
     if isinstance(data, bytes | str):
-        try:
-            data = yaml.safe_load(data)  # YAML is a superset of JSON
-        except yaml.YAMLError as err:
-            raise SpecError([FieldProblem("", f"not valid YAML or JSON: {err}")]) from None
+        data = load_yaml(data)  # YAML is a superset of JSON
+    else:
+        check_plain(data)
     if not isinstance(data, dict):
         raise SpecError(
             [FieldProblem("", "a spec must be a mapping of fields (see configs/demo.yaml)")]
@@ -41,12 +39,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         raise SpecError(
             [FieldProblem("", f"cannot read spec file {path}: {err.strerror}")]
         ) from None
-    if path.suffix == ".json":
-        try:
-            return parse_spec(json.loads(text))
-        except json.JSONDecodeError as err:
-            raise SpecError([FieldProblem("", f"{path} is not valid JSON: {err}")]) from None
-    return parse_spec(text)
+    return parse_spec(load_json(text) if path.suffix == ".json" else load_yaml(text))
 
 
 def _field_problems(err: ValidationError) -> list[FieldProblem]:
