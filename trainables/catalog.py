@@ -6,6 +6,7 @@ import TensorFlow, pandas or the model code.
 
 from __future__ import annotations
 
+from tuner.core.domains import Domain, date_or_none, integer, one_of, real
 from tuner.core.registry import TrainableDefinition
 
 SHARED_HYPERPARAMETERS: dict[str, object] = {
@@ -18,6 +19,39 @@ SHARED_HYPERPARAMETERS: dict[str, object] = {
     "max_epochs": 100,
     "patience": 5,
     "train_start": None,  # optional "YYYY-MM-DD": train on a recent slice only
+}
+# What each hyperparameter accepts. The upper bounds keep one run within a machine's memory
+# and a day's training; the data set bounds T + horizon further, at submission.
+WIDTH = integer(1, 4096)
+OPTIONAL_WIDTH = integer(0, 4096)  # 0: no such layer
+CELL = one_of("gru", "lstm")
+SHARED_DOMAINS: dict[str, Domain] = {
+    "T": integer(1, 100_000),
+    "horizon": integer(1, 10_000),
+    "learning_rate": real(0, 10, low_open=True),
+    "batch_size": integer(1, 65_536),
+    "alpha": real(0, 10),
+    "optimizer": one_of("adam", "rmsprop", "sgd"),
+    "max_epochs": integer(1, 10_000),
+    "patience": integer(0, 10_000),
+    "train_start": date_or_none(),
+}
+FAMILY_DOMAINS: dict[str, dict[str, Domain]] = {
+    "ffn": {"hidden_layers": integer(1, 16), "latent_dim": WIDTH},
+    "rnn": {"cell": CELL, "latent_dim_1": WIDTH, "latent_dim_2": OPTIONAL_WIDTH},
+    "encoder_decoder": {
+        "cell": CELL,
+        "encoder_dim_1": WIDTH,
+        "encoder_dim_2": OPTIONAL_WIDTH,
+        "decoder_dim_1": WIDTH,
+        "decoder_dim_2": OPTIONAL_WIDTH,
+    },
+    "cnn": {
+        "filters": WIDTH,
+        "kernel_size": integer(1, 64),
+        "layers": integer(1, 16),
+        "latent_dim": WIDTH,
+    },
 }
 EPOCH_METRICS = ("loss", "val_loss", "val_mape")
 FINAL_METRICS = (
@@ -61,6 +95,7 @@ def _definition(name: str) -> TrainableDefinition:
         fit=f"trainables.fit:fit_{name}",
         load_data="trainables.loading:load_for_tuning",
         description=description,
+        domains={**SHARED_DOMAINS, **FAMILY_DOMAINS[name]},
     )
 
 

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from trainables.datasets import Series
+from tuner.core.splits import DEFAULT_FRACTIONS
 from tuner.core.uploads import TIMESTAMP_COLUMN, dataset_path
 from tuner.errors import DataError
 
-DEFAULT_SPLIT = {"valid_fraction": 0.15, "test_fraction": 0.15}
 
 
 def read_uploaded(
@@ -36,7 +36,7 @@ def read_uploaded(
         .to_numpy(dtype=np.float64)
         .reshape(len(frame), len(covariates)),
     )
-    return apply_split(series, split or DEFAULT_SPLIT)
+    return apply_split(series, split or DEFAULT_FRACTIONS)
 
 
 def apply_split(series: Series, split: dict[str, Any]) -> Series:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.responses import experiment_public, json_response
 from tuner.client.schemas import Error, Experiment, ExperimentPage, Overview, Run, RunPage
 from tuner.core.documents import load_json, load_yaml
@@ -55,10 +55,10 @@ async def _spec_payload(request: Request) -> Any:
     responses={413: {"model": Error, "description": "body over the size limit"}},
     openapi_extra=SPEC_BODY,
 )
-async def submit_experiment(request: Request, store: StoreDep) -> Experiment:
+async def submit_experiment(request: Request, store: StoreDep, settings: SettingsDep) -> Experiment:
     """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it."""
     payload = await _spec_payload(request)
-    record = await run_in_threadpool(queue_experiment, store, payload)
+    record = await run_in_threadpool(queue_experiment, store, payload, settings)
     return experiment_public(record, None)
 
 

@@ -131,3 +131,45 @@ def test_with_a_token_any_host_may_ask(settings: Settings, store: Store) -> None
     with live_server(settings.home_dir, "--no-dispatch", env=env) as server:
         headers: dict[str, Any] = {"Host": "tunedrive.internal", "Authorization": "Bearer t0ken"}
         assert httpx.get(f"{server.url}/api/experiments", headers=headers).status_code == 200
+
+
+FFN: dict[str, Any] = {
+    "name": "values",
+    "trainable": "ffn",
+    "search_space": {"latent_dim": {"choice": [5, 10]}},
+    "primary_metric": {"name": "val_mape", "goal": "minimize"},
+    "budget": {"max_total_runs": 2},
+}
+VALUES = [
+    ({"fixed": {"T": -5}}, "fixed.T", "-5 is below 1"),
+    ({"fixed": {"T": "abc"}}, "fixed.T", "'abc' is not a number"),
+    ({"fixed": {"horizon": 0}}, "fixed.horizon", "0 is below 1"),
+    ({"fixed": {"T": 5000}}, "fixed.T", "does not fit the validation split"),
+    ({"fixed": {"learning_rate": -1}}, "fixed.learning_rate", "-1 is at or below 0"),
+    ({"fixed": {"batch_size": 0}}, "fixed.batch_size", "0 is below 1"),
+    ({"fixed": {"optimizer": "adamw"}}, "fixed.optimizer", "'adamw' is not allowed"),
+    (
+        {"search_space": {"latent_dim": {"uniform": [0, 10]}}},
+        "search_space.latent_dim.uniform",
+        "values below 1 are outside latent_dim's domain (int 1..4096)",
+    ),
+    (
+        {"search_space": {"T": {"choice": [72, 2000]}}},
+        "search_space.T.choice",
+        "T + horizon = 2000 + 24",
+    ),
+    ({"resources": {"cpu": 1000}}, "resources.cpu", "no node of this machine has that many"),
+    ({"resources": {"gpu": 4}}, "resources.gpu", "4 per run"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"), VALUES, ids=[case[1] + ":" + case[2] for case in VALUES]
+)
+def test_values_outside_a_domain_are_refused_naming_the_field(
+    client: httpx.Client, change: dict[str, Any], field: str, message: str
+) -> None:
+    response = client.post("/api/experiments", json={**FFN, **change})
+    assert response.status_code == 422, response.text
+    problems = response.json()["errors"]
+    assert any(p["field"] == field and message in p["message"] for p in problems), problems

@@ -55,10 +55,10 @@ def run(
     settings = Settings()
     settings.ensure_dirs()
     store = Store.open(settings.resolved_database_url)
-    from tuner.service.submission import check_spec_dataset
+    from tuner.service.submission import check_submission
 
     try:
-        check_spec_dataset(spec, store)
+        check_submission(spec, store, settings)
     except SpecError as err:
         err_console.print(f"[red]spec refused[/red] ({spec_file}): {err}")
         raise typer.Exit(2) from None

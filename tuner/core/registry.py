@@ -10,12 +10,15 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tuner.errors import TunedriveError
+
+if TYPE_CHECKING:
+    from tuner.core.domains import Domain
 
 
 class Reporter(Protocol):
@@ -45,6 +48,8 @@ class TrainableDefinition:
     final_metrics: tuple[str, ...] = ()
     load_data: str | DataLoader | None = None
     description: str = ""
+    # The accepted values of each hyperparameter, checked at submission (tuner.core.domains).
+    domains: Mapping[str, Domain] = field(default_factory=dict)
 
     def resolve_fit(self) -> FitFunction:
         return _resolve(self.fit)

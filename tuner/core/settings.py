@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         default=None,
         description="Ray dashboard URL (http://head:8265): submit drivers as Ray jobs",
     )
+    autoscaling: bool = Field(
+        default=False,
+        description="the cluster adds nodes on demand: resources are not judged by today's nodes",
+    )
+    resource_wait_minutes: float = Field(
+        default=10.0, gt=0, description="how long an experiment waits for its first run to start"
+    )
     max_concurrent_experiments: int = Field(
         default=1, gt=0, description="drivers at once; 1 owns the embedded local Ray"
     )

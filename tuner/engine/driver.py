@@ -41,16 +41,22 @@ def configure_ray_tune() -> None:
 
 
 def _make_stopper(
-    link: StoreLink, experiment_id: str, deadline: float | None, poll_seconds: float
+    link: StoreLink,
+    experiment_id: str,
+    deadline: float | None,
+    poll_seconds: float,
+    first_run_by: float,
 ) -> Any:
     from ray.tune import Stopper
 
     class ExperimentStopper(Stopper):
-        """Ends the whole experiment on a cancel request (polled) or at the duration limit."""
+        """Ends the whole experiment on a cancel request (polled), at the duration limit, or
+        when no run could start by ``first_run_by`` (no node has the resources a run needs)."""
 
         def __init__(self) -> None:
-            self.reason: str | None = None  # "canceled" | "max_duration"
+            self.reason: str | None = None  # "canceled" | "max_duration" | "no_resources"
             self._last_poll = 0.0
+            self._run_seen = False
 
         def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
             return False
@@ -64,6 +70,11 @@ def _make_stopper(
                 self._last_poll = time.monotonic()
                 if link.store.cancel_requested(experiment_id):
                     self.reason = "canceled"
+                elif not self._run_seen:
+                    counts = link.store.get_experiment(experiment_id).run_counts
+                    self._run_seen = sum(counts.values()) > 0
+                    if not self._run_seen and time.time() >= first_run_by:
+                        self.reason = "no_resources"
             return self.reason is not None
 
     return ExperimentStopper()
@@ -191,7 +202,8 @@ def _tune(
         tune.Tuner.restore(str(experiment_dir), trainable=trainable, resume_unfinished=True).fit()
         return outcome_from_store(spec, store, record.id, deadline)
     link = StoreLink(store)
-    stopper = _make_stopper(link, record.id, deadline, settings.cancel_poll_seconds)
+    first_run_by = time.time() + settings.resource_wait_minutes * 60
+    stopper = _make_stopper(link, record.id, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
         build_policy(spec.early_termination, goal), metric, StoredHistories(link, record.id)
     )
@@ -218,6 +230,12 @@ def _tune(
     )
     tuner.fit()
     recorder.close_open_runs()
+    if stopper.reason == "no_resources":
+        return "failed", (
+            f"no run could start within resource_wait_minutes "
+            f"({settings.resource_wait_minutes:g}): no node had {spec.resources.cpu:g} CPUs and "
+            f"{spec.resources.gpu:g} GPUs free for a run"
+        )
     return outcome_from_store(spec, store, record.id, deadline)
 
 

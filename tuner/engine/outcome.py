@@ -22,6 +22,9 @@ def outcome_from_store(
         return "canceled", "canceled by request"
     runs = store.list_runs(experiment_id)
     metric = spec.primary_metric.name
+    if not runs:
+        # Nothing ran: never "completed" (the duration passed with no node able to take a run).
+        return "failed", "no run started; check that the cluster has nodes with the resources"
     reported = any(r.best_metric is not None for r in runs)
     if deadline is not None and time.time() >= deadline:
         store.close_running_runs(experiment_id, "canceled")

@@ -2,24 +2,95 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
+from tuner.core.settings import Settings
 from tuner.core.spec import BUILTIN_DATASETS, ExperimentSpec, parse_spec
+from tuner.core.splits import BUILTIN_SHAPES, SeriesShape, split_rows
 from tuner.errors import FieldProblem, NotFoundError, SpecError
+from tuner.service.capacity import check_resources, known_nodes
 from tuner.store import ExperimentRecord, Store
 
 
-def submit_experiment(store: Store, payload: Any) -> ExperimentRecord:
-    """Validates a spec (a mapping, YAML/JSON text or an ExperimentSpec) and queues it."""
+def submit_experiment(store: Store, payload: Any, settings: Settings) -> ExperimentRecord:
+    """Validates a spec (a mapping, YAML/JSON text or an ExperimentSpec) against the data and
+    the nodes it would run on, and queues it."""
     spec = parse_spec(payload)
-    check_spec_dataset(spec, store)
+    check_submission(spec, store, settings)
     return store.create_experiment(spec)
 
 
+def check_submission(spec: ExperimentSpec, store: Store, settings: Settings) -> None:
+    """What a spec can only pass against the store and the nodes: its data, its resources."""
+    check_spec_dataset(spec, store)
+    where = "this machine" if settings.ray_address is None else "the Ray cluster"
+    check_resources(spec, known_nodes(settings), where)
+
+
 def check_spec_dataset(spec: ExperimentSpec, store: Store) -> None:
-    """At submission: an uploaded data set must exist and have the spec's target column."""
+    """At submission: the data set exists, has the target column, and every run's input
+    window and horizon fit each of its splits."""
     if spec.dataset in BUILTIN_DATASETS:
+        shape = BUILTIN_SHAPES.get(spec.dataset)
+    else:
+        record = _uploaded(spec, store)
+        shape = SeriesShape(record.start, record.rows, record.frequency_seconds)
+    if shape is not None:
+        check_windows_fit(spec, shape)
+
+
+def check_windows_fit(spec: ExperimentSpec, shape: SeriesShape) -> None:
+    """DESIGN §2: T + horizon must fit the data set's shortest split (the largest T and
+    horizon any run can get, and the latest train_start)."""
+    T, T_field = _largest(spec, "T")
+    horizon, horizon_field = _largest(spec, "horizon")
+    train_start = _latest_date(spec, "train_start")
+    split = spec.split.model_dump(mode="json") if spec.split else None
+    rows = split_rows(shape, split, train_start)
+    shortest = min(rows, key=rows.__getitem__)
+    if T is None or horizon is None or T + horizon <= rows[shortest]:
         return
+    step = timedelta(seconds=shape.step_seconds)
+    field = T_field if horizon <= T else horizon_field
+    raise SpecError(
+        [
+            FieldProblem(
+                field,
+                f"T + horizon = {T:g} + {horizon:g} steps does not fit the {shortest} split of "
+                f"{spec.dataset} ({rows[shortest]} steps of {step}; splits: "
+                f"{', '.join(f'{k} {v}' for k, v in rows.items())}); keep T + horizon <= "
+                f"{rows[shortest]}",
+            )
+        ]
+    )
+
+
+def _largest(spec: ExperimentSpec, name: str) -> tuple[float | None, str]:
+    """The largest value a run can get for a numeric hyperparameter, and the field it is from."""
+    if name in spec.search_space:
+        expression = spec.search_space[name]
+        field = f"search_space.{name}.{expression.kind}"
+        reach = expression.reach()
+        if reach.values is None:
+            return reach.high, field
+        numbers = [v for v in reach.values if isinstance(v, int | float)]
+        return (max(numbers) if numbers else None), field
+    value = spec.fixed.get(name, spec.definition.hyperparameters.get(name))
+    field = f"fixed.{name}" if name in spec.fixed else name
+    return (float(value) if isinstance(value, int | float) else None), field
+
+
+def _latest_date(spec: ExperimentSpec, name: str) -> date | None:
+    if name in spec.search_space:
+        values = spec.search_space[name].reach().values or ()
+    else:
+        values = (spec.fixed.get(name, spec.definition.hyperparameters.get(name)),)
+    dates = [date.fromisoformat(str(v)) for v in values if v is not None]
+    return max(dates, default=None)
+
+
+def _uploaded(spec: ExperimentSpec, store: Store) -> Any:
     try:
         record = store.get_dataset(spec.dataset)
     except NotFoundError:
@@ -41,3 +112,4 @@ def check_spec_dataset(spec: ExperimentSpec, store: Store) -> None:
                 )
             ]
         )
+    return record

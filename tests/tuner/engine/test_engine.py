@@ -230,3 +230,18 @@ def test_cancel_of_queued_experiment_is_immediate(store: Store, tmp_path: Path) 
     assert store.request_cancel(record.id).status == "canceled"
     with pytest.raises(ConflictError, match="already canceled"):
         store.request_cancel(record.id)
+
+
+def test_resources_no_node_has_fail_after_the_wait_never_complete(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    # An autoscaling cluster's experiments are not refused at submission; they wait this long.
+    patient = settings.model_copy(update={"resource_wait_minutes": 0.1})
+    spec = toy_spec(SAMPLINGS["random"], None, tmp_path, resources={"cpu": 1, "gpu": 4})
+    record = run_experiment(store.create_experiment(spec).id, patient, store)
+    assert record.status == "failed"
+    assert "no run could start within resource_wait_minutes (0.1)" in record.stop_reason
+    assert "4 GPUs" in record.stop_reason
+    assert store.list_runs(record.id) == []
+    elapsed = (record.finished_at - record.started_at).total_seconds()
+    assert elapsed < 60, elapsed

@@ -45,6 +45,17 @@ _STD_NORMAL = NormalDist()
 Scalar = str | int | float | bool | None
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What an expression can produce: ``values`` (finite), or numbers in [low, high] that
+    are whole numbers when ``integral``."""
+
+    values: tuple[Scalar, ...] | None = None
+    low: float = -math.inf
+    high: float = math.inf
+    integral: bool = False
+
+
 class ExpressionError(ValueError):
     """A bad expression; ``kind`` is appended to the field path when known."""
 
@@ -65,6 +76,20 @@ class Expression:
         if self.kind != "choice":
             raise TypeError(f"{self.kind} has no finite list of values")
         return list(self.args[0])
+
+    def reach(self) -> Reach:
+        """Every value this expression can produce, as a finite set or a numeric range."""
+        kind, args = self.kind, self.args
+        if kind == "choice":
+            return Reach(values=tuple(args[0]))
+        if kind == "randint":
+            return Reach(low=0, high=int(args[0]) - 1, integral=True)
+        if kind in ("uniform", "quniform", "loguniform", "qloguniform"):
+            low, high = self.transform(float(args[0])), self.transform(float(args[1]))
+        else:  # the latent's clipped ends: mu ± about 6 sigma (exponentiated for log-normal)
+            low, high = self.transform(_UNIT_EPS), self.transform(1.0 - _UNIT_EPS)
+        integral = kind.startswith("q") and float(args[2]).is_integer()
+        return Reach(low=float(low), high=float(high), integral=integral)  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, Any]:
         if self.kind == "choice":

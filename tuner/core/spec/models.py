@@ -124,6 +124,10 @@ def _check_parameters(
                     f"not a hyperparameter of {spec.trainable!r}; declared: {declared}",
                 )
             )
+        domain = definition.domains.get(name)
+        problem = domain.problem_with_expression(name, expression) if domain else None
+        if problem:
+            problems.append((f"search_space.{name}.{expression.kind}", problem))
         if spec.sampling.method == "grid" and expression.kind != "choice":
             problems.append(
                 (
@@ -131,7 +135,11 @@ def _check_parameters(
                     "grid sampling accepts only choice; use random or bayesian",
                 )
             )
-    for name in spec.fixed:
+    for name, value in spec.fixed.items():
+        domain = definition.domains.get(name)
+        problem = domain.problem_with_value(name, value) if domain else None
+        if problem and name in definition.hyperparameters:
+            problems.append((f"fixed.{name}", problem))
         if name in spec.search_space:
             problems.append((f"fixed.{name}", "is also in search_space; set it in one place"))
         elif name not in definition.hyperparameters:
