@@ -55,3 +55,7 @@ class ServiceError(TunedriveError):
 
 class UnsupportedBody(TunedriveError):
     """A request body of a content type the endpoint does not read."""
+
+
+class LeaseLost(TunedriveError):
+    """A driver's lease on its experiment was taken over: the driver must write nothing more."""

@@ -32,9 +32,9 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
         metrics = {"loss": 1.0 / (1 + epoch)}
         if not params["silent"]:
             metrics["score"] = curve(quality, epoch)
-        if params["log_dir"]:  # an independent count of reports, to check the store against
+        if params["log_dir"]:  # what the trainable reported, to check the store's rows against
             with open(os.path.join(params["log_dir"], "reports.log"), "a") as log:
-                log.write(f"{quality} {epoch}\n")
+                log.write(f"{quality!r} {epoch} {metrics.get('score')!r}\n")
         ctx.report(metrics)
     (ctx.run_dir / "model.txt").write_text(f"quality={quality}\n")
     import ray

@@ -181,12 +181,17 @@ def serve(
 
 
 @app.command()
-def driver(experiment_id: str) -> None:
+def driver(
+    experiment_id: str,
+    generation: Annotated[
+        int | None, typer.Option(help="the lease generation the dispatcher started it with")
+    ] = None,
+) -> None:
     """Run one stored experiment (what the dispatcher starts, one process per experiment)."""
     require_server_install("driver")
     from tuner.engine.driver import main
 
-    raise typer.Exit(main([experiment_id]))
+    raise typer.Exit(main([experiment_id, *([str(generation)] if generation is not None else [])]))
 
 
 @app.command()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -16,8 +17,8 @@ from typing import Any
 from tuner.core.settings import Settings
 from tuner.core.spec import ExperimentSpec, parse_spec
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
-from tuner.engine.store_link import StoreLink
-from tuner.errors import TunedriveError
+from tuner.engine.store_link import CURRENT_LEASES, StoreLink
+from tuner.errors import LeaseLost, TunedriveError
 from tuner.store import ExperimentRecord, Store
 from tuner.store.records import FINISHED_RUN_STATES
 
@@ -83,11 +84,17 @@ def _make_stopper(
 HEARTBEAT_SECONDS = 2.0
 
 
-def _heartbeat(store: Store, experiment_id: str, done: threading.Event) -> None:
-    """Tells dispatchers this driver is alive, from start to finish (Ray start-up included)."""
+def _heartbeat(store: Store, experiment_id: str, generation: int, done: threading.Event) -> None:
+    """Tells dispatchers this driver is alive, from start to finish (Ray start-up included);
+    stops when the lease was taken over."""
     while not done.wait(HEARTBEAT_SECONDS):
         try:
-            store.heartbeat(experiment_id)
+            store.heartbeat(experiment_id, generation)
+        except LeaseLost:
+            log.warning(
+                "experiment %s: lease %d taken over; heartbeat stops", experiment_id, generation
+            )
+            return
         except Exception:
             log.warning("heartbeat for %s failed", experiment_id, exc_info=True)
 
@@ -115,39 +122,68 @@ def shutdown_ray() -> None:
 
 
 def run_experiment(
-    experiment_id: str, settings: Settings, store: Store | None = None
+    experiment_id: str,
+    settings: Settings,
+    store: Store | None = None,
+    generation: int | None = None,
 ) -> ExperimentRecord:
-    """Runs the experiment to its end and returns its final record; never raises for a bad run."""
+    """Runs the experiment to its end and returns its final record; never raises for a bad run.
+
+    ``generation`` is the lease the dispatcher started this driver with; without one (``tunedrive
+    run``, tests) the driver takes the next lease itself. Every write carries it: a driver
+    whose lease was taken over stops without writing anything more."""
     own_store = store is None
     store = store or Store.open(settings.resolved_database_url)
     try:
-        record = store.get_experiment(experiment_id)
-        if record.cancel_requested:
-            store.finish_experiment(experiment_id, "canceled", "canceled by request")
-            return store.get_experiment(experiment_id)
-        spec = parse_spec(record.spec)
-        store.mark_running(experiment_id)
-        record = store.get_experiment(experiment_id)
-        alive = threading.Event()
-        threading.Thread(target=_heartbeat, args=(store, experiment_id, alive), daemon=True).start()
-        try:
-            status, reason = _tune(spec, record, settings, store)
-        except TunedriveError as err:
-            status, reason = "failed", str(err)
-        except Exception as err:
-            log.exception("experiment %s failed", experiment_id)
-            status, reason = "failed", f"{type(err).__name__}: {err}"
-        finally:
-            alive.set()
-        store.finish_experiment(experiment_id, status, reason)
+        if generation is None:
+            generation = store.start_driver(experiment_id, f"{socket.gethostname()}-in-process")
+        CURRENT_LEASES[experiment_id] = generation
+        return _drive(experiment_id, settings, store, generation)
+    except LeaseLost as lost:
+        log.warning("%s", lost)
         return store.get_experiment(experiment_id)
     finally:
         if own_store:
             store.close()
 
 
+def _drive(
+    experiment_id: str, settings: Settings, store: Store, generation: int
+) -> ExperimentRecord:
+    record = store.get_experiment(experiment_id)
+    if record.cancel_requested:  # canceled while queued for a (re)start: close every run
+        store.finish_experiment(experiment_id, "canceled", "canceled by request", generation)
+        return store.get_experiment(experiment_id)
+    spec = parse_spec(record.spec)
+    store.mark_running(experiment_id, generation)
+    record = store.get_experiment(experiment_id)
+    alive = threading.Event()
+    threading.Thread(
+        target=_heartbeat, args=(store, experiment_id, generation, alive), daemon=True
+    ).start()
+    try:
+        status, reason = _tune(spec, record, settings, store, generation)
+    except LeaseLost:
+        raise
+    except TunedriveError as err:
+        status, reason = "failed", str(err)
+    except Exception as err:
+        if isinstance(err.__cause__ or err.__context__, LeaseLost):
+            raise LeaseLost(str(err.__cause__ or err.__context__)) from err
+        log.exception("experiment %s failed", experiment_id)
+        status, reason = "failed", f"{type(err).__name__}: {err}"
+    finally:
+        alive.set()
+    store.finish_experiment(experiment_id, status, reason, generation)
+    return store.get_experiment(experiment_id)
+
+
 def _tune(
-    spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, store: Store
+    spec: ExperimentSpec,
+    record: ExperimentRecord,
+    settings: Settings,
+    store: Store,
+    generation: int,
 ) -> tuple[str, str]:
     from ray import tune
 
@@ -200,8 +236,8 @@ def _tune(
         # scheduler and recorder it pickled there (they reload their state from the store).
         log.info("resuming %s from %s (%d runs finished)", record.id, experiment_dir, len(done))
         tune.Tuner.restore(str(experiment_dir), trainable=trainable, resume_unfinished=True).fit()
-        return outcome_from_store(spec, store, record.id, deadline)
-    link = StoreLink(store)
+        return outcome_from_store(spec, store, record.id, deadline, generation)
+    link = StoreLink(record.id, generation, store)
     first_run_by = time.time() + settings.resource_wait_minutes * 60
     stopper = _make_stopper(link, record.id, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
@@ -236,7 +272,7 @@ def _tune(
             f"({settings.resource_wait_minutes:g}): no node had {spec.resources.cpu:g} CPUs and "
             f"{spec.resources.gpu:g} GPUs free for a run"
         )
-    return outcome_from_store(spec, store, record.id, deadline)
+    return outcome_from_store(spec, store, record.id, deadline, generation)
 
 
 class StoredHistories:
@@ -252,11 +288,14 @@ class StoredHistories:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m tuner.engine.driver EXPERIMENT_ID", file=sys.stderr)
+    if len(args) not in (1, 2) or (len(args) == 2 and not args[1].isdigit()):
+        print(
+            "usage: python -m tuner.engine.driver EXPERIMENT_ID [LEASE_GENERATION]", file=sys.stderr
+        )
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    record = run_experiment(args[0], Settings())
+    generation = int(args[1]) if len(args) == 2 else None
+    record = run_experiment(args[0], Settings(), generation=generation)
     shutdown_ray()
     print(f"experiment {record.id}: {record.status} ({record.stop_reason})")
     return 0 if record.status == "completed" else 1

@@ -14,11 +14,15 @@ def as_utc_epoch(record: ExperimentRecord) -> float | None:
 
 
 def outcome_from_store(
-    spec: ExperimentSpec, store: Store, experiment_id: str, deadline: float | None
+    spec: ExperimentSpec,
+    store: Store,
+    experiment_id: str,
+    deadline: float | None,
+    generation: int | None = None,
 ) -> tuple[str, str]:
     """The experiment's end, decided from what the store holds (also after a driver restart)."""
     if store.cancel_requested(experiment_id):
-        store.close_running_runs(experiment_id, "canceled")
+        store.close_running_runs(experiment_id, "canceled", generation)
         return "canceled", "canceled by request"
     runs = store.list_runs(experiment_id)
     metric = spec.primary_metric.name
@@ -27,7 +31,7 @@ def outcome_from_store(
         return "failed", "no run started; check that the cluster has nodes with the resources"
     reported = any(r.best_metric is not None for r in runs)
     if deadline is not None and time.time() >= deadline:
-        store.close_running_runs(experiment_id, "canceled")
+        store.close_running_runs(experiment_id, "canceled", generation)
         reason = f"max_duration_minutes ({spec.budget.max_duration_minutes:g}) reached"
         if not reported:
             reason += f"; no run had reported the primary metric {metric!r} by then"

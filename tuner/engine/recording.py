@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 from ray.tune import Callback
 from ray.tune.result import AUTO_RESULT_KEYS
+from sqlalchemy.exc import SQLAlchemyError
 
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
 from tuner.engine.store_link import StoreLink
@@ -17,6 +19,9 @@ from tuner.engine.trial import NODE_KEY
 from tuner.store import NewMetricRow, RunUpdate, utcnow
 from tuner.store.records import FINISHED_RUN_STATES
 
+log = logging.getLogger("tunedrive.recorder")
+RETRY_FIRST_SECONDS = 0.2
+RETRY_MAX_SECONDS = 10.0
 _RAY_KEYS = {
     *AUTO_RESULT_KEYS,
     "config",
@@ -58,10 +63,10 @@ class _RunState:
 
 
 class StoreRecorder(Callback):
-    """Buffers run changes and metric rows; flushes at most every ``flush_seconds``.
+    """Records run changes and metric rows in the store, fenced by the driver's lease.
 
-    Start and end of a run are flushed at once so that what the store says is running is
-    what is running; metric rows ride along in the next batch.
+    Every change is written as it happens: a run's start and end, and each epoch's metric row
+    (one short transaction each), so what the store says is what Ray has seen.
     """
 
     def __init__(
@@ -72,7 +77,6 @@ class StoreRecorder(Callback):
         maximize: bool,
         scheduler: PolicyScheduler,
         is_stopping: Any,
-        flush_seconds: float = 0.5,
     ) -> None:
         self.link = link
         self.experiment_id = experiment_id
@@ -80,10 +84,8 @@ class StoreRecorder(Callback):
         self.maximize = maximize
         self.scheduler = scheduler
         self.is_stopping = is_stopping
-        self.flush_seconds = flush_seconds
         self._updates: list[RunUpdate] = []
         self._rows: list[NewMetricRow] = []
-        self._last_flush = time.monotonic()
         self._runs: dict[str, _RunState] = {}
         self._loaded = False
 
@@ -178,7 +180,7 @@ class StoreRecorder(Callback):
         state.epochs = step
         self._updates.append(update)
         self._rows.append(NewMetricRow(tid, state.attempt, step, primary, values, utcnow()))
-        self._maybe_flush()
+        self.flush()  # every epoch's row is in the store before the next result is handled
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         if self._ignored(trial):
@@ -212,9 +214,6 @@ class StoreRecorder(Callback):
         )
         self.flush()
 
-    def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:
-        self._maybe_flush()
-
     def on_experiment_end(self, trials: list[Any], **info: Any) -> None:
         self.close_open_runs()
 
@@ -228,16 +227,29 @@ class StoreRecorder(Callback):
                 state.open = False
         self.flush()
 
-    # -- batching ------------------------------------------------------------------------------
-    def _maybe_flush(self) -> None:
-        if time.monotonic() - self._last_flush >= self.flush_seconds:
-            self.flush()
-
+    # -- writing ------------------------------------------------------------------------------
     def flush(self) -> None:
+        """Writes what is buffered; a store error is retried (with backoff) until it is written
+        or the lease is lost: rows are never dropped."""
         updates, rows = self._updates, self._rows
         self._updates, self._rows = [], []
-        self._last_flush = time.monotonic()
-        self.link.store.apply(self.experiment_id, updates, rows)
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                self.link.store.apply(self.experiment_id, updates, rows, self.link.generation)
+                return
+            except SQLAlchemyError as error:
+                log.warning(
+                    "experiment %s: writing %d run changes and %d metric rows failed (%s); "
+                    "retrying in %.1f s",
+                    self.experiment_id,
+                    len(updates),
+                    len(rows),
+                    error.__class__.__name__,
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
 
 
 def _error_text(trial: Any) -> str | None:

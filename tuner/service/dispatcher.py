@@ -4,8 +4,10 @@ Claims are atomic in the store (a compare-and-set on the status; ``SKIP LOCKED``
 PostgreSQL), so two dispatchers never take the same experiment. Drivers beat a heartbeat into
 the store. A driver that exits while its experiment still runs, or whose heartbeat goes stale
 (also one left behind by a dispatcher that died), is started again; the new driver resumes from
-Ray Tune's experiment checkpoint. After ``MAX_RESTARTS`` restarts the experiment fails with
-the reason. Drivers are local processes in their own session (stopping the dispatcher never
+Ray Tune's experiment checkpoint. Every start is counted, before the driver exists, and hands
+the driver the experiment's next lease generation, which fences off every earlier driver. A
+driver that dies after ``MAX_DRIVER_STARTS`` starts, at whatever stage, fails the experiment
+with the reason. Drivers are local processes in their own session (stopping the dispatcher never
 stops them) or, with ``TUNEDRIVE_RAY_JOB_ADDRESS``, jobs on a Ray cluster (launchers.py).
 """
 
@@ -22,7 +24,7 @@ from tuner.service.launchers import DriverHandle, Launcher, make_launcher
 from tuner.store import Store
 
 log = logging.getLogger("tunedrive.dispatcher")
-MAX_RESTARTS = 3
+MAX_DRIVER_STARTS = 3
 STALE_SECONDS = 20.0  # ten missed driver heartbeats
 
 
@@ -57,8 +59,9 @@ class Dispatcher:
 
     def _spawn(self, experiment_id: str) -> bool:
         assert self.launcher is not None
+        generation = self.store.start_driver(experiment_id, self.claimant)
         try:
-            self.drivers[experiment_id] = self.launcher.start(experiment_id)
+            self.drivers[experiment_id] = self.launcher.start(experiment_id, generation)
             return True
         except Exception as error:  # e.g. a Ray head whose job agent is not up yet
             log.warning(
@@ -81,25 +84,34 @@ class Dispatcher:
 
     def _restart_or_fail(self, experiment_id: str, why: str) -> None:
         record = self.store.get_experiment(experiment_id)
-        restarts = max(0, record.driver_attempts - 1)
-        if restarts >= MAX_RESTARTS:
+        if record.driver_attempts >= MAX_DRIVER_STARTS:
             log.error(
-                "experiment %s: %s; restarted %d times already, giving up",
+                "experiment %s: %s; started %d times already, giving up",
                 experiment_id,
                 why,
-                restarts,
+                record.driver_attempts,
             )
-            self.store.close_running_runs(experiment_id, "failed")
+            # Ends every run too, and revokes the lease: a driver still alive can write nothing.
             self.store.finish_experiment(
                 experiment_id,
                 "failed",
-                f"{why}; the driver was restarted {restarts} times, the limit",
+                f"{why}; the driver was started {record.driver_attempts} times, the limit"
+                f"{self._last_words(experiment_id)}",
             )
             return
         log.warning(
             "experiment %s: %s; restarting its driver from the checkpoint", experiment_id, why
         )
         self._spawn(experiment_id)
+
+    def _last_words(self, experiment_id: str) -> str:
+        """The last line a local driver wrote, to say why it died."""
+        log_file = self.settings.home_dir / f"driver-{experiment_id}.log"
+        try:
+            lines = [line for line in log_file.read_text(errors="replace").splitlines() if line]
+        except OSError:
+            return ""
+        return f"; its last output: {lines[-1][-300:]}" if lines else ""
 
     def run(self, stop: threading.Event) -> None:
         self.settings.ensure_dirs()

@@ -26,7 +26,9 @@ class DriverHandle(Protocol):
 
 
 class Launcher(Protocol):
-    def start(self, experiment_id: str) -> DriverHandle: ...
+    def start(self, experiment_id: str, generation: int) -> DriverHandle:
+        """Starts a driver holding lease ``generation`` of the experiment."""
+        ...
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
@@ -51,10 +53,13 @@ class ProcessLauncher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def start(self, experiment_id: str) -> subprocess.Popen[bytes]:
+    def command(self, experiment_id: str, generation: int) -> list[str]:
+        return [sys.executable, "-m", "tuner.engine.driver", experiment_id, str(generation)]
+
+    def start(self, experiment_id: str, generation: int) -> subprocess.Popen[bytes]:
         with (self.settings.home_dir / f"driver-{experiment_id}.log").open("ab") as log_file:
             return subprocess.Popen(
-                [sys.executable, "-m", "tuner.engine.driver", experiment_id],
+                self.command(experiment_id, generation),
                 env={**os.environ, **settings_environment(self.settings)},
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -104,7 +109,7 @@ class RayJobLauncher:
             self._client = JobSubmissionClient(self.settings.ray_job_address)
         return self._client
 
-    def start(self, experiment_id: str) -> RayJob:
+    def start(self, experiment_id: str, generation: int) -> RayJob:
         env = settings_environment(self.settings)
         del env["TUNEDRIVE_DATABASE_URL"], env["TUNEDRIVE_HOME"], env["TUNEDRIVE_DATA_DIR"]
         env["TUNEDRIVE_RAY_ADDRESS"] = "auto"
@@ -112,7 +117,7 @@ class RayJobLauncher:
             if name in os.environ:
                 env[name] = os.environ[name]
         job_id = self.client.submit_job(
-            entrypoint=f"python -m tuner.engine.driver {experiment_id}",
+            entrypoint=f"python -m tuner.engine.driver {experiment_id} {generation}",
             submission_id=f"tunedrive-{experiment_id}-{uuid.uuid4().hex[:6]}",
             runtime_env={"env_vars": env},
             metadata={"experiment_id": experiment_id},

@@ -10,10 +10,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Row, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Row, create_engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from tuner.errors import NotFoundError
+from tuner.errors import LeaseLost, NotFoundError
 from tuner.store.models import ExperimentRow, RunRow
 from tuner.store.records import RUN_STATES, ExperimentRecord, RunRecord
 
@@ -51,6 +51,24 @@ class StoreBase:
         if row is None:
             raise NotFoundError(f"no experiment with id {experiment_id!r}")
         return row
+
+    def _fence(self, session: Session, experiment_id: str, generation: int | None) -> None:
+        """Lets a driver's write through only while its lease generation is current. The
+        UPDATE holds the experiment row (a lock on PostgreSQL, the write lock on SQLite) to the
+        end of the write's transaction, so a takeover cannot slip in between. None: a write of
+        the API or the dispatcher, which holds no lease."""
+        if generation is None:
+            return
+        fenced = session.execute(
+            update(ExperimentRow)
+            .where(ExperimentRow.id == experiment_id, ExperimentRow.lease_generation == generation)
+            .values(heartbeat_at=utcnow())
+        )
+        if fenced.rowcount != 1:
+            raise LeaseLost(
+                f"experiment {experiment_id}: lease generation {generation} is no longer "
+                "current; another driver took over, so this one writes nothing more"
+            )
 
     def _run_counts(self, session: Session, experiment_id: str) -> dict[str, int]:
         stored = session.scalar(

@@ -128,12 +128,34 @@ class ExperimentStore(StoreBase):
             for row in rows
         ]
 
-    def finish_experiment(self, experiment_id: str, status: str, stop_reason: str | None) -> None:
+    def finish_experiment(
+        self,
+        experiment_id: str,
+        status: str,
+        stop_reason: str | None,
+        generation: int | None = None,
+    ) -> None:
+        """Ends the experiment and every run still open under it, in one transaction (no run
+        stays `running` after its experiment). Ended by anyone but its driver (``generation``
+        None: the dispatcher giving up), the lease is revoked too."""
+        now = utcnow()
         with self._sessions.begin() as session:
+            self._fence(session, experiment_id, generation)
             row = self._experiment_row(session, experiment_id)
             row.status = status
             row.stop_reason = stop_reason
-            row.finished_at = utcnow()
+            row.finished_at = now
+            if generation is None:
+                row.lease_generation += 1
+            session.execute(
+                update(RunRow)
+                .where(
+                    RunRow.experiment_id == experiment_id, RunRow.status.in_(("running", "queued"))
+                )
+                .values(status="failed" if status == "failed" else "canceled", finished_at=now)
+            )
+            session.flush()
+            self._keep_counts(session, experiment_id)
 
     def request_cancel(self, experiment_id: str) -> ExperimentRecord:
         """Asks the experiment to stop; a queued one is canceled at once."""
@@ -155,9 +177,12 @@ class ExperimentStore(StoreBase):
             query = select(ExperimentRow.cancel_requested).where(ExperimentRow.id == experiment_id)
             return bool(session.scalar(query))
 
-    def close_running_runs(self, experiment_id: str, status: str) -> None:
+    def close_running_runs(
+        self, experiment_id: str, status: str, generation: int | None = None
+    ) -> None:
         """Ends runs still marked running (the experiment stopped under them)."""
         with self._sessions.begin() as session:
+            self._fence(session, experiment_id, generation)
             session.execute(
                 update(RunRow)
                 .where(

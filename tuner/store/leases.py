@@ -6,24 +6,47 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from tuner.errors import NotFoundError
 from tuner.store.base import StoreBase, utcnow
 from tuner.store.models import ExperimentRow
 from tuner.store.records import ExperimentRecord
 
 
 class LeaseStore(StoreBase):
-    def mark_running(self, experiment_id: str) -> None:
-        """A driver starts: counts the start (restarts are counted from every start)."""
+    def start_driver(self, experiment_id: str, claimant: str) -> int:
+        """Counts a driver start, before the driver exists (so one that dies at once is counted
+        too), and hands out the next lease generation, which fences off every earlier driver."""
+        with self._sessions.begin() as session:
+            generation = session.execute(
+                update(ExperimentRow)
+                .where(ExperimentRow.id == experiment_id)
+                .values(
+                    lease_generation=ExperimentRow.lease_generation + 1,
+                    driver_attempts=ExperimentRow.driver_attempts + 1,
+                    claimed_by=claimant,
+                    heartbeat_at=utcnow(),
+                )
+                .returning(ExperimentRow.lease_generation)
+            ).scalar()
+        if generation is None:
+            raise NotFoundError(f"no experiment with id {experiment_id!r}")
+        return int(generation)
+
+    def mark_running(self, experiment_id: str, generation: int | None = None) -> None:
+        """The driver holding ``generation`` has started its work."""
         now = utcnow()
         with self._sessions.begin() as session:
+            self._fence(session, experiment_id, generation)
             row = self._experiment_row(session, experiment_id)
             row.status = "running"
             row.started_at = row.started_at or now
             row.heartbeat_at = now
-            row.driver_attempts += 1
 
-    def heartbeat(self, experiment_id: str) -> None:
+    def heartbeat(self, experiment_id: str, generation: int | None = None) -> None:
         with self._sessions.begin() as session:
+            if generation is not None:
+                self._fence(session, experiment_id, generation)  # beats as it checks
+                return
             session.execute(
                 update(ExperimentRow)
                 .where(ExperimentRow.id == experiment_id)
@@ -86,5 +109,11 @@ class LeaseStore(StoreBase):
                     ExperimentRow.claimed_by == claimant,
                     ExperimentRow.status == "running",
                 )
-                .values(status="queued", claimed_by=None, heartbeat_at=None)
+                # The driver never started: its start is not counted (no restart is spent).
+                .values(
+                    status="queued",
+                    claimed_by=None,
+                    heartbeat_at=None,
+                    driver_attempts=ExperimentRow.driver_attempts - 1,
+                )
             )

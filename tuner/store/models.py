@@ -32,6 +32,8 @@ class ExperimentRow(Base):
     driver_attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Kept in step with run states by Store.apply, so reads never count 10,000 runs.
     run_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # Raised at every driver start; a driver's writes carry the one it was given (fencing).
+    lease_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RunRow(Base):

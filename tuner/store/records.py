@@ -38,7 +38,7 @@ def _record_of(
 ExperimentRecord = _record_of(
     ExperimentRow,
     "ExperimentRecord",
-    without=("heartbeat_at", "claimed_by"),  # the driver lease's, not the experiment's
+    without=("heartbeat_at", "claimed_by", "lease_generation"),  # the lease's
     namespace={"driver_restarts": property(lambda self: max(0, self.driver_attempts - 1))},
 )
 RunRecord = _record_of(RunRow, "RunRecord")

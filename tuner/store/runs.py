@@ -21,12 +21,18 @@ _GOAL_OF_EXPERIMENT = select(_EXPERIMENTS.c.goal).where(_EXPERIMENTS.c.id == bin
 
 class RunStore(StoreBase):
     def apply(
-        self, experiment_id: str, updates: Sequence[RunUpdate], rows: Sequence[NewMetricRow]
+        self,
+        experiment_id: str,
+        updates: Sequence[RunUpdate],
+        rows: Sequence[NewMetricRow],
+        generation: int | None = None,
     ) -> None:
-        """Writes run changes and metric rows in one transaction (the driver batches them)."""
+        """Writes run changes and metric rows in one transaction, only while the driver's lease
+        ``generation`` is current (LeaseLost otherwise, and nothing is written)."""
         if not updates and not rows:
             return
         with self._sessions.begin() as session:
+            self._fence(session, experiment_id, generation)
             for change in updates:
                 run = self._run_row(session, experiment_id, change.trial_id)
                 for f in fields(change):

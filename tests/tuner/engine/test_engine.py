@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta
@@ -9,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from tuner.core.settings import Settings
 from tuner.core.spec import parse_spec
 from tuner.engine.driver import run_experiment
-from tuner.store import RunRecord, Store
+from tuner.store import RunRecord, RunUpdate, Store
 
 pytestmark = pytest.mark.usefixtures("ray_session")
 
@@ -245,3 +248,84 @@ def test_resources_no_node_has_fail_after_the_wait_never_complete(
     assert store.list_runs(record.id) == []
     elapsed = (record.finished_at - record.started_at).total_seconds()
     assert elapsed < 60, elapsed
+
+
+def reported_rows(log_dir: Path) -> list[tuple[str, int, str]]:
+    """(quality, epoch, score) as the trainable wrote them, one per report."""
+    lines = (log_dir / "reports.log").read_text().splitlines()
+    return [(q, int(e), s) for q, e, s in (line.split() for line in lines)]
+
+
+def stored_rows(store: Store, experiment_id: str) -> list[tuple[str, int, str]]:
+    """The same triples read back from the store's metric rows, every attempt of every run."""
+    rows = []
+    for run in store.list_runs(experiment_id):
+        quality = float(run.params["x"]) + float(run.params.get("y", 0.0))
+        for row in store.metric_rows(run.id):
+            rows.append((repr(quality), row.step, repr(row.values.get("score"))))
+    return rows
+
+
+def test_a_store_error_while_writing_loses_no_row(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    failures = {"left": 3}
+
+    def flaky_insert(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO metric_rows") and failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError(statement, {}, sqlite3.OperationalError("disk I/O error"))
+
+    spec = toy_spec(SAMPLINGS["random"], None, tmp_path, budget={"max_total_runs": 3})
+    event.listen(store.engine, "before_cursor_execute", flaky_insert)
+    try:
+        record = run_experiment(store.create_experiment(spec).id, settings, store)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", flaky_insert)
+    assert failures["left"] == 0  # the store really failed, three times
+    assert record.status == "completed", record.stop_reason
+    assert sorted(stored_rows(store, record.id)) == sorted(reported_rows(tmp_path))
+    assert len(reported_rows(tmp_path)) == 3 * 6
+
+
+def test_a_cancel_during_a_restart_closes_every_run(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(SAMPLINGS["random"], None, tmp_path)
+    experiment = store.create_experiment(spec)
+    dead = store.start_driver(experiment.id, "a-dispatcher")  # a driver that then died
+    store.mark_running(experiment.id, dead)
+    running = [RunUpdate(f"t{i}", status="running", number=i) for i in (1, 2)]
+    store.apply(experiment.id, running, [], dead)
+    store.request_cancel(experiment.id)  # arrives while no driver runs
+    record = run_experiment(experiment.id, settings, store)  # the restarted driver
+    assert record.status == "canceled" and record.stop_reason == "canceled by request"
+    assert [r.status for r in store.list_runs(experiment.id)] == ["canceled", "canceled"]
+    assert record.run_counts["running"] == 0
+
+
+def test_a_driver_whose_lease_was_taken_over_stops_and_writes_nothing_more(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        tmp_path,
+        fixed={"epochs": 60, "sleep": 0.2},
+        budget={"max_total_runs": 2, "max_concurrent_runs": 2},
+    )
+    experiment_id = store.create_experiment(spec).id
+    driver = threading.Thread(target=run_experiment, args=(experiment_id, settings, store))
+    driver.start()
+    deadline = time.monotonic() + 60
+    while store.count_metric_rows(experiment_id) < 4:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    store.start_driver(experiment_id, "another-dispatcher")  # takes the lease over
+    rows_at_takeover = store.count_metric_rows(experiment_id)
+    driver.join(timeout=60)
+    assert not driver.is_alive()
+    time.sleep(1.0)
+    assert store.count_metric_rows(experiment_id) == rows_at_takeover  # nothing more written
+    record = store.get_experiment(experiment_id)
+    assert record.status == "running"  # left to the new owner, not ended by the old one

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass, field
 
 from tests.api.test_endpoints import SPEC
 from tuner.core.settings import Settings
 from tuner.core.spec import parse_spec
 from tuner.service.dispatcher import Dispatcher
+from tuner.service.launchers import ProcessLauncher
 from tuner.store import Store
 
 
@@ -24,7 +27,7 @@ class FlakyLauncher:
     failures: int
     started: list[str] = field(default_factory=list)
 
-    def start(self, experiment_id: str) -> Finished:
+    def start(self, experiment_id: str, generation: int) -> Finished:
         if self.failures:
             self.failures -= 1
             raise RuntimeError("No available agent to submit job, please try again later.")
@@ -53,3 +56,27 @@ def test_at_most_the_configured_number_of_drivers(settings: Settings, store: Sto
     Dispatcher(wider, store, launcher=launcher).step()
     assert launcher.started == ids[:2]  # oldest first
     assert store.get_experiment(ids[2]).status == "queued"
+
+
+class CrashingAtStart(ProcessLauncher):
+    """Real driver processes that die before they reach the store (an import error, say)."""
+
+    def command(self, experiment_id: str, generation: int) -> list[str]:
+        return [sys.executable, "-c", "print('ImportError: no module named nowhere'); exit(3)"]
+
+
+def test_a_driver_that_dies_at_start_up_is_given_up_after_three_starts(
+    settings: Settings, store: Store
+) -> None:
+    experiment = store.create_experiment(parse_spec(SPEC))
+    dispatcher = Dispatcher(settings, store, launcher=CrashingAtStart(settings))
+    deadline = time.monotonic() + 60
+    while store.get_experiment(experiment.id).status in ("queued", "running"):
+        assert time.monotonic() < deadline, store.get_experiment(experiment.id)
+        dispatcher.step()
+        time.sleep(0.2)
+    record = store.get_experiment(experiment.id)
+    assert record.status == "failed" and record.driver_attempts == 3
+    assert "driver process exited with code 3" in record.stop_reason
+    assert "started 3 times, the limit" in record.stop_reason
+    assert "ImportError: no module named nowhere" in record.stop_reason  # its last words
