@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api.live import free_port, serve, wait_for_end, wait_until_up
+from tuner.store import Store
 
 SPEC: dict[str, Any] = {
     "name": "crash-test",
@@ -31,12 +32,33 @@ def runs_of(url: str, experiment_id: str) -> list[dict[str, Any]]:
     return httpx.get(f"{url}/api/experiments/{experiment_id}/runs").json()["items"]
 
 
-def metric_keys(url: str, runs: list[dict[str, Any]]) -> set[tuple[str, int]]:
-    keys = set()
+def metric_values(url: str, runs: list[dict[str, Any]]) -> set[tuple[str, int, float]]:
+    """Every (run, epoch, score) the service shows, read back through the API."""
+    values = set()
     for run in runs:
         series = httpx.get(f"{url}/api/runs/{run['id']}/metrics").json()
-        keys |= {(run["id"], step) for step in series["steps"]}
-    return keys
+        scores = series["series"].get("score", [])
+        values |= {(run["id"], step, v) for step, v in zip(series["steps"], scores, strict=True)}
+    return values
+
+
+def stored_rows(home: Path, experiment_id: str) -> list[tuple[str, int, int, float, float]]:
+    """Every metric row in the store, every attempt: (run, attempt, epoch, quality, score)."""
+    store = Store.open(f"sqlite:///{home / 'tunedrive.db'}", migrate=False)
+    try:
+        return [
+            (run.id, row.attempt, row.step, float(run.params["x"]), row.values["score"])
+            for run in store.list_runs(experiment_id)
+            for row in store.metric_rows(run.id)
+        ]
+    finally:
+        store.close()
+
+
+def reported(log_dir: Path) -> set[tuple[float, int, float]]:
+    """(quality, epoch, score) as the trainable itself wrote them before reporting."""
+    lines = (log_dir / "reports.log").read_text().splitlines()
+    return {(float(q), int(e), float(s)) for q, e, s in (line.split() for line in lines)}
 
 
 def wait_for(predicate: Any, timeout: float = 120, what: str = "condition") -> Any:
@@ -68,23 +90,29 @@ def driver_pid(experiment_id: str) -> int:
     return int(out.stdout.split()[0])
 
 
-def assert_nothing_lost(
-    before: list[dict[str, Any]],
-    after: list[dict[str, Any]],
-    url: str,
-    rows_before: set[tuple[str, int]],
-) -> None:
+def assert_nothing_lost(scene: Scene, after: list[dict[str, Any]]) -> None:
     assert len(after) == SPEC["budget"]["max_total_runs"]  # the budget still adds up
     assert all(r["status"] == "completed" for r in after)
     by_id = {r["id"]: r for r in after}
-    for run in before:
+    for run in scene.before:
         if run["status"] == "completed":  # finished runs were not run again
             assert by_id[run["id"]]["finished_at"] == run["finished_at"]
             assert by_id[run["id"]]["attempts"] == run["attempts"]
-    stored = set()
-    for run in after:  # every metric row of a finished epoch is still there, in any attempt
-        stored |= {(run["id"], s) for s in range(1, run["epochs"] + 1)}
-    assert rows_before <= stored
+    rows = stored_rows(scene.home, scene.experiment_id)
+    # Every row shown before the crash is still stored, with its value.
+    kept = {(run_id, step, score) for run_id, _, step, _, score in rows}
+    assert scene.values_before <= kept, scene.values_before - kept
+    # Every stored row is one the trainable reported: nothing invented, nothing altered.
+    trainable_said = reported(scene.log_dir)
+    assert {(quality, step, score) for _, _, step, quality, score in rows} <= trainable_said
+    # Every run's last attempt has every epoch, in order (its rows read back).
+    for run in after:
+        last = sorted(
+            step
+            for run_id, attempt, step, _, _ in rows
+            if run_id == run["id"] and attempt == run["attempts"]
+        )
+        assert last == list(range(1, run["epochs"] + 1)) and run["epochs"] == 6
 
 
 @dataclass
@@ -96,7 +124,8 @@ class Scene:
     server: subprocess.Popen[bytes]
     experiment_id: str
     before: list[dict[str, Any]]
-    rows_before: set[tuple[str, int]]
+    values_before: set[tuple[str, int, float]]
+    log_dir: Path
 
     @property
     def url(self) -> str:
@@ -110,10 +139,19 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, server)
-        experiment_id = httpx.post(f"{url}/api/experiments", json=SPEC).json()["id"]
+        log_dir = tmp_path / "reports"
+        log_dir.mkdir()
+        spec = {**SPEC, "fixed": {**SPEC["fixed"], "log_dir": str(log_dir)}}
+        experiment_id = httpx.post(f"{url}/api/experiments", json=spec).json()["id"]
         before = mid_experiment(url, experiment_id)
         current = Scene(
-            tmp_path / "home", port, server, experiment_id, before, metric_keys(url, before)
+            tmp_path / "home",
+            port,
+            server,
+            experiment_id,
+            before,
+            metric_values(url, before),
+            log_dir,
         )
         yield current
         server = current.server  # a test may have replaced it
@@ -127,7 +165,7 @@ def test_killed_driver_is_restarted_from_its_checkpoint(scene: Scene) -> None:
     record = wait_for_end(scene.url, scene.experiment_id)
     assert record["status"] == "completed" and record["driver_restarts"] == 1
     after = runs_of(scene.url, scene.experiment_id)
-    assert_nothing_lost(scene.before, after, scene.url, scene.rows_before)
+    assert_nothing_lost(scene, after)
     interrupted = {r["id"] for r in scene.before if r["status"] == "running"}
     assert all(r["attempts"] == 2 for r in after if r["id"] in interrupted)
 
@@ -142,7 +180,7 @@ def test_server_restart_leaves_the_experiment_unaffected(scene: Scene) -> None:
     assert record["status"] == "completed" and record["driver_restarts"] == 0
     assert driver_pid_gone(driver)
     after = runs_of(scene.url, scene.experiment_id)
-    assert_nothing_lost(scene.before, after, scene.url, scene.rows_before)
+    assert_nothing_lost(scene, after)
 
 
 def driver_pid_gone(pid: int) -> bool:
