@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from tuner.service.local_ray import LocalRay
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -76,6 +78,12 @@ def live_server(home: Path, *extra: str, env: dict[str, str] | None = None) -> I
         process.terminate()
         out, _ = process.communicate(timeout=30)
         server.output = out.decode(errors="replace")
+        stop_local_ray(home)
+
+
+def stop_local_ray(home: Path) -> None:
+    """A server leaves its local Ray to drivers still running; a test ends them all."""
+    LocalRay(home).stop()
 
 
 def wait_for_end(url: str, experiment_id: str, timeout: float = 300) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.live import free_port, serve, wait_for_end, wait_until_up
+from tests.api.live import free_port, serve, stop_local_ray, wait_for_end, wait_until_up
 from tuner.store import Store
 
 SPEC: dict[str, Any] = {
@@ -158,6 +158,7 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        stop_local_ray(tmp_path / "home")
 
 
 def test_killed_driver_is_restarted_from_its_checkpoint(scene: Scene) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -37,3 +38,28 @@ def test_refuses_other_interfaces_without_a_token(tmp_path: Path) -> None:
     process = serve(tmp_path, free_port(), "--host", "0.0.0.0")
     out, _ = process.communicate(timeout=60)
     assert process.returncode == 2 and b"TUNEDRIVE_API_TOKENS" in out
+
+
+def test_experiments_submitted_together_run_side_by_side(server: str) -> None:
+    # Each experiment runs one run at a time; two at once need two drivers on the one Ray.
+    spec = grid_spec("side", xs=(0.3, 0.6), fixed={"epochs": 6, "sleep": 0.4})
+    spec["budget"] = {"max_total_runs": 2, "max_concurrent_runs": 1}
+    ids = [
+        httpx.post(f"{server}/api/experiments", json={**spec, "name": f"side-{i}"}).json()["id"]
+        for i in (1, 2)
+    ]
+    for experiment_id in ids:
+        assert wait_for_end(server, experiment_id, timeout=180)["status"] == "completed"
+    first, second = (httpx.get(f"{server}/api/experiments/{i}/runs").json()["items"] for i in ids)
+    spans = [
+        [
+            (datetime.fromisoformat(r["started_at"]), datetime.fromisoformat(r["finished_at"]))
+            for r in runs
+        ]
+        for runs in (first, second)
+    ]
+    assert any(
+        a_start < b_end and b_start < a_end
+        for a_start, a_end in spans[0]
+        for b_start, b_end in spans[1]
+    ), spans  # a run of each was running at the same instant, by the stored times

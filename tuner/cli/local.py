@@ -155,6 +155,7 @@ def serve(
     from api.app import create_app
     from tuner.core.settings import Settings
     from tuner.service.dispatcher import Dispatcher
+    from tuner.service.local_ray import LocalRay
     from tuner.store import Store
 
     settings = Settings()
@@ -167,8 +168,11 @@ def serve(
     settings.ensure_dirs()
     store = Store.open(settings.resolved_database_url)
     stop = threading.Event()
+    # Embedded: one local Ray for every driver, started when the first one needs it.
+    local_ray = LocalRay(settings.home_dir) if settings.ray_address is None else None
+    dispatcher = Dispatcher(settings, store, local_ray=local_ray)
     if dispatch:
-        threading.Thread(target=Dispatcher(settings, store).run, args=(stop,), daemon=True).start()
+        threading.Thread(target=dispatcher.run, args=(stop,), daemon=True).start()
     console.print(
         f"tunedrive on http://{host}:{port}/  (API docs at /docs; state in {settings.home_dir})"
     )
@@ -178,6 +182,8 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         stop.set()
+        if local_ray is not None and dispatcher.drivers_alive() == 0:
+            local_ray.stop()  # else the drivers keep it, and the next server reuses it
 
 
 @app.command()

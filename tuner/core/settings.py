@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="how long an experiment waits for its first run to start"
     )
     max_concurrent_experiments: int = Field(
-        default=1, gt=0, description="drivers at once; 1 owns the embedded local Ray"
+        default=4, gt=0, description="drivers at once; they share the Ray they run on"
     )
     storage_path: Path | None = Field(
         default=None, description="run artifacts, seen by every node; default home/runs"

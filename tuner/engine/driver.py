@@ -193,7 +193,11 @@ def _tune(
     from tuner.engine.searchers import build_searcher
     from tuner.engine.trial import TrialPlan, run_trial
 
+    canceled = ("canceled", "canceled by request")
+    # Start-up takes seconds (Ray, the data); a cancel meanwhile is honoured between stages.
     init_ray(settings)
+    if store.cancel_requested(record.id):
+        return canceled
     settings.ensure_dirs()
     definition = spec.definition
     metric, goal = spec.primary_metric.name, spec.primary_metric.goal.value
@@ -203,6 +207,8 @@ def _tune(
         "split": spec.split.model_dump(mode="json") if spec.split else None,
     }
     data = loader(spec.dataset, settings, options) if loader else None
+    if store.cancel_requested(record.id):
+        return canceled
     # Ray's own result files are off (the store is the record), so its result grid would warn.
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     experiment_dir = settings.resolved_storage_path / "_ray" / f"experiment-{record.id}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from tuner.core.settings import Settings
 from tuner.service.launchers import DriverHandle, Launcher, make_launcher
+from tuner.service.local_ray import LocalRay
 from tuner.store import Store
 
 log = logging.getLogger("tunedrive.dispatcher")
@@ -39,9 +40,14 @@ class Dispatcher:
     drivers: dict[str, DriverHandle] = field(default_factory=dict)
     launcher: Launcher | None = None
 
+    local_ray: LocalRay | None = None
+
     def __post_init__(self) -> None:
         self.max_drivers = self.max_drivers or self.settings.max_concurrent_experiments
-        self.launcher = self.launcher or make_launcher(self.settings)
+        self.launcher = self.launcher or make_launcher(self.settings, self.local_ray)
+
+    def drivers_alive(self) -> int:
+        return sum(handle.poll() is None for handle in self.drivers.values())
 
     def step(self) -> None:
         for experiment_id, code in self._reap():

@@ -15,6 +15,7 @@ import uuid
 from typing import Any, Protocol
 
 from tuner.core.settings import Settings
+from tuner.service.local_ray import LocalRay
 
 log = logging.getLogger("tunedrive.dispatcher")
 
@@ -50,17 +51,22 @@ class ProcessLauncher:
     """One child process per driver, in its own session so that a signal to the dispatcher's
     process group never reaches it; output goes to ``home/driver-<id>.log``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, local_ray: LocalRay | None = None) -> None:
         self.settings = settings
+        self.local_ray = local_ray  # embedded: the service's one Ray, which drivers join
 
     def command(self, experiment_id: str, generation: int) -> list[str]:
         return [sys.executable, "-m", "tuner.engine.driver", experiment_id, str(generation)]
 
     def start(self, experiment_id: str, generation: int) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **settings_environment(self.settings)}
+        if self.local_ray is not None:  # started at the first driver, reused by every other
+            env["TUNEDRIVE_RAY_ADDRESS"] = self.local_ray.address()
+            env.update(self.local_ray.environment())
         with (self.settings.home_dir / f"driver-{experiment_id}.log").open("ab") as log_file:
             return subprocess.Popen(
                 self.command(experiment_id, generation),
-                env={**os.environ, **settings_environment(self.settings)},
+                env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -126,5 +132,7 @@ class RayJobLauncher:
         return RayJob(self.client, job_id)
 
 
-def make_launcher(settings: Settings) -> Launcher:
-    return RayJobLauncher(settings) if settings.ray_job_address else ProcessLauncher(settings)
+def make_launcher(settings: Settings, local_ray: LocalRay | None = None) -> Launcher:
+    if settings.ray_job_address:
+        return RayJobLauncher(settings)
+    return ProcessLauncher(settings, local_ray if settings.ray_address is None else None)
