@@ -102,7 +102,11 @@ def main() -> None:
         replace=True,
     )
     ray.init(
-        num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=False,
     )
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     minimum = args.runs * args.epochs * args.sleep / 2

@@ -38,7 +38,11 @@ def ray_session() -> Iterator[None]:
     import ray
 
     ray.init(
-        num_cpus=4, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False
+        address="local",  # never a Ray a server left running on the machine
+        num_cpus=4,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=False,
     )
     yield
     ray.shutdown()

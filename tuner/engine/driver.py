@@ -106,7 +106,9 @@ def init_ray(settings: Settings) -> None:
     if ray.is_initialized():
         return
     ray.init(
-        address=settings.ray_address or None,
+        # "local": a Ray of this process's own, never a cluster that `ray start` left on the
+        # machine (which a bare ray.init() would join).
+        address=settings.ray_address or "local",
         include_dashboard=False,
         logging_level=logging.WARNING,
         log_to_driver=os.environ.get("TUNEDRIVE_WORKER_LOGS", "0") == "1",
