@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 import dashboard
+from api import blocking
 from api.deps import require_token
 from api.guards import LoopbackGuard
 from api.limits import BodyLimit
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         opened = store is None
         app.state.store = store or Store.open(settings.resolved_database_url)
         yield
+        blocking.shutdown()
         if opened:
             app.state.store.close()
 

@@ -56,6 +56,9 @@ async def hammer(base: str, path: str, total: int, concurrency: int) -> tuple[fl
 def run_wrk(base: str, path: str, seconds: int, concurrency: int) -> tuple[float, float, float]:
     """wrk (Debian's package), a C load generator, when present: a Python client on the same two
     cores takes as much CPU as the server and caps what can be measured."""
+    subprocess.run(  # warm-up: the first requests of a fresh server are not its speed
+        ["wrk", "-t1", f"-c{concurrency}", "-d2s", base + path], capture_output=True, check=True
+    )
     out = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", base + path],
         capture_output=True,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
-from starlette.concurrency import run_in_threadpool
 
+from api.blocking import in_process, note_write, off_loop
 from api.deps import SettingsDep, StoreDep
 from tuner.client.schemas import Dataset, DatasetPage, Error
 from tuner.core.settings import Settings
-from tuner.core.uploads import TIMESTAMP_COLUMN, dataset_path, validate_csv
+from tuner.core.uploads import TIMESTAMP_COLUMN, ValidatedDataset, dataset_path, validate_csv
 from tuner.store import Store
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
@@ -42,14 +42,16 @@ async def upload_dataset(
     Use it in a spec with ``dataset: <id>`` and ``target: <column>``.
     """
     body = await request.body()
-    # Parsing a large CSV takes seconds: off the event loop, so reads go on meanwhile.
-    return await run_in_threadpool(_store_upload, body, name, timestamp_column, store, settings)
+    # Parsing a large CSV takes seconds of CPU: in a worker process, so reads go on meanwhile.
+    validated = await in_process(validate_csv, body, timestamp_column)
+    created = await off_loop(_store_upload, validated, name, store, settings)
+    note_write()
+    return created
 
 
 def _store_upload(
-    body: bytes, name: str, timestamp_column: str, store: Store, settings: Settings
+    validated: ValidatedDataset, name: str, store: Store, settings: Settings
 ) -> Dataset:
-    validated = validate_csv(body, timestamp_column)
     record = store.create_dataset(name, validated)
     path = dataset_path(settings, record.id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,10 +62,11 @@ def _store_upload(
 
 
 @router.get("", response_model=DatasetPage)
-def list_datasets(
+async def list_datasets(
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> DatasetPage:
-    items = [Dataset.model_validate(r) for r in store.list_datasets(limit=limit, offset=offset)]
+    records = await off_loop(store.list_datasets, limit=limit, offset=offset)
+    items = [Dataset.model_validate(r) for r in records]
     return DatasetPage(items=items, limit=limit, offset=offset)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from starlette.concurrency import run_in_threadpool
 
+from api.blocking import note_write, off_loop
 from api.deps import SettingsDep, StoreDep
 from api.responses import experiment_public, json_response
 from tuner.client.schemas import Error, Experiment, ExperimentPage, Overview, Run, RunPage
@@ -15,8 +15,7 @@ from tuner.errors import FieldProblem, NotFoundError, SpecError, UnsupportedBody
 from tuner.service.submission import submit_experiment as queue_experiment
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
 
-# Routes that touch the store are plain functions: FastAPI runs them in its thread pool, so no
-# database call ever holds the event loop. Only body reading stays a coroutine.
+# Every store call goes through off_loop: no database work ever holds the event loop.
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 router = APIRouter(prefix="/api/experiments", tags=["experiments"])
 ExperimentStatus = Literal[EXPERIMENT_STATES]  # type: ignore[valid-type]
@@ -58,18 +57,21 @@ async def _spec_payload(request: Request) -> Any:
 async def submit_experiment(request: Request, store: StoreDep, settings: SettingsDep) -> Experiment:
     """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it."""
     payload = await _spec_payload(request)
-    record = await run_in_threadpool(queue_experiment, store, payload, settings)
+    record = await off_loop(queue_experiment, store, payload, settings)
+    note_write()
     return experiment_public(record, None)
 
 
 @router.get("", response_model=ExperimentPage)
-def list_experiments(
+async def list_experiments(
     store: StoreDep,
     status_filter: Annotated[ExperimentStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> ExperimentPage:
-    listed = store.list_experiments_with_best(status=status_filter, limit=limit, offset=offset)
+    listed = await off_loop(
+        store.list_experiments_with_best, status=status_filter, limit=limit, offset=offset
+    )
     return ExperimentPage(
         items=[experiment_public(record, best) for record, best in listed],
         limit=limit,
@@ -78,8 +80,10 @@ def list_experiments(
 
 
 @router.get("/{experiment_id}", response_model=Experiment, responses=_ERRORS)
-def get_experiment(experiment_id: str, store: StoreDep) -> Response:
-    return json_response(experiment_public(*store.experiment_with_best(experiment_id)))
+async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
+    return json_response(
+        experiment_public(*await off_loop(store.experiment_with_best, experiment_id))
+    )
 
 
 @router.post(
@@ -88,13 +92,15 @@ def get_experiment(experiment_id: str, store: StoreDep) -> Response:
     response_model=Experiment,
     responses={**_ERRORS, 409: {"model": Error}, 413: {"model": Error}},
 )
-def cancel_experiment(experiment_id: str, store: StoreDep) -> Experiment:
+async def cancel_experiment(experiment_id: str, store: StoreDep) -> Experiment:
     """Asks every run to stop; they do within seconds. 409 when already finished."""
-    return experiment_public(store.request_cancel(experiment_id), store.best_run(experiment_id))
+    record = await off_loop(store.request_cancel, experiment_id)
+    note_write()
+    return experiment_public(record, await off_loop(store.best_run, experiment_id))
 
 
 @router.get("/{experiment_id}/runs", response_model=RunPage, responses=_ERRORS)
-def list_runs(
+async def list_runs(
     experiment_id: str,
     store: StoreDep,
     sort: Literal["number", "metric", "started_at", "status"] = "number",
@@ -103,15 +109,17 @@ def list_runs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     """``sort=metric`` puts the best primary-metric value first, under the experiment's goal."""
-    runs = store.list_runs(experiment_id, status_filter, sort=sort, limit=limit, offset=offset)
+    runs = await off_loop(
+        store.list_runs, experiment_id, status_filter, sort=sort, limit=limit, offset=offset
+    )
     return json_response(
         RunPage(items=[Run.model_validate(r) for r in runs], limit=limit, offset=offset)
     )
 
 
 @router.get("/{experiment_id}/best", response_model=Run, responses=_ERRORS)
-def best_run(experiment_id: str, store: StoreDep) -> Run:
-    best = store.best_run(experiment_id)
+async def best_run(experiment_id: str, store: StoreDep) -> Run:
+    best = await off_loop(store.best_run, experiment_id)
     if best is None:
         raise NotFoundError(
             f"experiment {experiment_id} has no run with a primary-metric value yet"
@@ -120,7 +128,7 @@ def best_run(experiment_id: str, store: StoreDep) -> Run:
 
 
 @router.get("/{experiment_id}/overview", response_model=Overview, responses=_ERRORS)
-def overview(
+async def overview(
     experiment_id: str,
     store: StoreDep,
     max_curves: Annotated[int, Query(ge=1, le=2000)] = 200,
@@ -131,7 +139,11 @@ def overview(
     else the best half and an even sample of the rest), the best-so-far over every run, and
     learning curves for up to ``max_curves`` runs (the running, the best, the latest), each
     thinned to ``max_points``."""
-    found = store.overview(
-        experiment_id, max_curves=max_curves, max_points=max_points, max_runs=max_runs
+    found = await off_loop(
+        store.overview,
+        experiment_id,
+        max_curves=max_curves,
+        max_points=max_points,
+        max_runs=max_runs,
     )
     return json_response(Overview.model_validate(found))

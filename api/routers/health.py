@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
+from api.blocking import off_loop
 from api.deps import StoreDep
 from tuner import __version__
 from tuner.client.schemas import Health
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api", tags=["health"])
 @router.get("/health", response_model=Health)
 async def health(store: StoreDep) -> Health:
     try:
-        await run_in_threadpool(store.ping)
+        await off_loop(store.ping)
         database = "ok"
     except Exception as err:
         database = f"unreachable ({type(err).__name__})"

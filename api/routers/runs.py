@@ -8,29 +8,36 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
+from api.blocking import off_loop
 from api.deps import SettingsDep, StoreDep
 from api.responses import json_response, metric_series
 from tuner.client.schemas import Artifact, Error, Metrics, Run
+from tuner.core.settings import Settings
 from tuner.errors import NotFoundError
+from tuner.store import Store
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 _ERRORS = {404: {"model": Error}}
 
 
 @router.get("/{run_id}", response_model=Run, responses=_ERRORS)
-def get_run(run_id: str, store: StoreDep) -> Run:
-    return Run.model_validate(store.get_run(run_id))
+async def get_run(run_id: str, store: StoreDep) -> Run:
+    return Run.model_validate(await off_loop(store.get_run, run_id))
 
 
 @router.get("/{run_id}/metrics", response_model=Metrics, responses=_ERRORS)
-def get_metrics(
+async def get_metrics(
     run_id: str,
     store: StoreDep,
     max_points: Annotated[int | None, Query(ge=2, le=100_000)] = None,
 ) -> Response:
     """Per-epoch values by metric name (latest attempt); ``max_points`` thins long series."""
-    store.get_run(run_id)
-    return json_response(metric_series(run_id, store.metric_rows(run_id), max_points))
+    return json_response(await off_loop(_metric_series, store, run_id, max_points))
+
+
+def _metric_series(store: Store, run_id: str, max_points: int | None) -> Metrics:
+    store.get_run(run_id)  # 404 for an unknown run
+    return metric_series(run_id, store.metric_rows(run_id), max_points)
 
 
 def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:
@@ -41,7 +48,11 @@ def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:
 
 
 @router.get("/{run_id}/artifacts", response_model=list[Artifact], responses=_ERRORS)
-def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) -> list[Artifact]:
+async def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) -> list[Artifact]:
+    return await off_loop(_artifacts, run_id, store, settings)
+
+
+def _artifacts(run_id: str, store: Store, settings: Settings) -> list[Artifact]:
     folder = _run_dir(run_id, store, settings)
     if not folder.is_dir():
         return []

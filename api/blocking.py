@@ -1,0 +1,79 @@
+"""Blocking work (database reads and writes, CSV parsing) off the event loop.
+
+One thread of its own rather than the server's default pool of 40: with a thread per concurrent
+request, the threads queue for the GIL and SQLite's connections, and a read took 3x as long
+(bench/api_load.py). Identical concurrent reads share one round trip (``shared_read``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_pool: ThreadPoolExecutor | None = None
+_processes: ProcessPoolExecutor | None = None
+WORKERS = int(os.environ.get("TUNEDRIVE_API_THREADS", "1"))
+_reads: dict[Any, tuple[int, asyncio.Future[Any]]] = {}
+_writes = 0  # API writes done so far; a read started before one is never shared after it
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="tunedrive-blocking")
+    return _pool
+
+
+async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Runs ``function`` in the blocking pool and awaits its result."""
+    call = functools.partial(function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_executor(), call)
+
+
+async def in_process(function: Callable[..., T], *args: Any) -> T:
+    """Runs CPU-bound pure work (parsing a large upload) in a worker process: a thread would
+    hold the GIL for seconds and stall every read the loop serves meanwhile."""
+    global _processes
+    if _processes is None:
+        _processes = ProcessPoolExecutor(max_workers=1)
+    return await asyncio.get_running_loop().run_in_executor(_processes, function, *args)
+
+
+async def shared_read(key: Any, function: Callable[..., T], *args: Any) -> T:
+    """Identical reads that arrive while one is under way wait for its result instead of
+    each taking a database round trip (a dashboard's viewers all poll the same experiment).
+    Never across a write of this API: a client that wrote, then reads, sees its write."""
+    current = _reads.get(key)
+    if current is not None and current[0] == _writes:
+        return await asyncio.shield(current[1])
+    future = asyncio.ensure_future(off_loop(function, *args))
+    _reads[key] = (_writes, future)
+    try:
+        return await asyncio.shield(future)
+    finally:
+        if _reads.get(key, (0, None))[1] is future:
+            del _reads[key]
+
+
+def note_write() -> None:
+    """Called by every API write, after it is done."""
+    global _writes
+    _writes += 1
+
+
+def shutdown() -> None:
+    """At server shutdown: no parse outlives the server."""
+    global _pool, _processes
+    if _processes is not None:
+        for process in list(getattr(_processes, "_processes", {}).values()):
+            process.kill()  # a parse under way would hold the shutdown for seconds
+        _processes.shutdown(wait=False, cancel_futures=True)
+        _processes = None
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
