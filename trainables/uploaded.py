@@ -14,7 +14,6 @@ from tuner.core.uploads import TIMESTAMP_COLUMN, dataset_path
 from tuner.errors import DataError
 
 
-
 def read_uploaded(
     dataset_id: str, settings: Any, target: str | None, split: dict[str, Any] | None
 ) -> Series:

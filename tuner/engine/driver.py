@@ -12,11 +12,11 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
 
 from tuner.core.settings import Settings
 from tuner.core.spec import ExperimentSpec, parse_spec
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
+from tuner.engine.stopping import heartbeat, make_stopper
 from tuner.engine.store_link import CURRENT_LEASES, StoreLink
 from tuner.errors import LeaseLost, TunedriveError
 from tuner.store import ExperimentRecord, Store
@@ -39,64 +39,6 @@ def configure_ray_tune() -> None:
     value the user gave."""
     for name, value in RAY_TUNE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-
-
-def _make_stopper(
-    link: StoreLink,
-    experiment_id: str,
-    deadline: float | None,
-    poll_seconds: float,
-    first_run_by: float,
-) -> Any:
-    from ray.tune import Stopper
-
-    class ExperimentStopper(Stopper):
-        """Ends the whole experiment on a cancel request (polled), at the duration limit, or
-        when no run could start by ``first_run_by`` (no node has the resources a run needs)."""
-
-        def __init__(self) -> None:
-            self.reason: str | None = None  # "canceled" | "max_duration" | "no_resources"
-            self._last_poll = 0.0
-            self._run_seen = False
-
-        def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
-            return False
-
-        def stop_all(self) -> bool:
-            if self.reason:
-                return True
-            if deadline is not None and time.time() >= deadline:
-                self.reason = "max_duration"
-            elif time.monotonic() - self._last_poll >= poll_seconds:
-                self._last_poll = time.monotonic()
-                if link.store.cancel_requested(experiment_id):
-                    self.reason = "canceled"
-                elif not self._run_seen:
-                    counts = link.store.get_experiment(experiment_id).run_counts
-                    self._run_seen = sum(counts.values()) > 0
-                    if not self._run_seen and time.time() >= first_run_by:
-                        self.reason = "no_resources"
-            return self.reason is not None
-
-    return ExperimentStopper()
-
-
-HEARTBEAT_SECONDS = 2.0
-
-
-def _heartbeat(store: Store, experiment_id: str, generation: int, done: threading.Event) -> None:
-    """Tells dispatchers this driver is alive, from start to finish (Ray start-up included);
-    stops when the lease was taken over."""
-    while not done.wait(HEARTBEAT_SECONDS):
-        try:
-            store.heartbeat(experiment_id, generation)
-        except LeaseLost:
-            log.warning(
-                "experiment %s: lease %d taken over; heartbeat stops", experiment_id, generation
-            )
-            return
-        except Exception:
-            log.warning("heartbeat for %s failed", experiment_id, exc_info=True)
 
 
 def init_ray(settings: Settings) -> None:
@@ -161,7 +103,7 @@ def _drive(
     record = store.get_experiment(experiment_id)
     alive = threading.Event()
     threading.Thread(
-        target=_heartbeat, args=(store, experiment_id, generation, alive), daemon=True
+        target=heartbeat, args=(store, experiment_id, generation, alive), daemon=True
     ).start()
     try:
         status, reason = _tune(spec, record, settings, store, generation)
@@ -247,7 +189,7 @@ def _tune(
         return outcome_from_store(spec, store, record.id, deadline, generation)
     link = StoreLink(record.id, generation, store)
     first_run_by = time.time() + settings.resource_wait_minutes * 60
-    stopper = _make_stopper(link, record.id, deadline, settings.cancel_poll_seconds, first_run_by)
+    stopper = make_stopper(link, record.id, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
         build_policy(spec.early_termination, goal), metric, StoredHistories(link, record.id)
     )
