@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api.live import free_port, serve, stop_local_ray, wait_for_end, wait_until_up
+from tuner.service.local_ray import process_alive
 from tuner.store import Store
 
 SPEC: dict[str, Any] = {
@@ -185,12 +186,4 @@ def test_server_restart_leaves_the_experiment_unaffected(scene: Scene) -> None:
 
 
 def driver_pid_gone(pid: int) -> bool:
-    return wait_for(lambda: _gone(pid), timeout=30, what="the driver to exit")
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return False
-    except ProcessLookupError:
-        return True
+    return wait_for(lambda: not process_alive(pid), timeout=30, what="the driver to exit")

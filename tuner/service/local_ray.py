@@ -51,7 +51,7 @@ def _listening(address: str) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
         return True
@@ -90,7 +90,7 @@ class LocalRay:
             state = json.loads(self.state_file.read_text())
         except (OSError, ValueError):
             return None
-        if _alive(int(state["pid"])) and _listening(state["address"]):
+        if process_alive(int(state["pid"])) and _listening(state["address"]):
             return str(state["address"])
         return None
 

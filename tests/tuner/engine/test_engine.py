@@ -84,6 +84,27 @@ def reported_lines(log_dir: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
+def drive_in_background(
+    settings: Settings, store: Store, log_dir: Path, *, epochs: int, sleep: float, runs: int
+) -> tuple[str, threading.Thread, dict[str, Any]]:
+    """A slow toy experiment (two runs at a time) whose driver runs in a thread; its final
+    record lands in the returned dict."""
+    spec = toy_spec(
+        SAMPLINGS["random"],
+        None,
+        log_dir,
+        fixed={"epochs": epochs, "sleep": sleep},
+        budget={"max_total_runs": runs, "max_concurrent_runs": 2},
+    )
+    experiment_id = store.create_experiment(spec).id
+    result: dict[str, Any] = {}
+    driver = threading.Thread(
+        target=lambda: result.update(record=run_experiment(experiment_id, settings, store))
+    )
+    driver.start()
+    return experiment_id, driver, result
+
+
 @pytest.mark.parametrize("policy_name", list(POLICIES))
 @pytest.mark.parametrize("sampling_name", list(SAMPLINGS))
 def test_sampler_and_policy_respect_budget_and_record_everything(
@@ -151,19 +172,9 @@ def test_max_duration_ends_experiment_on_time(
 def test_cancel_stops_every_run_within_ten_seconds(
     settings: Settings, store: Store, tmp_path: Path
 ) -> None:
-    spec = toy_spec(
-        SAMPLINGS["random"],
-        None,
-        tmp_path,
-        fixed={"epochs": 200, "sleep": 1.0},
-        budget={"max_total_runs": 6, "max_concurrent_runs": 2},
+    experiment_id, driver, result = drive_in_background(
+        settings, store, tmp_path, epochs=200, sleep=1.0, runs=6
     )
-    experiment_id = store.create_experiment(spec).id
-    result: dict[str, Any] = {}
-    driver = threading.Thread(
-        target=lambda: result.update(record=run_experiment(experiment_id, settings, store))
-    )
-    driver.start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         running = [r for r in store.list_runs(experiment_id) if r.status == "running"]
@@ -307,16 +318,9 @@ def test_a_cancel_during_a_restart_closes_every_run(
 def test_a_driver_whose_lease_was_taken_over_stops_and_writes_nothing_more(
     settings: Settings, store: Store, tmp_path: Path
 ) -> None:
-    spec = toy_spec(
-        SAMPLINGS["random"],
-        None,
-        tmp_path,
-        fixed={"epochs": 60, "sleep": 0.2},
-        budget={"max_total_runs": 2, "max_concurrent_runs": 2},
+    experiment_id, driver, _ = drive_in_background(
+        settings, store, tmp_path, epochs=60, sleep=0.2, runs=2
     )
-    experiment_id = store.create_experiment(spec).id
-    driver = threading.Thread(target=run_experiment, args=(experiment_id, settings, store))
-    driver.start()
     deadline = time.monotonic() + 60
     while store.count_metric_rows(experiment_id) < 4:
         assert time.monotonic() < deadline
