@@ -18,7 +18,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api clean
+.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench-quality: $(STAMP)
 
 bench-api: $(STAMP)
 	$(PY) bench/api_load.py
+
+bench-dashboard: $(STAMP) system-deps
+	$(PY) bench/dashboard_load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules

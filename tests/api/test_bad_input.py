@@ -19,18 +19,26 @@ YAML = {"Content-Type": "application/yaml"}
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture
-def server(settings: Settings, store: Store) -> Iterator[LiveServer]:
-    with live_server(settings.home_dir, "--no-dispatch") as running:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for the module: every case is a refusal, which changes nothing."""
+    home = tmp_path_factory.mktemp("bad-input") / "home"
+    Store.open(f"sqlite:///{home / 'tunedrive.db'}").close()  # the schema, before the server
+    with live_server(home, "--no-dispatch") as running:
         yield running
 
 
 @pytest.fixture
 def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as http:
-        assert http.post("/api/experiments", json=SPEC).status_code == 201  # already stored
+        stored = http.post("/api/experiments", json=SPEC)  # already stored before the case
+        assert stored.status_code == 201
+        before = http.get("/api/experiments", params={"limit": 500}).json()["items"]
         yield http
-        assert http.get("/api/experiments").json()["items"][-1]["name"] == SPEC["name"]  # kept
+        after = http.get("/api/experiments", params={"limit": 500}).json()["items"]
+        kept = {e["id"]: e for e in after}
+        assert stored.json()["id"] in kept  # nothing stored was lost
+        assert all(kept[e["id"]]["status"] == e["status"] for e in before), "a refusal changed"
 
 
 ALIASES = """

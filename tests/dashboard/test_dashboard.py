@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.api.live import ROOT, LiveServer, live_server, wait_for_end
-from tests.seeding import seed_experiment
+from tests.dashboard.visits import measure_visits
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")
@@ -161,45 +161,9 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     shot(page, "run-forecast")
 
 
-def test_large_experiment_is_interactive_within_2_s(playwright: Any, tmp_path: Path) -> None:
-    """Table and every chart drawn, in a browser with a profile on disk as people have: the first
-    visit (nothing cached: Plotly's 4.8 MB bundle takes this machine 1.3-1.5 s to compile), the
-    second (the bundle cached), the third (V8's code cache too), and opening the experiment from
-    the list without a reload."""
-    home = tmp_path / "home"
-    experiment_id, _ = seed_experiment(f"sqlite:///{home / 'tunedrive.db'}", 10_000, 50)
-    with live_server(home, "--no-dispatch") as server:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox"],
-            viewport={"width": 1400, "height": 1000},
-        )
-        loads = []
-        for visit in range(3):
-            page = context.new_page()
-            page.goto(f"{server.url}/#/experiments/{experiment_id}")
-            page.wait_for_selector("body[data-ready=experiment]", timeout=30_000)
-            loads.append(page.evaluate("() => window.tunedriveInteractiveMs") / 1000)
-            assert page.locator("#runs tbody tr").count() == 50
-            assert page.locator("#chart-scatters .chart").count() == 2
-            if visit == 0:
-                shot(page, "experiment-10k-runs")
-            page.close()
-        page = context.new_page()
-        page.goto(server.url)
-        page.wait_for_selector("body[data-ready=experiments]")
-        page.wait_for_function("() => window.Plotly !== undefined")
-        began = page.evaluate("() => performance.now()")
-        page.click(f"tr[data-id='{experiment_id}'] a")
-        page.wait_for_selector("body[data-ready=experiment]", timeout=30_000)
-        in_app = (page.evaluate("() => window.tunedriveInteractiveMs") - began) / 1000
-        context.close()
-    print(
-        "\n10,000 runs x 50 epochs, table and all charts drawn: first visit "
-        f"{loads[0]:.2f} s, second {loads[1]:.2f} s, third {loads[2]:.2f} s, "
-        f"opened from the experiments list {in_app:.2f} s"
-    )
-    assert loads[2] <= 2.0 and in_app <= 2.0, (loads, in_app)
-    assert loads[0] <= 3.0, loads  # a guard for the first visit, whose floor is Plotly's compile
+def test_a_10k_run_experiment_draws_table_and_charts(playwright: Any, tmp_path: Path) -> None:
+    """Every visit and the in-app navigation draw the table and every chart; how fast is
+    measured by bench/dashboard_load.py (timings belong in benchmarks, not in tests)."""
+    visits = measure_visits(playwright, tmp_path, CHROMIUM, screenshot=shot)
+    print(f"\n{visits}")
+    assert len(visits.loads) == 3 and visits.in_app > 0
