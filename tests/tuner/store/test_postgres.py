@@ -88,7 +88,11 @@ def test_concurrent_claims_take_each_experiment_once(pg_url: str) -> None:
 
 def test_two_dispatchers_run_five_experiments_exactly_once(pg_url: str, tmp_path: Path) -> None:
     Store.open(pg_url).close()
-    env = {"TUNEDRIVE_DATABASE_URL": pg_url, "TUNEDRIVE_STORAGE_PATH": str(tmp_path / "runs")}
+    env = {
+        "TUNEDRIVE_DATABASE_URL": pg_url,
+        "TUNEDRIVE_STORAGE_PATH": str(tmp_path / "runs"),
+        "TUNEDRIVE_MAX_CONCURRENT_EXPERIMENTS": "2",  # two machines of two cores, on one
+    }
     with (
         live_server(tmp_path / "one", env=env) as first,
         live_server(tmp_path / "two", env=env) as second,
