@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 _pool: ThreadPoolExecutor | None = None
 _processes: ProcessPoolExecutor | None = None
-WORKERS = int(os.environ.get("TUNEDRIVE_API_THREADS", "1"))
 _reads: dict[Any, tuple[int, asyncio.Future[Any]]] = {}
 _writes = 0  # API writes done so far; a read started before one is never shared after it
 
@@ -25,7 +24,8 @@ _writes = 0  # API writes done so far; a read started before one is never shared
 def _executor() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="tunedrive-blocking")
+        workers = int(os.environ.get("TUNEDRIVE_API_THREADS", "1"))
+        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tunedrive-blocking")
     return _pool
 
 
