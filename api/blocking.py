@@ -71,7 +71,9 @@ def shutdown() -> None:
     global _pool, _processes
     if _processes is not None:
         for process in list(getattr(_processes, "_processes", {}).values()):
-            process.kill()  # a parse under way would hold the shutdown for seconds
+            # No public way to end a running task before Python 3.14; a parse under way
+            # would otherwise hold the shutdown for seconds.
+            process.kill()
         _processes.shutdown(wait=False, cancel_futures=True)
         _processes = None
     if _pool is not None:

@@ -189,12 +189,12 @@ def _tune(
         return outcome_from_store(spec, store, record.id, deadline, generation)
     link = StoreLink(record.id, generation, store)
     first_run_by = time.time() + settings.resource_wait_minutes * 60
-    stopper = make_stopper(link, record.id, deadline, settings.cancel_poll_seconds, first_run_by)
+    stopper = make_stopper(link, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
-        build_policy(spec.early_termination, goal), metric, StoredHistories(link, record.id)
+        build_policy(spec.early_termination, goal), metric, StoredHistories(link)
     )
     recorder = StoreRecorder(
-        link, record.id, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None
+        link, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None
     )
     tuner = tune.Tuner(
         trainable,
@@ -228,12 +228,11 @@ def _tune(
 class StoredHistories:
     """Primary-metric histories from the store, for a scheduler resumed after a restart."""
 
-    def __init__(self, link: StoreLink, experiment_id: str) -> None:
+    def __init__(self, link: StoreLink) -> None:
         self.link = link
-        self.experiment_id = experiment_id
 
     def __call__(self) -> tuple[dict[str, list[float]], set[str]]:
-        return self.link.store.primary_histories(self.experiment_id)
+        return self.link.store.primary_histories(self.link.experiment_id)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""A Ray Tune callback that records run states and every metric row in the store, batched."""
+"""A Ray Tune callback that records run states and every metric row in the store as they come."""
 
 from __future__ import annotations
 
@@ -72,14 +72,12 @@ class StoreRecorder(Callback):
     def __init__(
         self,
         link: StoreLink,
-        experiment_id: str,
         metric: str,
         maximize: bool,
         scheduler: PolicyScheduler,
         is_stopping: Any,
     ) -> None:
         self.link = link
-        self.experiment_id = experiment_id
         self.metric = metric
         self.maximize = maximize
         self.scheduler = scheduler
@@ -95,7 +93,7 @@ class StoreRecorder(Callback):
         if self._loaded:
             return
         self._loaded = True
-        for run in self.link.store.list_runs(self.experiment_id):
+        for run in self.link.store.list_runs(self.link.experiment_id):
             self._runs[run.trial_id] = _RunState(
                 number=run.number,
                 attempt=run.attempts,
@@ -236,13 +234,13 @@ class StoreRecorder(Callback):
         delay = RETRY_FIRST_SECONDS
         while True:
             try:
-                self.link.store.apply(self.experiment_id, updates, rows, self.link.generation)
+                self.link.store.apply(self.link.experiment_id, updates, rows, self.link.generation)
                 return
             except SQLAlchemyError as error:
                 log.warning(
                     "experiment %s: writing %d run changes and %d metric rows failed (%s); "
                     "retrying in %.1f s",
-                    self.experiment_id,
+                    self.link.experiment_id,
                     len(updates),
                     len(rows),
                     error.__class__.__name__,

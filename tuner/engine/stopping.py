@@ -17,7 +17,6 @@ log = logging.getLogger("tunedrive.driver")
 
 def make_stopper(
     link: StoreLink,
-    experiment_id: str,
     deadline: float | None,
     poll_seconds: float,
     first_run_by: float,
@@ -43,10 +42,10 @@ def make_stopper(
                 self.reason = "max_duration"
             elif time.monotonic() - self._last_poll >= poll_seconds:
                 self._last_poll = time.monotonic()
-                if link.store.cancel_requested(experiment_id):
+                if link.store.cancel_requested(link.experiment_id):
                     self.reason = "canceled"
                 elif not self._run_seen:
-                    counts = link.store.get_experiment(experiment_id).run_counts
+                    counts = link.store.get_experiment(link.experiment_id).run_counts
                     self._run_seen = sum(counts.values()) > 0
                     if not self._run_seen and time.time() >= first_run_by:
                         self.reason = "no_resources"

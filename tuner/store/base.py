@@ -70,34 +70,16 @@ class StoreBase:
                 "current; another driver took over, so this one writes nothing more"
             )
 
-    def _run_counts(self, session: Session, experiment_id: str) -> dict[str, int]:
-        stored = session.scalar(
-            select(ExperimentRow.run_counts).where(ExperimentRow.id == experiment_id)
-        )
-        return (
-            {**dict.fromkeys(RUN_STATES, 0), **stored}
-            if stored
-            else count_runs(session, experiment_id)
-        )
-
     def _keep_counts(self, session: Session, experiment_id: str) -> None:
-        self._experiment_row(session, experiment_id).run_counts = count_runs(session, experiment_id)
+        self._experiment_row(session, experiment_id).run_counts = counts_of(
+            session, [experiment_id]
+        )[experiment_id]
 
 
-def count_runs(session: Session | Connection, experiment_id: str) -> dict[str, int]:
-    counts = dict.fromkeys(RUN_STATES, 0)
-    query = (
-        select(RunRow.status, func.count())
-        .where(RunRow.experiment_id == experiment_id)
-        .group_by(RunRow.status)
-    )
-    for status, count in session.execute(query):
-        counts[status] = count
-    return counts
-
-
-def counts_of(connection: Connection, experiment_ids: list[str]) -> dict[str, dict[str, int]]:
-    """Run counts by state for several experiments in one grouped query."""
+def counts_of(
+    connection: Session | Connection, experiment_ids: list[str]
+) -> dict[str, dict[str, int]]:
+    """Run counts by state for several experiments, counted in one grouped query."""
     counts = {i: dict.fromkeys(RUN_STATES, 0) for i in experiment_ids}
     query = (
         select(RunRow.experiment_id, RunRow.status, func.count())
@@ -107,6 +89,19 @@ def counts_of(connection: Connection, experiment_ids: list[str]) -> dict[str, di
     for experiment_id, status, count in connection.execute(query):
         counts[experiment_id][status] = count
     return counts
+
+
+def run_counts(connection: Session | Connection, rows: list[Any]) -> dict[str, dict[str, int]]:
+    """Each experiment row's run counts: those kept on the row, else (rows from before the
+    counts were kept) counted, all such rows in one query."""
+    uncounted = [row.id for row in rows if not row.run_counts]
+    counted = counts_of(connection, uncounted) if uncounted else {}
+    return {
+        row.id: {**dict.fromkeys(RUN_STATES, 0), **row.run_counts}
+        if row.run_counts
+        else counted[row.id]
+        for row in rows
+    }
 
 
 def make_engine(url: str) -> Engine:

@@ -9,10 +9,9 @@ from sqlalchemy import bindparam, case, func, select, update
 from tuner.errors import ConflictError, NotFoundError
 from tuner.store.base import (
     StoreBase,
-    count_runs,
-    counts_of,
     experiment_record,
     new_id,
+    run_counts,
     run_record,
     utcnow,
 )
@@ -58,7 +57,7 @@ class ExperimentStore(StoreBase):
     def get_experiment(self, experiment_id: str) -> ExperimentRecord:
         with self._sessions() as session:
             row = self._experiment_row(session, experiment_id)
-            return experiment_record(row, self._run_counts(session, experiment_id))
+            return experiment_record(row, run_counts(session, [row])[row.id])
 
     def experiment_with_best(self, experiment_id: str) -> tuple[ExperimentRecord, RunRecord | None]:
         """The experiment and its best run in one connection through prebuilt Core statements:
@@ -68,11 +67,7 @@ class ExperimentStore(StoreBase):
             if row is None:
                 raise NotFoundError(f"no experiment with id {experiment_id!r}")
             best = connection.execute(_BEST_RUN[row.goal], {"id": experiment_id}).first()
-            counts = (
-                {**dict.fromkeys(RUN_STATES, 0), **row.run_counts}
-                if row.run_counts
-                else count_runs(connection, experiment_id)
-            )
+            counts = run_counts(connection, [row])[row.id]
         return experiment_record(row, counts), run_record(best) if best else None
 
     def best_run(self, experiment_id: str) -> RunRecord | None:
@@ -115,18 +110,9 @@ class ExperimentStore(StoreBase):
             best_rows = connection.execute(
                 select(*(ranked.c[c.name] for c in _RUNS.columns)).where(ranked.c.rank == 1)
             ).all()
-            uncounted = [row.id for row in rows if not row.run_counts]
-            counts = counts_of(connection, uncounted) if uncounted else {}
+            counts = run_counts(connection, rows)
         best = {row.experiment_id: run_record(row) for row in best_rows}
-        return [
-            (
-                experiment_record(
-                    row, {**dict.fromkeys(RUN_STATES, 0), **(row.run_counts or counts[row.id])}
-                ),
-                best.get(row.id),
-            )
-            for row in rows
-        ]
+        return [(experiment_record(row, counts[row.id]), best.get(row.id)) for row in rows]
 
     def finish_experiment(
         self,
