@@ -21,7 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.live import ROOT, free_port
+from tests.api.live import ROOT
+from tuner.service.local_ray import AGENT_PORTS, free_ports
 
 RAY = str(Path(sys.executable).parent / "ray")  # the venv's, whatever PATH says
 
@@ -72,13 +73,8 @@ def _start(args: list[str], env: dict[str, str], temp_dir: Path) -> subprocess.P
     log = (temp_dir / f"node-{secrets.token_hex(3)}.log").open("ab")
     # Every node on one machine needs its own agent ports (Ray's are fixed defaults).
     ports = [
-        f"--{name}={free_port()}"
-        for name in (
-            "dashboard-agent-listen-port",
-            "dashboard-agent-grpc-port",
-            "runtime-env-agent-port",
-            "metrics-export-port",
-        )
+        f"--{name}={port}"
+        for name, port in zip(AGENT_PORTS, free_ports(len(AGENT_PORTS)), strict=True)
     ]
     return subprocess.Popen(
         [
@@ -130,7 +126,7 @@ def ray_cluster(
         "TUNEDRIVE_PLUGINS": "tests.tuner.toy",
         **(extra_env or {}),
     }
-    port, dashboard_port = free_port(), free_port()
+    port, dashboard_port, client_port = free_ports(3)
     head = _start(
         [
             "--head",
@@ -140,7 +136,7 @@ def ray_cluster(
             "--include-dashboard=true",
             "--dashboard-host=127.0.0.1",
             f"--dashboard-port={dashboard_port}",
-            f"--ray-client-server-port={free_port()}",
+            f"--ray-client-server-port={client_port}",
             f"--temp-dir={temp_dir / 'ray'}",
         ],
         env,
@@ -161,7 +157,11 @@ def ray_cluster(
 def _wait_for_dashboard(cluster: RayCluster, head: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        assert head.poll() is None, "the Ray head exited; see " + str(cluster.temp_dir)
+        if head.poll() is not None:
+            logs = "\n".join(
+                p.read_text(errors="replace")[-3000:] for p in cluster.temp_dir.glob("*.log")
+            )
+            raise AssertionError(f"the Ray head exited with {head.returncode}:\n{logs}")
         try:
             # Any answer (401 without the token) means the job API is listening.
             httpx.get(f"{cluster.dashboard}/api/version", timeout=2)

@@ -36,10 +36,18 @@ AGENT_PORTS = (
 )
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports: every socket stays bound until all are picked, so
+    the kernel cannot hand the same port out twice (it did, and a Ray head refused to start)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
 
 
 def _listening(address: str) -> bool:
@@ -95,10 +103,10 @@ class LocalRay:
         return None
 
     def _start(self) -> str:
-        port = free_port()
+        port, *agent_ports = free_ports(1 + len(AGENT_PORTS))
         address = f"127.0.0.1:{port}"
         ray = str(Path(sys.executable).with_name("ray"))
-        ports = [f"--{name}={free_port()}" for name in AGENT_PORTS]
+        ports = [f"--{name}={p}" for name, p in zip(AGENT_PORTS, agent_ports, strict=True)]
         command = [ray, "start", "--head", "--block", f"--port={port}", *ports]
         command += ["--node-ip-address=127.0.0.1", "--include-dashboard=false"]
         command += ["--disable-usage-stats"]
