@@ -31,7 +31,7 @@ def seed_experiment(url: str, runs: int, epochs: int) -> tuple[str, str]:
     now = utcnow()
     run_rows, metric_rows = [], []
     for number in range(1, runs + 1):
-        run_id = f"{number:032x}"
+        run_id = f"{experiment.id[:16]}{number:016x}"  # several experiments in one database
         latent, rate = rng.choice([5, 10, 15]), 10 ** rng.uniform(-4, -2)
         floor = 4 + abs(rate - 1e-3) * 800 + 2 / latent + rng.random()
         stopped = rng.random() < 0.4

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
@@ -10,7 +12,12 @@ from api.blocking import in_process, note_write, off_loop
 from api.deps import SettingsDep, StoreDep
 from tuner.client.schemas import Dataset, DatasetPage, Error
 from tuner.core.settings import Settings
-from tuner.core.uploads import TIMESTAMP_COLUMN, ValidatedDataset, dataset_path, validate_csv
+from tuner.core.uploads import (
+    TIMESTAMP_COLUMN,
+    ValidatedDataset,
+    dataset_path,
+    validate_csv_file,
+)
 from tuner.store import Store
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
@@ -41,23 +48,32 @@ async def upload_dataset(
 
     Use it in a spec with ``dataset: <id>`` and ``target: <column>``.
     """
-    body = await request.body()
-    # Parsing a large CSV takes seconds of CPU: in a worker process, so reads go on meanwhile.
-    validated = await in_process(validate_csv, body, timestamp_column)
-    created = await off_loop(_store_upload, validated, name, store, settings)
+    folder = dataset_path(settings, "-").parent
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = folder / f".upload-{secrets.token_hex(8)}"
+    received, canonical = staging.with_suffix(".received"), staging.with_suffix(".partial")
+    try:
+        # The body goes to a file as it arrives and the worker process reads it there: a large
+        # upload never sits whole in this process nor is copied between processes, which had
+        # stalled the reads served meanwhile (bench/api_load.py).
+        with received.open("wb") as out:
+            async for chunk in request.stream():
+                out.write(chunk)
+        # Parsing takes seconds of CPU: in a worker process, so reads go on meanwhile.
+        validated = await in_process(validate_csv_file, received, canonical, timestamp_column)
+        created = await off_loop(_store_upload, validated, name, canonical, store, settings)
+    finally:
+        received.unlink(missing_ok=True)
+        canonical.unlink(missing_ok=True)
     note_write()
     return created
 
 
 def _store_upload(
-    validated: ValidatedDataset, name: str, store: Store, settings: Settings
+    validated: ValidatedDataset, name: str, canonical: Path, store: Store, settings: Settings
 ) -> Dataset:
     record = store.create_dataset(name, validated)
-    path = dataset_path(settings, record.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".partial")
-    temporary.write_bytes(validated.csv)
-    temporary.replace(path)  # never a half-written data set under its real name
+    canonical.replace(dataset_path(settings, record.id))  # never half-written under its name
     return Dataset.model_validate(record)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.blocking import note_write, off_loop
+from api.blocking import note_write, off_loop, shared_read
 from api.deps import SettingsDep, StoreDep
 from api.responses import experiment_public, json_response
 from tuner.client.schemas import Error, Experiment, ExperimentPage, Overview, Run, RunPage
@@ -81,9 +81,10 @@ async def list_experiments(
 
 @router.get("/{experiment_id}", response_model=Experiment, responses=_ERRORS)
 async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
-    return json_response(
-        experiment_public(*await off_loop(store.experiment_with_best, experiment_id))
-    )
+    # The read every open dashboard polls: viewers of one experiment share a round trip.
+    key = ("experiment", experiment_id)
+    found = await shared_read(key, store.experiment_with_best, experiment_id)
+    return json_response(experiment_public(*found))
 
 
 @router.post(

@@ -112,6 +112,18 @@ def test_upload_size_limit_is_413(settings: Settings, store: Store) -> None:
     small = settings.model_copy(update={"max_dataset_bytes": 1000})
     with TestClient(create_app(small, store), base_url=LOCAL) as client:
         assert upload(client, BASE).status_code == 413
+        # No Content-Length: refused as the streamed body passes the limit, the part received
+        # so far (already on disk) removed.
+        chunks = (BASE.encode()[i : i + 500] for i in range(0, len(BASE), 500))
+        streamed = client.post(
+            "/api/datasets",
+            params={"name": "demand"},
+            content=chunks,
+            headers={"Content-Type": "text/csv"},
+        )
+        assert streamed.status_code == 413
+    folder = dataset_path(small, "x").parent
+    assert not folder.exists() or not list(folder.iterdir())
 
 
 def spec_for(dataset: str, **extra: Any) -> dict[str, Any]:

@@ -21,13 +21,16 @@ MIN_ROWS = 48
 
 @dataclass(frozen=True)
 class ValidatedDataset:
-    csv: bytes  # canonical: the timestamp column first, ISO timestamps
+    """What is known of an upload once checked; the canonical CSV itself (the timestamp column
+    first, ISO timestamps) is written to a file, so only this small record crosses processes."""
+
     rows: int
     columns: list[str]  # the numeric columns, in file order
     frequency_seconds: int
     start: datetime
     end: datetime
     sha256: str
+    size_bytes: int
 
 
 def dataset_path(settings: Any, dataset_id: str) -> Path:
@@ -35,7 +38,20 @@ def dataset_path(settings: Any, dataset_id: str) -> Path:
     return Path(settings.resolved_storage_path) / "_datasets" / f"{dataset_id}.csv"
 
 
-def validate_csv(content: bytes, timestamp_column: str = TIMESTAMP_COLUMN) -> ValidatedDataset:
+def validate_csv_file(
+    source: Path, destination: Path, timestamp_column: str = TIMESTAMP_COLUMN
+) -> ValidatedDataset:
+    """Checks the upload in ``source`` and writes its canonical form to ``destination``: run in
+    a worker process, it takes seconds of CPU for a large file and nothing big comes back."""
+    canonical, validated = validate_csv(source.read_bytes(), timestamp_column)
+    destination.write_bytes(canonical)
+    return validated
+
+
+def validate_csv(
+    content: bytes, timestamp_column: str = TIMESTAMP_COLUMN
+) -> tuple[bytes, ValidatedDataset]:
+    """The canonical CSV and what is known of it; :class:`DataError` names the row or column."""
     import pandas as pd
 
     if not content.strip():
@@ -97,12 +113,12 @@ def validate_csv(content: bytes, timestamp_column: str = TIMESTAMP_COLUMN) -> Va
     frame[timestamp_column] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S")
     frame = frame.rename(columns={timestamp_column: TIMESTAMP_COLUMN})[[TIMESTAMP_COLUMN, *columns]]
     canonical = frame.to_csv(index=False).encode()
-    return ValidatedDataset(
-        csv=canonical,
+    return canonical, ValidatedDataset(
         rows=len(frame),
         columns=[str(c) for c in columns],
         frequency_seconds=int(step.total_seconds()),
         start=stamps.iloc[0].to_pydatetime(),
         end=stamps.iloc[-1].to_pydatetime(),
         sha256=hashlib.sha256(canonical).hexdigest(),
+        size_bytes=len(canonical),
     )

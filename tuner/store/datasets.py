@@ -23,7 +23,7 @@ class DatasetStore(StoreBase):
             frequency_seconds=meta.frequency_seconds,
             start=meta.start,
             end=meta.end,
-            size_bytes=len(meta.csv),
+            size_bytes=meta.size_bytes,
             sha256=meta.sha256,
             created_at=utcnow(),
         )
