@@ -7,6 +7,7 @@ import TensorFlow, pandas or the model code.
 from __future__ import annotations
 
 from tuner.core.domains import Domain, date_or_none, integer, one_of, real
+from tuner.core.measures import MEASURES
 from tuner.core.registry import TrainableDefinition
 
 SHARED_HYPERPARAMETERS: dict[str, object] = {
@@ -53,12 +54,15 @@ FAMILY_DOMAINS: dict[str, dict[str, Domain]] = {
         "latent_dim": WIDTH,
     },
 }
-EPOCH_METRICS = ("loss", "val_loss", "val_mape")
+EPOCH_METRICS = ("loss", "val_loss", *(f"val_{m}" for m in MEASURES))
 FINAL_METRICS = (
-    "test_mape",
-    "test_mape_by_horizon",
+    *(f"test_{m}" for m in MEASURES),
+    *(f"test_{m}_by_horizon" for m in MEASURES),  # the primary measure's only
     "best_epoch",
-    "naive_test_mape",
+    "baseline",  # naive or seasonal_naive_<P>, the one best on validation
+    *(f"baseline_test_{m}" for m in MEASURES),
+    "skill",  # 1 - test/baseline_test of the primary measure (skill_measure)
+    "skill_measure",
     "device",  # the TensorFlow device that trained: CPU, or /device:GPU:0 when given a GPU
 )
 

@@ -4,7 +4,8 @@ Early stopping is Keras' own (patience on ``val_loss``, best-epoch weights resto
 without changing the maths: the train step is compiled with XLA (Keras' ``"auto"`` leaves
 it off for recurrent layers, where XLA pays most), several steps run per compiled call
 (``steps_per_execution``) so Python overhead does not dominate small models, and validation is
-one batched forward pass per epoch that yields both ``val_loss`` and ``val_mape``.
+one batched forward pass per epoch that yields ``val_loss`` and every measure (``val_mae``,
+``val_mase``, …; :mod:`trainables.evaluation`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from trainables.datasets import Series
+from trainables.evaluation import Evaluation
 from trainables.windows import Prepared, Windows, prepare
 from tuner.core.registry import RunContext
 
@@ -60,32 +62,16 @@ def make_optimizer(params: dict[str, Any]) -> Any:
     return optimizers[name](learning_rate=rate)
 
 
-def mape(predicted: np.ndarray, actual: np.ndarray, axis: int | None = None) -> Any:
-    """Mean absolute percentage error in percent, on unscaled load."""
-    return 100.0 * np.mean(np.abs(predicted - actual) / np.abs(actual), axis=axis)
-
-
 def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray:
     scaled = model.predict(windows.x, batch_size=PREDICT_BATCH, verbose=0)
     return prepared.load_scaler.unscale(np.asarray(scaled, dtype=np.float64))
 
 
-def seasonal_naive(prepared: Prepared, windows: Windows) -> np.ndarray:
-    """Same hour yesterday: the forecast for t+h is the load at t+h−24 (wrapping beyond a day)."""
-    steps = np.arange(1, prepared.horizon + 1)
-    lagged = (
-        windows.origins[:, None] + steps[None, :] - 24 * np.ceil(steps / 24).astype(int)[None, :]
-    )
-    return prepared.series.target[lagged]
-
-
-def validation_reporter(model: Any, prepared: Prepared, report: Any) -> Any:
+def validation_reporter(model: Any, prepared: Prepared, evaluation: Evaluation, report: Any) -> Any:
     """A Keras callback that scores the validation windows once per epoch (one batched forward
-    pass gives both ``val_loss`` and ``val_mape``), reports them, and leaves ``val_loss`` in
-    the epoch's logs for the EarlyStopping callback after it."""
+    pass gives ``val_loss`` and every measure), reports them, and leaves ``val_loss`` in the
+    epoch's logs for the EarlyStopping callback after it."""
     import keras
-
-    actual_valid = prepared.actual_load(prepared.valid)
 
     class ValidationReporter(keras.callbacks.Callback):
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -96,13 +82,12 @@ def validation_reporter(model: Any, prepared: Prepared, report: Any) -> Any:
             penalty = float(sum(float(v) for v in model.losses)) if model.losses else 0.0
             val_loss = float(np.mean((scaled - prepared.valid.y) ** 2)) + penalty
             unscaled = prepared.load_scaler.unscale(scaled.astype(np.float64))
-            val_mape = float(mape(unscaled, actual_valid))
             logs["val_loss"] = val_loss
             report(
                 {
                     "loss": float(logs.get("loss", math.nan)),
                     "val_loss": val_loss,
-                    "val_mape": val_mape,
+                    **evaluation.validation(unscaled),
                 }
             )
 
@@ -116,6 +101,7 @@ def fit_forecaster(
     from trainables.models import BUILDERS
 
     prepared = prepare(data, int(params["T"]), int(params["horizon"]), params.get("train_start"))
+    evaluation = Evaluation.of(prepared, ctx.primary_metric)
     model = BUILDERS[family](params, prepared.features.shape[1])
     model.compile(
         optimizer=make_optimizer(params),
@@ -134,27 +120,25 @@ def fit_forecaster(
         prepared.train.y,
         batch_size=int(params["batch_size"]),
         epochs=int(params["max_epochs"]),
-        callbacks=[validation_reporter(model, prepared, ctx.report), stopping],
+        callbacks=[validation_reporter(model, prepared, evaluation, ctx.report), stopping],
         verbose=0,
         shuffle=True,
     )
     best_epoch = stopping.best_epoch + 1  # Keras counts epochs from 0
-    return {**finish(model, prepared, ctx.run_dir, best_epoch), "device": device}
+    final = finish(model, prepared, evaluation, ctx.run_dir, best_epoch)
+    return {**final, "device": device}
 
 
-def finish(model: Any, prepared: Prepared, run_dir: Path, best_epoch: int) -> dict[str, Any]:
+def finish(
+    model: Any, prepared: Prepared, evaluation: Evaluation, run_dir: Path, best_epoch: int
+) -> dict[str, Any]:
     predicted = predict_load(model, prepared, prepared.test)
-    actual = prepared.actual_load(prepared.test)
-    naive = seasonal_naive(prepared, prepared.test)
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / "model.keras")
-    write_forecast(run_dir / "forecast.csv", prepared, prepared.test, predicted, actual)
-    return {
-        "test_mape": float(mape(predicted, actual)),
-        "test_mape_by_horizon": [round(float(v), 6) for v in mape(predicted, actual, axis=0)],
-        "best_epoch": best_epoch,
-        "naive_test_mape": float(mape(naive, actual)),
-    }
+    write_forecast(
+        run_dir / "forecast.csv", prepared, prepared.test, predicted, evaluation.actual_test
+    )
+    return {**evaluation.test(predicted), "best_epoch": best_epoch}
 
 
 def write_forecast(

@@ -47,6 +47,7 @@ class Prepared:
     series: Series
     features: np.ndarray  # (n, 1 + k) float32, scaled [target, covariates...]
     load_scaler: MinMax
+    train_rows: slice  # the training period's rows of the series
     T: int
     horizon: int
     train: Windows
@@ -89,6 +90,7 @@ def prepare(series: Series, T: int, horizon: int, train_start: str | None = None
         series=series,
         features=features,
         load_scaler=load_scaler,
+        train_rows=train_rows,
         T=T,
         horizon=horizon,
         train=windows(first + T - 1, valid_at),

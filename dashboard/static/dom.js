@@ -39,3 +39,19 @@ export function showError(slot, message) {
   slot.textContent = message || "";
   slot.hidden = !message;
 }
+
+// The test result beside the run's baseline (DESIGN §6.3), saying plainly when it loses;
+// null for a run without one.
+export function againstBaseline(final, num) {
+  const measure = final && final.skill_measure;
+  if (!measure || final[`test_${measure}`] === undefined) return null;
+  const unit = measure === "mape" || measure === "smape" ? " %" : "";
+  const figures =
+    `${num(final[`test_${measure}`])}${unit} beside ${final.baseline} ` +
+    `${num(final[`baseline_test_${measure}`])}${unit}`;
+  const beats = typeof final.skill === "number" && final.skill > 0;
+  const verdict = beats
+    ? `${(100 * final.skill).toFixed(1)} % better than the baseline`
+    : "does NOT beat its baseline";
+  return el("span", { className: beats ? "beats" : "loses" }, `${figures}: ${verdict}`);
+}

@@ -2,7 +2,7 @@
 // runs the page polls every 1.5 s and redraws in place, keeping the sort, page and zoom.
 import { get, request } from "./api.js";
 import { bestSoFar, learningCurves, parallelCoordinates, plotlyLoaded, scatters } from "./charts.js";
-import { badge, definitions, el, fromTemplate, showError } from "./dom.js";
+import { againstBaseline, badge, definitions, el, fromTemplate, showError } from "./dom.js";
 import { duration, FINISHED, finishedRuns, num, params, since } from "./format.js";
 
 const PAGE = 50;
@@ -110,12 +110,7 @@ function renderSummary(root, e) {
           ["Best run", el("span", {}, el("a", { href: `#/runs/${encodeURIComponent(best.id)}` }, `run ${best.number}`), " ", badge(best.status))],
           [metric.name, el("strong", {}, num(best.best_metric))],
           ["Parameters", params(best.params)],
-          [
-            "Test MAPE",
-            final.test_mape !== undefined
-              ? `${num(final.test_mape)} % (seasonal naive ${num(final.naive_test_mape)} %)`
-              : null,
-          ],
+          [`Test ${(final.skill_measure || "").toUpperCase()}`, againstBaseline(final, num)],
         ])
       : el("p", { className: "muted" }, `No run has reported ${metric.name} yet.`),
   );

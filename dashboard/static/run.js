@@ -2,7 +2,7 @@
 // against the actual load, and its files.
 import { download, get, request } from "./api.js";
 import { base as layout, config, plotlyLoaded } from "./charts.js";
-import { badge, definitions, el, fromTemplate, showError } from "./dom.js";
+import { againstBaseline, badge, definitions, el, fromTemplate, showError } from "./dom.js";
 import { duration, num, since } from "./format.js";
 
 export function runPage(root, id) {
@@ -37,18 +37,17 @@ export function runPage(root, id) {
         ["Best primary metric", el("strong", {}, num(run.best_metric))],
         ["Epochs", `${run.epochs}${run.attempts > 1 ? ` (attempt ${run.attempts})` : ""}`],
         ["Duration", `${duration(since(run.started_at, run.finished_at))} on ${run.node || "–"}`],
-        [
-          "Test MAPE",
-          final.test_mape !== undefined ? `${num(final.test_mape)} % (seasonal naive ${num(final.naive_test_mape)} %)` : null,
-        ],
+        [`Test ${(final.skill_measure || "").toUpperCase()}`, againstBaseline(final, num)],
         ["Error", run.error ? el("pre", { className: "error" }, run.error) : null],
       ]),
     );
     await drawMetrics($("#metric-charts"), await get(`/api/runs/${id}/metrics`));
-    if (final.test_mape_by_horizon) {
-      const values = final.test_mape_by_horizon;
-      await Plotly.react($("#chart-horizon"), [{ type: "bar", x: values.map((_, i) => i + 1), y: values }],
-        layout("test MAPE by horizon step", "hours ahead", "MAPE %"), config);
+    const measure = final.skill_measure;
+    const byStep = measure && final[`test_${measure}_by_horizon`];
+    if (byStep) {
+      const name = measure.toUpperCase();
+      await Plotly.react($("#chart-horizon"), [{ type: "bar", x: byStep.map((_, i) => i + 1), y: byStep }],
+        layout(`test ${name} by horizon step`, "steps ahead", name), config);
     }
     const files = run.status === "running" ? [] : await get(`/api/runs/${id}/artifacts`).catch(() => []);
     if (files.length) {

@@ -159,6 +159,27 @@ def test_spec_must_name_an_existing_data_set_and_column(client: TestClient) -> N
     assert ok.status_code == 201
 
 
+def test_percentage_metrics_are_refused_for_a_target_with_zeros(client: TestClient) -> None:
+    dataset = upload(client, BASE).json()
+    assert dataset["column_signs"] == {
+        "demand": "positive",
+        "price": "positive",
+        "wind": "zeros or sign changes",  # h % 5
+    }
+    for metric in ("val_mape", "val_smape"):
+        spec = spec_for(dataset["id"], target="wind")
+        spec["primary_metric"]["name"] = metric
+        refused = client.post("/api/experiments", json=spec)
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()["errors"][0]
+        assert problem["field"] == "primary_metric.name" and "use val_mase" in problem["message"]
+    spec = spec_for(dataset["id"], target="wind")
+    spec["primary_metric"]["name"] = "val_mase"
+    assert client.post("/api/experiments", json=spec).status_code == 201
+    spec = spec_for(dataset["id"], target="price")  # positive: MAPE is fine
+    assert client.post("/api/experiments", json=spec).status_code == 201
+
+
 @pytest.mark.parametrize("family", ["ffn", "rnn", "encoder_decoder", "cnn"])
 def test_every_family_trains_on_an_uploaded_data_set(
     client: TestClient, settings: Settings, family: str, tmp_path: Any
@@ -182,6 +203,9 @@ def test_every_family_trains_on_an_uploaded_data_set(
     }
     reports: list[dict[str, Any]] = []
     final = fit_forecaster(
-        family, params, series, RunContext(report=reports.append, run_dir=tmp_path)
+        family,
+        params,
+        series,
+        RunContext(report=reports.append, run_dir=tmp_path, primary_metric="val_mape"),
     )
     assert len(reports) == 1 and len(final["test_mape_by_horizon"]) == 3

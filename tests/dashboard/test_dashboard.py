@@ -154,6 +154,11 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     page.wait_for_function("() => document.getElementById('chart-forecast').data?.length === 2")
     assert chart_points(page, "chart-forecast") > 2000  # actual and forecast over the test period
     assert chart_points(page, "chart-horizon") == 24
+    final = best["final_metrics"]
+    verdict = page.inner_text("#final .beats, #final .loses")
+    assert final["baseline"] in verdict  # the run beside its own baseline, read from the page
+    expected = "better than the baseline" if final["skill"] > 0 else "does NOT beat its baseline"
+    assert expected in verdict
     page.select_option("#step", "24")
     page.wait_for_function(
         "() => document.getElementById('chart-forecast').data[1].name.includes('24 h')"

@@ -13,6 +13,7 @@ import pytest
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
 from trainables.datasets import synthetic_series
 from trainables.fit import fit_forecaster
+from tuner.core.measures import MEASURES
 from tuner.core.registry import RunContext, get_trainable
 
 SERIES = synthetic_series()
@@ -59,7 +60,10 @@ def train(
     params = {**SHARED_HYPERPARAMETERS, **FAMILIES[family][1], **SMALL, **overrides}
     reports: list[dict[str, Any]] = []
     final = fit_forecaster(
-        family, params, SERIES, RunContext(report=reports.append, run_dir=run_dir, cpus=1)
+        family,
+        params,
+        SERIES,
+        RunContext(report=reports.append, run_dir=run_dir, cpus=1, primary_metric="val_mape"),
     )
     return reports, final
 
@@ -71,32 +75,35 @@ def test_family_trains_two_epochs_for_each_grid_cell(
     reports, final = train(family, cell, tmp_path)
     assert len(reports) == 2
     for report in reports:
-        assert set(report) == {"loss", "val_loss", "val_mape"}
+        assert set(report) == {"loss", "val_loss", *(f"val_{m}" for m in MEASURES)}
         assert all(isinstance(v, float) and np.isfinite(v) for v in report.values())
     assert set(final) == {
-        "test_mape",
+        *(f"test_{m}" for m in MEASURES),
         "test_mape_by_horizon",
         "best_epoch",
-        "naive_test_mape",
+        "baseline",
+        *(f"baseline_test_{m}" for m in MEASURES),
+        "skill",
+        "skill_measure",
         "device",
     }
+    assert set(final) <= set(get_trainable(family).final_metrics)  # type: ignore[union-attr]
     assert final["device"] == "CPU"  # a run given no GPU trains on the CPU
     assert len(final["test_mape_by_horizon"]) == 6 and final["best_epoch"] in (1, 2)
     assert final["test_mape"] == pytest.approx(np.mean(final["test_mape_by_horizon"]), rel=1e-4)
+    # Hourly data: the last value and the day, week and year seasons were the candidates.
+    assert final["baseline"] in ("naive", "seasonal_naive_24", "seasonal_naive_168")
+    assert final["skill"] == pytest.approx(
+        1 - final["test_mape"] / final["baseline_test_mape"], rel=1e-9
+    )
 
 
 def test_declared_metrics_match_what_is_reported() -> None:
     for family in FAMILIES:
         definition = get_trainable(family)
         assert definition is not None
-        assert definition.metrics == ("loss", "val_loss", "val_mape")
-        assert set(definition.final_metrics) == {
-            "test_mape",
-            "test_mape_by_horizon",
-            "best_epoch",
-            "naive_test_mape",
-            "device",
-        }
+        assert definition.metrics == ("loss", "val_loss", *(f"val_{m}" for m in MEASURES))
+        assert "skill" in definition.final_metrics and "baseline" in definition.final_metrics
 
 
 def test_saved_model_reloads_and_reproduces_the_forecast(tmp_path: Path) -> None:

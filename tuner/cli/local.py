@@ -12,7 +12,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tuner.cli.app import app, console, err_console
-from tuner.cli.render import runs_table
+from tuner.cli.render import print_against_baseline, runs_table
+from tuner.client.schemas import Run
 from tuner.errors import SpecError
 
 # What the server install adds; a client install (plain `pip install tunedrive`) lacks them.
@@ -128,15 +129,7 @@ def print_result(store: Any, record: Any) -> None:
         f"{metric} = {best_run.best_metric:.4f}"
     )
     console.print(f"  params: {best_run.params}")
-    final = best_run.final_metrics or {}
-    if "test_mape" in final:
-        naive = final.get("naive_test_mape")
-        beside = (
-            f" (seasonal naive, same hour yesterday: {naive:.2f} %)" if naive is not None else ""
-        )
-        console.print(f"  test MAPE: {final['test_mape']:.2f} %{beside}")
-    elif final:
-        console.print(f"  final metrics: {final}")
+    print_against_baseline(Run.model_validate(best_run))
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -17,7 +17,7 @@ from rich.console import Group
 from rich.live import Live
 
 from tuner.cli.app import app, console, err_console
-from tuner.cli.render import runs_table
+from tuner.cli.render import print_against_baseline, runs_table
 from tuner.client import Client
 from tuner.client.schemas import Experiment
 from tuner.errors import SpecError
@@ -149,8 +149,7 @@ def best(experiment_id: str, as_json: AsJson = False, url: Url = None, token: To
         return _emit(run)
     console.print(f"run #{run.number} ({run.id}): best {run.best_metric}", highlight=False)
     console.print(f"  params: {run.params}", highlight=False)
-    if run.final_metrics:
-        console.print(f"  final: {run.final_metrics}", highlight=False)
+    print_against_baseline(run)
 
 
 @app.command()

@@ -7,6 +7,9 @@ from typing import Any
 
 from rich.table import Table
 
+from tuner.cli.app import console
+from tuner.client.schemas import Run
+
 STATE_STYLES = {
     "completed": "green",
     "early_terminated": "yellow",
@@ -32,3 +35,14 @@ def runs_table(runs: Iterable[Any], metric: str, title: str) -> Table:
 
 def short(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def print_against_baseline(run: Run) -> None:
+    """The best run's test result beside its baseline, saying plainly when it loses."""
+    comparison = run.against_baseline()
+    if comparison is None:
+        if run.final_metrics:
+            console.print(f"  final: {run.final_metrics}", highlight=False)
+        return
+    style = "green" if comparison.beats_baseline else "bold red"
+    console.print(f"  [{style}]{comparison.sentence()}[/]", highlight=False)

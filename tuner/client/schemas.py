@@ -41,6 +41,30 @@ class Error(WireModel):
     errors: list[dict[str, str]] = Field(default_factory=list, description="field, message pairs")
 
 
+class BaselineComparison(BaseModel):
+    """A run's test result beside its baseline (DESIGN §6.3), on the primary measure."""
+
+    measure: str  # mae, rmse, mape, smape or mase
+    model: float  # the run's test value
+    baseline: str  # naive or seasonal_naive_<P>, the candidate best on validation
+    baseline_value: float  # that baseline's test value
+    skill: float | None  # 1 - model/baseline; None when the baseline is exact
+
+    @property
+    def beats_baseline(self) -> bool:
+        return self.skill is not None and self.skill > 0
+
+    def sentence(self) -> str:
+        unit = " %" if self.measure in ("mape", "smape") else ""
+        figures = (
+            f"test {self.measure.upper()} {self.model:.4g}{unit} beside {self.baseline} "
+            f"{self.baseline_value:.4g}{unit}"
+        )
+        if self.beats_baseline:
+            return f"{figures}: {self.skill:.1%} better than the baseline"
+        return f"{figures}: it does NOT beat its baseline"
+
+
 class Run(WireModel):
     id: str
     experiment_id: str
@@ -56,6 +80,22 @@ class Run(WireModel):
     error: str | None
     node: str | None
     final_metrics: dict[str, Any] | None
+
+    def against_baseline(self) -> BaselineComparison | None:
+        """The test result beside the baseline, or None for a run that has none (unfinished,
+        or a trainable that reports no baseline)."""
+        final = self.final_metrics or {}
+        measure = final.get("skill_measure")
+        model, baseline = final.get(f"test_{measure}"), final.get(f"baseline_test_{measure}")
+        if measure is None or model is None or baseline is None:
+            return None
+        return BaselineComparison(
+            measure=measure,
+            model=model,
+            baseline=final.get("baseline", "baseline"),
+            baseline_value=baseline,
+            skill=final.get("skill"),
+        )
 
 
 class Experiment(WireModel):
@@ -143,6 +183,7 @@ class Dataset(WireModel):
     size_bytes: int
     sha256: str
     created_at: UtcDatetime
+    column_signs: dict[str, str] | None = None  # "zeros or sign changes": no val_mape/smape
 
 
 class Health(WireModel):

@@ -33,6 +33,7 @@ class RunContext:
     run_dir: Path
     cpus: float = 1.0
     gpus: float = 0.0
+    primary_metric: str | None = None  # the spec's, e.g. "val_mase": the baseline is chosen on it
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]

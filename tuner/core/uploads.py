@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tuner.core.measures import MIXED_SIGNS
 from tuner.errors import DataError
 
 TIMESTAMP_COLUMN = "timestamp"
@@ -31,6 +32,7 @@ class ValidatedDataset:
     end: datetime
     sha256: str
     size_bytes: int
+    column_signs: dict[str, str]  # "positive", "negative" or MIXED_SIGNS, per column
 
 
 def dataset_path(settings: Any, dataset_id: str) -> Path:
@@ -121,4 +123,13 @@ def validate_csv(
         end=stamps.iloc[-1].to_pydatetime(),
         sha256=hashlib.sha256(canonical).hexdigest(),
         size_bytes=len(canonical),
+        column_signs={str(c): _sign(frame[c]) for c in columns},
     )
+
+
+def _sign(values: Any) -> str:
+    if bool((values > 0).all()):
+        return "positive"
+    if bool((values < 0).all()):
+        return "negative"
+    return MIXED_SIGNS

@@ -66,7 +66,9 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
             result[NODE_KEY] = node_name()
         tune.report(result)
 
-    context = RunContext(report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus)
+    context = RunContext(
+        report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus, primary_metric=plan.metric
+    )
     final = plan.definition.resolve_fit()(params, data, context) or {}
     tune.report(
         {**final, FINAL_KEY: True, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"] + 1}

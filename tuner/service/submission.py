@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from tuner.core.measures import MIXED_SIGNS, PERCENT_MEASURES
 from tuner.core.settings import Settings
 from tuner.core.spec import BUILTIN_DATASETS, ExperimentSpec, parse_spec
 from tuner.core.splits import BUILTIN_SHAPES, SeriesShape, split_rows
@@ -36,8 +37,24 @@ def check_spec_dataset(spec: ExperimentSpec, store: Store) -> None:
     else:
         record = _uploaded(spec, store)
         shape = SeriesShape(record.start, record.rows, record.frequency_seconds)
+        check_percent_measure(spec, (record.column_signs or {}).get(str(spec.target)))
     if shape is not None:
         check_windows_fit(spec, shape)
+
+
+def check_percent_measure(spec: ExperimentSpec, sign: str | None) -> None:
+    """MAPE and sMAPE divide by the target: refused for one with zeros or sign changes."""
+    measure = spec.primary_metric.name.removeprefix("val_")
+    if sign == MIXED_SIGNS and measure in PERCENT_MEASURES:
+        raise SpecError(
+            [
+                FieldProblem(
+                    "primary_metric.name",
+                    f"{spec.primary_metric.name} divides by the target, and {spec.target!r} has "
+                    "zeros or changes sign; use val_mase (scale-free), val_mae or val_rmse",
+                )
+            ]
+        )
 
 
 def check_windows_fit(spec: ExperimentSpec, shape: SeriesShape) -> None:

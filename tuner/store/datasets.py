@@ -24,6 +24,7 @@ class DatasetStore(StoreBase):
             start=meta.start,
             end=meta.end,
             size_bytes=meta.size_bytes,
+            column_signs=meta.column_signs,
             sha256=meta.sha256,
             created_at=utcnow(),
         )

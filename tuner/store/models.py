@@ -75,6 +75,8 @@ class DatasetRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Per column: positive, negative, or zeros or sign changes (no MAPE); None before 0005.
+    column_signs: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
 
 class MetricRow(Base):

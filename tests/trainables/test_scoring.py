@@ -1,0 +1,149 @@
+"""Measures and baselines against values worked out by hand (DESIGN §6.3)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from trainables.datasets import Series
+from trainables.evaluation import Evaluation, primary_measure
+from trainables.scoring import (
+    baseline_candidates,
+    baseline_forecast,
+    defined_measures,
+    mase_scale,
+    measure,
+    seasonal_periods,
+    skill,
+)
+from trainables.windows import prepare
+from tuner.core.measures import MEASURES
+
+HOUR, HALF_HOUR, DAY = 3600, 1800, 86_400
+
+
+def test_each_measure_by_hand() -> None:
+    actual = np.array([[100.0, 200.0], [50.0, 100.0]])
+    predicted = np.array([[110.0, 180.0], [50.0, 130.0]])  # errors 10, -20, 0, 30
+    assert measure("mae", predicted, actual) == pytest.approx(15.0)
+    assert measure("rmse", predicted, actual) == pytest.approx(math.sqrt((100 + 400 + 900) / 4))
+    assert measure("mape", predicted, actual) == pytest.approx(100 * (0.1 + 0.1 + 0 + 0.3) / 4)
+    smape = 200 * (10 / 210 + 20 / 380 + 0 + 30 / 230) / 4
+    assert measure("smape", predicted, actual) == pytest.approx(smape)
+    assert measure("mase", predicted, actual, mase_scale=5.0) == pytest.approx(3.0)
+    by_step = measure("mae", predicted, actual, axis=0)
+    assert list(by_step) == pytest.approx([5.0, 25.0])  # type: ignore[call-overload]
+
+
+def test_an_unknown_measure_is_named() -> None:
+    with pytest.raises(ValueError, match=r"measure must be one of .* got 'mse'"):
+        measure("mse", np.zeros(2), np.ones(2))
+
+
+def test_percentages_only_for_a_target_of_one_sign() -> None:
+    assert defined_measures(np.array([1.0, 2.0])) == MEASURES
+    assert defined_measures(np.array([-1.0, -2.0])) == MEASURES
+    assert "mape" not in defined_measures(np.array([0.0, 2.0]))
+    assert defined_measures(np.array([-1.0, 2.0])) == ("mae", "rmse", "mase")
+
+
+@pytest.mark.parametrize(
+    ("step", "train_steps", "periods"),
+    [
+        (HOUR, 30_000, [24, 168, 8760]),
+        (HOUR, 1000, [24, 168]),  # a year does not fit twice in 1000 hours
+        (HALF_HOUR, 5000, [48, 336]),  # a day is 48 steps, not 24
+        (DAY, 2000, [7, 365]),  # a day is one step: no daily season
+        (7 * DAY, 600, []),  # 365 days are not a whole number of weeks
+        (5 * 60, 1000, [288]),
+    ],
+)
+def test_seasonal_periods_are_in_steps_of_the_data(
+    step: int, train_steps: int, periods: list[int]
+) -> None:
+    assert seasonal_periods(step, train_steps) == periods
+
+
+def test_candidates_always_include_the_last_value() -> None:
+    assert baseline_candidates(DAY, 2000) == {
+        "naive": 1,
+        "seasonal_naive_7": 7,
+        "seasonal_naive_365": 365,
+    }
+
+
+def test_baseline_forecast_wraps_beyond_one_period() -> None:
+    target = np.arange(100, dtype=float)
+    origins = np.array([10, 20])
+    # P=4, h=1..6: lags 4,4,4,4,8,8 back from t+h → y[t-3], y[t-2], y[t-1], y[t], y[t-3], y[t-2]
+    assert baseline_forecast(target, origins, 6, 4).tolist() == [
+        [7, 8, 9, 10, 7, 8],
+        [17, 18, 19, 20, 17, 18],
+    ]
+    assert baseline_forecast(target, origins, 3, 1).tolist() == [[10] * 3, [20] * 3]  # naive
+    with pytest.raises(ValueError, match="reaches before the start"):
+        baseline_forecast(target, np.array([2]), 1, 4)
+
+
+def test_mase_scale_is_the_in_sample_seasonal_naive_mae() -> None:
+    train = np.array([1.0, 2.0, 4.0, 7.0, 11.0])
+    assert mase_scale(train, 2) == pytest.approx((3 + 5 + 7) / 3)
+    assert math.isnan(mase_scale(np.ones(10), 2))
+
+
+def test_skill() -> None:
+    assert skill(3.0, 4.0) == pytest.approx(0.25)
+    assert skill(5.0, 4.0) == pytest.approx(-0.25)  # worse than the baseline
+    assert skill(1.0, 0.0) is None and skill(math.nan, 4.0) is None
+
+
+def test_primary_measure_falls_back_to_mae() -> None:
+    assert primary_measure("val_mase", MEASURES) == "mase"
+    assert primary_measure("val_loss", MEASURES) == "mae"
+    assert primary_measure("val_mape", ("mae", "rmse", "mase")) == "mae"
+
+
+def _series(step: int, values: np.ndarray, valid_at: int, test_at: int) -> Series:
+    stamps = np.datetime64("2020-01-01", "s") + np.arange(len(values)) * np.timedelta64(step, "s")
+    return Series(
+        "tiny",
+        stamps,
+        values,
+        np.arange(len(values), dtype=float)[:, None],  # a covariate that is not constant
+        valid_start=stamps[valid_at],
+        test_start=stamps[test_at],
+    )
+
+
+@pytest.mark.parametrize(("step", "period"), [(HOUR, 24), (HALF_HOUR, 48), (DAY, 7)])
+def test_a_purely_seasonal_series_picks_its_season_on_validation(step: int, period: int) -> None:
+    """Each frequency's own daily (or weekly) season repeats exactly: its seasonal naive is
+    perfect, the last value is not, and the choice is made on validation."""
+    rng = np.random.default_rng(0)
+    season = rng.uniform(10, 20, size=period)
+    n = period * 40
+    values = season[np.arange(n) % period]
+    prepared = prepare(_series(step, values, n * 6 // 10, n * 8 // 10), T=period, horizon=3)
+    evaluation = Evaluation.of(prepared, "val_mape")
+    assert evaluation.baseline == f"seasonal_naive_{period}"
+    result = evaluation.test(evaluation.baseline_test + 1.0)  # a model one unit off everywhere
+    assert result["baseline_test_mae"] == 0.0 and result["test_mae"] == pytest.approx(1.0)
+    assert result["skill_measure"] == "mape" and result["skill"] is None
+
+
+def test_baseline_results_on_a_trend_by_hand() -> None:
+    """y = t (hourly): the last value is off by h at step h; a day back is off by 24."""
+    n = 24 * 20
+    values = np.arange(n, dtype=float) + 1000.0
+    prepared = prepare(_series(HOUR, values, 300, 400), T=24, horizon=2)
+    evaluation = Evaluation.of(prepared, "val_mae")
+    assert evaluation.baseline == "naive"
+    result = evaluation.test(evaluation.actual_test - 0.5)  # the model: 0.5 under everywhere
+    assert result["baseline_test_mae"] == pytest.approx(1.5)  # mean of 1 and 2
+    assert result["test_mae"] == pytest.approx(0.5)
+    assert result["skill"] == pytest.approx(1 - 0.5 / 1.5)
+    assert result["test_mae_by_horizon"] == pytest.approx([0.5, 0.5])
+    # MASE: the shortest season is a day; on the training period y[t] - y[t-24] = 24.
+    assert result["test_mase"] == pytest.approx(0.5 / 24)

@@ -1,0 +1,100 @@
+"""A run's scoring: every measure each epoch on validation, and at the end on test beside the
+run's baseline, the naive candidate that did best on validation (DESIGN §6.3)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from trainables.scoring import (
+    baseline_candidates,
+    baseline_forecast,
+    defined_measures,
+    mase_scale,
+    measure,
+    skill,
+)
+from trainables.windows import Prepared
+
+FALLBACK_MEASURE = "mae"  # a primary metric that is not a measure (val_loss) compares on MAE
+
+
+def step_seconds(timestamps: np.ndarray) -> int:
+    return int((timestamps[1] - timestamps[0]) / np.timedelta64(1, "s"))
+
+
+def primary_measure(primary_metric: str | None, measures: tuple[str, ...]) -> str:
+    """``val_mase`` → ``mase``; anything else (or a measure this target does not allow) → MAE."""
+    name = (primary_metric or "").removeprefix("val_")
+    return name if name in measures else FALLBACK_MEASURE
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    measures: tuple[str, ...]
+    primary: str  # the measure the baseline is chosen on and the skill is given for
+    scale: float  # MASE's denominator
+    baseline: str
+    actual_valid: np.ndarray
+    actual_test: np.ndarray
+    baseline_test: np.ndarray  # the chosen baseline's test forecast
+
+    @classmethod
+    def of(cls, prepared: Prepared, primary_metric: str | None) -> Evaluation:
+        series = prepared.series
+        measures = defined_measures(series.target[prepared.train_rows])
+        primary = primary_measure(primary_metric, measures)
+        train_target = series.target[prepared.train_rows]
+        candidates = baseline_candidates(step_seconds(series.timestamps), len(train_target))
+        periods = [p for p in candidates.values() if p > 1]
+        scale = mase_scale(train_target, min(periods, default=1))
+        actual_valid = prepared.actual_load(prepared.valid)
+        actual_test = prepared.actual_load(prepared.test)
+        horizon = prepared.horizon
+
+        def on_validation(period: int) -> float:
+            forecast = baseline_forecast(series.target, prepared.valid.origins, horizon, period)
+            return float(measure(primary, forecast, actual_valid, scale))  # type: ignore[arg-type]
+
+        scores = {name: on_validation(period) for name, period in candidates.items()}
+        best = min(scores, key=lambda name: (math.isnan(scores[name]), scores[name]))
+        return cls(
+            measures=measures,
+            primary=primary,
+            scale=scale,
+            baseline=best,
+            actual_valid=actual_valid,
+            actual_test=actual_test,
+            baseline_test=baseline_forecast(
+                series.target, prepared.test.origins, horizon, candidates[best]
+            ),
+        )
+
+    def _scores(self, predicted: np.ndarray, actual: np.ndarray, prefix: str) -> dict[str, float]:
+        return {
+            f"{prefix}{m}": float(measure(m, predicted, actual, self.scale))  # type: ignore[arg-type]
+            for m in self.measures
+        }
+
+    def validation(self, predicted: np.ndarray) -> dict[str, float]:
+        """``val_<m>`` for every measure this target allows."""
+        return self._scores(predicted, self.actual_valid, "val_")
+
+    def test(self, predicted: np.ndarray) -> dict[str, Any]:
+        """``test_<m>``, the primary measure by horizon step, and the baseline beside them."""
+        model = self._scores(predicted, self.actual_test, "test_")
+        baseline = self._scores(self.baseline_test, self.actual_test, "baseline_test_")
+        by_step = measure(self.primary, predicted, self.actual_test, self.scale, axis=0)
+        return {
+            **model,
+            f"test_{self.primary}_by_horizon": [round(float(v), 6) for v in by_step],  # type: ignore[union-attr]
+            "baseline": self.baseline,
+            **baseline,
+            "skill": skill(
+                model[f"test_{self.primary}"], baseline[f"baseline_test_{self.primary}"]
+            ),
+            "skill_measure": self.primary,
+        }

@@ -1,0 +1,115 @@
+"""Forecast measures and naive baselines (DESIGN §6.3), as pure numpy functions.
+
+Every measure is taken on the unscaled target over the forecast steps. A baseline forecasts
+y[t+h] from the past only: ``naive`` repeats the last value, ``seasonal_naive_P`` takes the
+value one season back, y[t + h − P·ceil(h/P)], wrapping to earlier seasons when h > P. The
+seasonal periods are a day, a week and a year *in steps of the data*: nothing assumes hours.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from tuner.core.measures import MEASURES, PERCENT_MEASURES
+
+SEASONS = {"day": 86_400, "week": 7 * 86_400, "year": 365 * 86_400}
+
+
+def _mae(error: np.ndarray, actual: np.ndarray, predicted: np.ndarray, axis: int | None) -> object:
+    return np.mean(np.abs(error), axis=axis)
+
+
+def _rmse(error: np.ndarray, actual: np.ndarray, predicted: np.ndarray, axis: int | None) -> object:
+    return np.sqrt(np.mean(error**2, axis=axis))
+
+
+def _mape(error: np.ndarray, actual: np.ndarray, predicted: np.ndarray, axis: int | None) -> object:
+    return 100.0 * np.mean(np.abs(error) / np.abs(actual), axis=axis)
+
+
+def _smape(
+    error: np.ndarray, actual: np.ndarray, predicted: np.ndarray, axis: int | None
+) -> object:
+    return 200.0 * np.mean(np.abs(error) / (np.abs(actual) + np.abs(predicted)), axis=axis)
+
+
+_MEASURE_FUNCTIONS: dict[str, Callable[..., object]] = {
+    "mae": _mae,
+    "rmse": _rmse,
+    "mape": _mape,
+    "smape": _smape,
+}
+
+
+def measure(
+    name: str,
+    predicted: np.ndarray,
+    actual: np.ndarray,
+    mase_scale: float = math.nan,
+    axis: int | None = None,
+) -> object:
+    """One measure of ``predicted`` against ``actual`` (same shape); per horizon step with
+    ``axis=0`` on (origins, horizon) arrays. ``mase`` is the MAE over ``mase_scale``."""
+    if name not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {name!r}")
+    error = predicted - actual
+    if name == "mase":
+        return _mae(error, actual, predicted, axis) / mase_scale
+    return _MEASURE_FUNCTIONS[name](error, actual, predicted, axis)
+
+
+def defined_measures(target: np.ndarray) -> tuple[str, ...]:
+    """The measures this target allows: no percentages when it has zeros or changes sign."""
+    percent_ok = bool(np.all(target > 0) or np.all(target < 0))
+    return tuple(m for m in MEASURES if percent_ok or m not in PERCENT_MEASURES)
+
+
+def seasonal_periods(step_seconds: int, train_steps: int) -> list[int]:
+    """The periods, in steps, of a day, a week and a year that this step divides into a whole
+    number >= 2 and that fit in the training period; shortest first."""
+    periods = []
+    for seconds in SEASONS.values():
+        steps, rest = divmod(seconds, step_seconds)
+        if rest == 0 and 2 <= steps <= train_steps // 2:
+            periods.append(steps)
+    return periods
+
+
+def baseline_candidates(step_seconds: int, train_steps: int) -> dict[str, int]:
+    """Each baseline's name and period (1 for the last value)."""
+    return {"naive": 1} | {
+        f"seasonal_naive_{p}": p for p in seasonal_periods(step_seconds, train_steps)
+    }
+
+
+def baseline_forecast(
+    target: np.ndarray, origins: np.ndarray, horizon: int, period: int
+) -> np.ndarray:
+    """(origins, horizon): y[t + h − P·ceil(h/P)] for each origin t and step h = 1..horizon."""
+    steps = np.arange(1, horizon + 1)
+    back = period * np.ceil(steps / period).astype(int)
+    lagged = origins[:, None] + steps[None, :] - back[None, :]
+    if lagged.min() < 0:
+        raise ValueError(f"period {period} reaches before the start of the series")
+    return target[lagged]
+
+
+def mase_scale(train_target: np.ndarray, period: int) -> float:
+    """The in-sample MAE of the seasonal naive with ``period`` on the training period."""
+    if len(train_target) <= period:
+        raise ValueError(f"the training period is not longer than the period {period}")
+    scale = float(np.mean(np.abs(train_target[period:] - train_target[:-period])))
+    if scale == 0.0:
+        return math.nan  # a constant training period: MASE is undefined
+    return scale
+
+
+def skill(model_value: float, baseline_value: float) -> float | None:
+    """1 − model/baseline: above 0 when the model beats its baseline; None when the baseline
+    is exact (no model can beat it) or either value is not a number."""
+    if baseline_value == 0 or not math.isfinite(model_value) or not math.isfinite(baseline_value):
+        return None
+    return 1.0 - model_value / baseline_value

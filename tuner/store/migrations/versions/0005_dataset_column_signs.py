@@ -1,0 +1,23 @@
+"""data sets record each column's sign, so that MAPE is refused for a target with zeros
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("datasets") as batch:
+        batch.add_column(sa.Column("column_signs", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("datasets") as batch:
+        batch.drop_column("column_signs")
