@@ -6,13 +6,13 @@ import TensorFlow, pandas or the model code.
 
 from __future__ import annotations
 
-from tuner.core.domains import Domain, date_or_none, integer, one_of, real
+from tuner.core.domains import Domain, boolean, date_or_none, integer, one_of, real
 from tuner.core.measures import MEASURES
 from tuner.core.registry import TrainableDefinition
 
 SHARED_HYPERPARAMETERS: dict[str, object] = {
-    "T": 168,  # input window, hours
-    "horizon": 24,  # forecast steps, hours
+    "T": 168,  # input window, in steps of the data
+    "horizon": 24,  # forecast steps
     "learning_rate": 1e-3,
     "batch_size": 32,
     "alpha": 0.0,  # L2 weight
@@ -20,6 +20,8 @@ SHARED_HYPERPARAMETERS: dict[str, object] = {
     "max_epochs": 100,
     "patience": 5,
     "train_start": None,  # optional "YYYY-MM-DD": train on a recent slice only
+    "calendar": False,  # time of day and day of week, over the input and forecast windows
+    "residual": "none",  # "baseline": learn the correction to the run's baseline forecast
 }
 # What each hyperparameter accepts. The upper bounds keep one run within a machine's memory
 # and a day's training; the data set bounds T + horizon further, at submission.
@@ -36,6 +38,8 @@ SHARED_DOMAINS: dict[str, Domain] = {
     "max_epochs": integer(1, 10_000),
     "patience": integer(0, 10_000),
     "train_start": date_or_none(),
+    "calendar": boolean(),
+    "residual": one_of("none", "baseline"),
 }
 FAMILY_DOMAINS: dict[str, dict[str, Domain]] = {
     "ffn": {"hidden_layers": integer(1, 16), "latent_dim": WIDTH},

@@ -38,6 +38,7 @@ class Evaluation:
     primary: str  # the measure the baseline is chosen on and the skill is given for
     scale: float  # MASE's denominator
     baseline: str
+    baseline_period: int  # 1 for the last value
     actual_valid: np.ndarray
     actual_test: np.ndarray
     baseline_test: np.ndarray  # the chosen baseline's test forecast
@@ -48,7 +49,13 @@ class Evaluation:
         measures = defined_measures(series.target[prepared.train_rows])
         primary = primary_measure(primary_metric, measures)
         train_target = series.target[prepared.train_rows]
-        candidates = baseline_candidates(step_seconds(series.timestamps), len(train_target))
+        candidates = {  # those that reach no further back than the series' start
+            name: period
+            for name, period in baseline_candidates(
+                step_seconds(series.timestamps), len(train_target)
+            ).items()
+            if prepared.valid.origins[0] + 1 - period >= 0
+        }
         periods = [p for p in candidates.values() if p > 1]
         scale = mase_scale(train_target, min(periods, default=1))
         actual_valid = prepared.actual_load(prepared.valid)
@@ -66,6 +73,7 @@ class Evaluation:
             primary=primary,
             scale=scale,
             baseline=best,
+            baseline_period=candidates[best],
             actual_valid=actual_valid,
             actual_test=actual_test,
             baseline_test=baseline_forecast(

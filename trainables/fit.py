@@ -23,6 +23,7 @@ from trainables.evaluation import Evaluation
 from trainables.windows import Prepared, Windows, prepare
 from tuner.core.registry import RunContext
 
+RESIDUALS = ("none", "baseline")
 STEPS_PER_EXECUTION = 16
 PREDICT_BATCH = 2048
 
@@ -63,7 +64,7 @@ def make_optimizer(params: dict[str, Any]) -> Any:
 
 
 def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray:
-    scaled = model.predict(windows.x, batch_size=PREDICT_BATCH, verbose=0)
+    scaled = model.predict(windows.inputs, batch_size=PREDICT_BATCH, verbose=0)
     return prepared.load_scaler.unscale(np.asarray(scaled, dtype=np.float64))
 
 
@@ -77,7 +78,7 @@ def validation_reporter(model: Any, prepared: Prepared, evaluation: Evaluation, 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             logs = logs if logs is not None else {}
             scaled = np.asarray(
-                model.predict(prepared.valid.x, batch_size=PREDICT_BATCH, verbose=0)
+                model.predict(prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0)
             )
             penalty = float(sum(float(v) for v in model.losses)) if model.losses else 0.0
             val_loss = float(np.mean((scaled - prepared.valid.y) ** 2)) + penalty
@@ -98,11 +99,23 @@ def fit_forecaster(
     family: str, params: dict[str, Any], data: Series, ctx: RunContext
 ) -> dict[str, Any]:
     device = configure_tensorflow(ctx.cpus, ctx.gpus)
-    from trainables.models import BUILDERS
+    from trainables.models import build_model
 
-    prepared = prepare(data, int(params["T"]), int(params["horizon"]), params.get("train_start"))
+    calendar, residual = bool(params.get("calendar")), str(params.get("residual", "none"))
+    if residual not in RESIDUALS:
+        raise ValueError(f"residual must be one of {', '.join(RESIDUALS)}, got {residual!r}")
+    T, horizon = int(params["T"]), int(params["horizon"])
+    prepared = prepare(data, T, horizon, params.get("train_start"), calendar=calendar)
     evaluation = Evaluation.of(prepared, ctx.primary_metric)
-    model = BUILDERS[family](params, prepared.features.shape[1])
+    if residual == "baseline":
+        prepared = prepared.with_baseline(evaluation.baseline_period)
+    model = build_model(
+        family,
+        params,
+        prepared.features.shape[1],
+        prepared.future_features,
+        residual=residual == "baseline",
+    )
     model.compile(
         optimizer=make_optimizer(params),
         loss="mse",
@@ -116,7 +129,7 @@ def fit_forecaster(
         monitor="val_loss", mode="min", patience=int(params["patience"]), restore_best_weights=True
     )
     model.fit(
-        prepared.train.x,
+        prepared.train.inputs,
         prepared.train.y,
         batch_size=int(params["batch_size"]),
         epochs=int(params["max_epochs"]),

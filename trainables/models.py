@@ -1,4 +1,5 @@
-"""The four forecaster families as small Keras builders, one per family name."""
+"""The four forecaster families as small Keras builders, one per family name, and the inputs
+every family shares: the calendar over the forecast window and the baseline it corrects."""
 
 from __future__ import annotations
 
@@ -102,3 +103,28 @@ BUILDERS: dict[str, Builder] = {
     "encoder_decoder": build_encoder_decoder,
     "cnn": build_cnn,
 }
+
+
+def build_model(
+    family: str, params: dict[str, Any], features: int, ahead_features: int, residual: bool
+) -> keras.Model:
+    """The family's network on the input window, plus (DESIGN §6.2) the calendar over the
+    forecast window mixed into its output, and with ``residual`` the baseline forecast added
+    to it: an all-zero network reproduces the baseline."""
+    if family not in BUILDERS:
+        raise ValueError(f"family must be one of {', '.join(BUILDERS)}, got {family!r}")
+    core = BUILDERS[family](params, features)
+    if not ahead_features and not residual:
+        return core
+    horizon = int(params["horizon"])
+    window = keras.Input((int(params["T"]), features), name="window")
+    inputs, output = [window], core(window)
+    if ahead_features:
+        ahead = keras.Input((horizon, ahead_features), name="calendar_ahead")
+        inputs.append(ahead)
+        output = layers.Dense(horizon)(layers.Concatenate()([output, layers.Flatten()(ahead)]))
+    if residual:
+        base = keras.Input((horizon,), name="baseline")
+        inputs.append(base)
+        output = layers.Add()([output, base])
+    return keras.Model(inputs, output)

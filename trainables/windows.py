@@ -9,13 +9,15 @@ array, so building them costs no memory however large T is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from trainables.datasets import Series
 from tuner.errors import DataError
+
+DAY, WEEK = 86_400, 7 * 86_400
 
 
 @dataclass(frozen=True)
@@ -32,14 +34,26 @@ class MinMax:
 
 @dataclass(frozen=True)
 class Windows:
-    """Inputs (n, T, 1 + k), targets (n, horizon) in scaled units, and each origin's index."""
+    """Inputs (n, T, 1 + k), targets (n, horizon) in scaled units, and each origin's index.
+
+    ``future``: inputs known over the forecast window (calendar), (n, horizon, c).
+    ``base``: the run's baseline forecast, scaled, (n, horizon), which the network corrects
+    (``residual: baseline``)."""
 
     x: np.ndarray
     y: np.ndarray
     origins: np.ndarray
+    future: np.ndarray | None = None
+    base: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.origins)
+
+    @property
+    def inputs(self) -> np.ndarray | list[np.ndarray]:
+        """What the model is fed: the window alone, or with its forecast-window inputs."""
+        extra = [a for a in (self.future, self.base) if a is not None]
+        return [self.x, *extra] if extra else self.x
 
 
 @dataclass(frozen=True)
@@ -53,13 +67,54 @@ class Prepared:
     train: Windows
     valid: Windows
     test: Windows
+    future_features: int = 0  # calendar columns also given over the forecast window
+
+    def with_baseline(self, period: int) -> Prepared:
+        """Each window also carries the scaled baseline forecast with ``period`` (1: last value)."""
+        steps = np.arange(1, self.horizon + 1)
+        back = steps - period * np.ceil(steps / period).astype(int)
+
+        def based(windows: Windows) -> Windows:
+            # Windows whose baseline would reach before the series' start are left out.
+            skip = max(0, -int(windows.origins[0] + back.min())) if len(windows) else 0
+            kept = Windows(
+                windows.x[skip:],
+                windows.y[skip:],
+                windows.origins[skip:],
+                None if windows.future is None else windows.future[skip:],
+            )
+            lagged = kept.origins[:, None] + back[None, :]
+            return replace(kept, base=self.features[lagged, 0])
+
+        return replace(
+            self, train=based(self.train), valid=based(self.valid), test=based(self.test)
+        )
 
     def actual_load(self, windows: Windows) -> np.ndarray:
         """Unscaled target load for each origin, (n, horizon), from the source series."""
         return sliding_window_view(self.series.target, self.horizon)[windows.origins + 1]
 
 
-def prepare(series: Series, T: int, horizon: int, train_start: str | None = None) -> Prepared:
+def calendar_features(timestamps: np.ndarray) -> np.ndarray:
+    """Time of day and day of week as sin/cos pairs, (n, 0 to 4): each only where the step is
+    shorter than its period (a daily series has no time of day)."""
+    seconds = timestamps.astype("datetime64[s]").astype(np.int64)
+    step = int(seconds[1] - seconds[0]) if len(seconds) > 1 else DAY
+    columns = []
+    for period, offset in ((DAY, 0), (WEEK, 3 * DAY)):  # 1970-01-01 was a Thursday
+        if step < period:
+            phase = 2 * np.pi * ((seconds + offset) % period) / period
+            columns += [np.sin(phase), np.cos(phase)]
+    return np.stack(columns, axis=1) if columns else np.empty((len(seconds), 0))
+
+
+def prepare(
+    series: Series,
+    T: int,
+    horizon: int,
+    train_start: str | None = None,
+    calendar: bool = False,
+) -> Prepared:
     if T < 1 or horizon < 1:
         raise DataError(f"T and horizon must be >= 1, got T={T}, horizon={horizon}")
     stamps = series.timestamps
@@ -71,20 +126,23 @@ def prepare(series: Series, T: int, horizon: int, train_start: str | None = None
     end = len(series)
     train_rows = slice(first, valid_at)
     load_scaler = _fit(series.target[train_rows])
-    features = np.empty((end, 1 + series.covariates.shape[1]), dtype=np.float32)
+    clock = calendar_features(stamps) if calendar else np.empty((end, 0))
+    covariates = series.covariates.shape[1]
+    features = np.empty((end, 1 + covariates + clock.shape[1]), dtype=np.float32)
     features[:, 0] = load_scaler.scale(series.target)
-    for column in range(series.covariates.shape[1]):
+    for column in range(covariates):
         values = series.covariates[:, column]
         features[:, 1 + column] = _fit(values[train_rows]).scale(values)
+    features[:, 1 + covariates :] = clock  # already within [-1, 1]
     inputs = sliding_window_view(features, T, axis=0).transpose(0, 2, 1)  # (n−T+1, T, 1+k), a view
     targets = sliding_window_view(features[:, 0], horizon)  # (n−horizon+1, horizon), a view
+    ahead = sliding_window_view(features[:, 1 + covariates :], horizon, axis=0).transpose(0, 2, 1)
 
     def windows(first_origin: int, period_end: int) -> Windows:
         origins = np.arange(first_origin, period_end - horizon)  # targets stay before period_end
-        if len(origins) == 0:
-            return Windows(inputs[:0], targets[:0], origins)
-        lo, hi = origins[0], origins[-1]
-        return Windows(inputs[lo - T + 1 : hi - T + 2], targets[lo + 1 : hi + 2], origins)
+        lo, hi = (origins[0], origins[-1]) if len(origins) else (T - 1, T - 2)
+        future = ahead[lo + 1 : hi + 2] if clock.shape[1] else None
+        return Windows(inputs[lo - T + 1 : hi - T + 2], targets[lo + 1 : hi + 2], origins, future)
 
     prepared = Prepared(
         series=series,
@@ -96,6 +154,7 @@ def prepare(series: Series, T: int, horizon: int, train_start: str | None = None
         train=windows(first + T - 1, valid_at),
         valid=windows(max(valid_at, T - 1), test_at),
         test=windows(max(test_at, T - 1), end),
+        future_features=clock.shape[1],
     )
     if min(len(prepared.train), len(prepared.valid), len(prepared.test)) == 0:
         raise DataError(

@@ -147,3 +147,26 @@ def test_run_uses_exactly_the_cpus_it_was_given() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-3:] == ["1", "1", "0"]
+
+
+@pytest.mark.parametrize("family", ["ffn", "encoder_decoder"])
+def test_calendar_and_residual_train_and_reload(family: str, tmp_path: Path) -> None:
+    """The shared inputs (DESIGN §6.2) in a family: the saved model takes the window, the
+    calendar ahead and the baseline, and reproduces the forecast it wrote."""
+    import keras
+
+    from trainables.evaluation import Evaluation
+    from trainables.fit import predict_load
+    from trainables.windows import prepare
+
+    _, final = train(family, {"calendar": True, "residual": "baseline"}, tmp_path)
+    model = keras.models.load_model(tmp_path / "model.keras")
+    assert [i.name for i in model.inputs] == ["window", "calendar_ahead", "baseline"]
+    prepared = prepare(SERIES, SMALL["T"], SMALL["horizon"], SMALL["train_start"], calendar=True)
+    evaluation = Evaluation.of(prepared, "val_mape")
+    assert evaluation.baseline == final["baseline"]
+    based = prepared.with_baseline(evaluation.baseline_period)
+    again = predict_load(model, based, based.test)
+    with (tmp_path / "forecast.csv").open() as handle:
+        saved = np.array([float(r["predicted"]) for r in csv.DictReader(handle)]).reshape(-1, 6)
+    np.testing.assert_allclose(again, saved, atol=2e-3)

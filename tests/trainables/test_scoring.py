@@ -147,3 +147,56 @@ def test_baseline_results_on_a_trend_by_hand() -> None:
     assert result["test_mae_by_horizon"] == pytest.approx([0.5, 0.5])
     # MASE: the shortest season is a day; on the training period y[t] - y[t-24] = 24.
     assert result["test_mase"] == pytest.approx(0.5 / 24)
+
+
+def test_calendar_features_for_known_timestamps() -> None:
+    from trainables.windows import calendar_features
+
+    # 2020-01-06 was a Monday; 06:00 is a quarter of the day.
+    stamps = np.array(["2020-01-06T00:00", "2020-01-06T06:00"], dtype="datetime64[s]")
+    features = calendar_features(stamps)
+    day, week = 0.25 * 2 * np.pi, (0.25 / 7) * 2 * np.pi
+    expected = [np.sin(day), np.cos(day), np.sin(week), np.cos(week)]
+    np.testing.assert_allclose(features[1], expected, atol=1e-12)
+    np.testing.assert_allclose(features[0], [0, 1, 0, 1], atol=1e-12)  # Monday midnight
+    daily = np.array(["2020-01-06", "2020-01-07"], dtype="datetime64[s]")
+    assert calendar_features(daily).shape == (2, 2)  # no time of day for daily data
+    weekly = np.array(["2020-01-06", "2020-01-13"], dtype="datetime64[s]")
+    assert calendar_features(weekly).shape == (2, 0)
+
+
+def test_the_calendar_is_given_over_the_forecast_window_too() -> None:
+    from trainables.windows import calendar_features
+
+    n = 24 * 30
+    series = _series(HALF_HOUR, 100 + np.sin(np.arange(n) / 7), n * 6 // 10, n * 8 // 10)
+    prepared = prepare(series, T=12, horizon=4, calendar=True)
+    clock = calendar_features(series.timestamps)
+    assert prepared.future_features == 4 and prepared.features.shape[1] == 2 + 4
+    origins, future = prepared.valid.origins, prepared.valid.future
+    assert future is not None and future.shape == (len(origins), 4, 4)
+    for i in (0, len(origins) - 1):
+        for h in range(1, 5):  # step h of the window of origin t: the calendar of t + h
+            np.testing.assert_allclose(future[i, h - 1], clock[origins[i] + h], atol=1e-6)
+        np.testing.assert_allclose(prepared.valid.x[i, -1, 2:], clock[origins[i]], atol=1e-6)
+
+
+def test_residual_with_an_all_zero_network_reproduces_the_baseline() -> None:
+    import keras
+
+    from trainables.fit import predict_load
+    from trainables.models import build_model
+
+    n = 24 * 40
+    hours = np.arange(n)
+    values = 100 + 10 * np.sin(2 * np.pi * hours / 24) + hours / 50
+    prepared = prepare(_series(HOUR, values, n * 6 // 10, n * 8 // 10), T=24, horizon=6)
+    evaluation = Evaluation.of(prepared, "val_mae")
+    based = prepared.with_baseline(evaluation.baseline_period)
+    params = {"T": 24, "horizon": 6, "hidden_layers": 1, "latent_dim": 8, "alpha": 0.0}
+    model = build_model("ffn", params, prepared.features.shape[1], 0, residual=True)
+    model.set_weights([np.zeros_like(w) for w in model.get_weights()])
+    np.testing.assert_allclose(
+        predict_load(model, based, based.test), evaluation.baseline_test, rtol=1e-5
+    )
+    assert isinstance(model, keras.Model) and len(model.inputs) == 2
