@@ -14,6 +14,7 @@ from tuner.client.schemas import Dataset, DatasetPage, Error
 from tuner.core.settings import Settings
 from tuner.core.uploads import (
     TIMESTAMP_COLUMN,
+    UploadOptions,
     ValidatedDataset,
     dataset_path,
     validate_csv_file,
@@ -43,11 +44,24 @@ async def upload_dataset(
     settings: SettingsDep,
     name: Annotated[str, Query(min_length=1, max_length=200)],
     timestamp_column: Annotated[str, Query(min_length=1, max_length=200)] = TIMESTAMP_COLUMN,
+    columns: Annotated[
+        list[str] | None,
+        Query(max_length=1000, description="keep only these columns (repeat, or comma-separate)"),
+    ] = None,
+    fill_gaps: Annotated[
+        int, Query(ge=0, le=10_000, description="fill up to this many missing steps in a row")
+    ] = 0,
 ) -> Dataset:
-    """A CSV with a timestamp column and numeric columns; errors name the row or column.
+    """A CSV with a timestamp column and numeric columns; errors name the row or column and
+    the option that fixes it. ``columns`` keeps only those named (a text column is left out);
+    ``fill_gaps`` fills short gaps by linear interpolation (``filled_rows`` says how many).
 
     Use it in a spec with ``dataset: <id>`` and ``target: <column>``.
     """
+    chosen = None
+    if columns:
+        chosen = tuple(c.strip() for given in columns for c in given.split(",") if c.strip())
+    options = UploadOptions(timestamp_column, chosen, fill_gaps)
     folder = dataset_path(settings, "-").parent
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".upload-{secrets.token_hex(8)}"
@@ -60,7 +74,7 @@ async def upload_dataset(
             async for chunk in request.stream():
                 out.write(chunk)
         # Parsing takes seconds of CPU: in a worker process, so reads go on meanwhile.
-        validated = await in_process(validate_csv_file, received, canonical, timestamp_column)
+        validated = await in_process(validate_csv_file, received, canonical, options)
         created = await off_loop(_store_upload, validated, name, canonical, store, settings)
     finally:
         received.unlink(missing_ok=True)

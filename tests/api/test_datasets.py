@@ -103,6 +103,48 @@ def test_bad_uploads_name_the_row_or_column(
     assert not folder.exists() or not list(folder.iterdir())
 
 
+def test_a_text_column_is_left_out_by_choosing_columns(client: TestClient) -> None:
+    lines = BASE.splitlines()
+    with_text = "\n".join([lines[0] + ",site", *(f"{line},north" for line in lines[1:])]) + "\n"
+    refused = upload(client, with_text)
+    assert refused.status_code == 422
+    assert "column 'site': 'north' is not a number" in refused.json()["detail"]
+    assert "columns=" in refused.json()["detail"]  # says which option fixes it
+    chosen = upload(client, with_text, columns=["demand", "price"])
+    assert chosen.status_code == 201, chosen.text
+    assert chosen.json()["columns"] == ["demand", "price"]
+    also = upload(client, with_text, columns="wind,demand")  # comma-separated, in that order
+    assert also.json()["columns"] == ["wind", "demand"]
+    unknown = upload(client, BASE, columns=["demand", "pressure"])
+    assert unknown.status_code == 422 and "no column 'pressure'" in unknown.json()["detail"]
+
+
+def test_short_gaps_are_filled_when_asked(client: TestClient, settings: Settings) -> None:
+    lines = BASE.splitlines()
+    dst_gap = "\n".join(lines[:11] + lines[12:]) + "\n"  # one hour missing, as in spring
+    refused = upload(client, dst_gap)
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert "row 12:" in detail and "fill_gaps=1" in detail
+    filled = upload(client, dst_gap, fill_gaps=1)
+    assert filled.status_code == 201, filled.text
+    body = filled.json()
+    assert body["rows"] == 400 and body["filled_rows"] == 1
+    stored = dataset_path(settings, body["id"]).read_text().splitlines()
+    before, inserted, after = (stored[i].split(",") for i in (10, 11, 12))
+    assert inserted[0] == "2020-01-01 10:00:00"
+    for column in (1, 2, 3):  # linear between its neighbours
+        middle = (float(before[column]) + float(after[column])) / 2
+        assert float(inserted[column]) == pytest.approx(middle)
+    # An empty cell is a gap too; a gap longer than allowed names the option's value.
+    cells = edit(edit(BASE, 20, "2020-01-01 18:00:00,,27,3"), 21, "2020-01-01 19:00:00,,21,4")
+    too_long = upload(client, cells, fill_gaps=1)
+    assert too_long.status_code == 422
+    assert "row 20, column 'demand': the value is missing" in too_long.json()["detail"]
+    assert "fill_gaps=2" in too_long.json()["detail"]
+    assert upload(client, cells, fill_gaps=2).json()["filled_rows"] == 2
+
+
 def test_timestamp_column_can_be_named(client: TestClient) -> None:
     response = upload(client, BASE.replace("timestamp,", "time,", 1), timestamp_column="time")
     assert response.status_code == 201 and response.json()["columns"] == ["demand", "price", "wind"]

@@ -184,6 +184,7 @@ class Dataset(WireModel):
     sha256: str
     created_at: UtcDatetime
     column_signs: dict[str, str] | None = None  # "zeros or sign changes": no val_mape/smape
+    filled_rows: int = 0  # steps with a missing value the upload filled (fill_gaps)
 
 
 class Health(WireModel):

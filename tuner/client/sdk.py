@@ -166,11 +166,22 @@ class Client:
         return target
 
     def upload_dataset(
-        self, path: str | Path, name: str | None = None, timestamp_column: str | None = None
+        self,
+        path: str | Path,
+        name: str | None = None,
+        timestamp_column: str | None = None,
+        columns: list[str] | None = None,
+        fill_gaps: int | None = None,
     ) -> Dataset:
-        """Uploads a CSV (a timestamp column, numeric columns); use it as ``dataset: <id>``."""
+        """Uploads a CSV (a timestamp column, numeric columns); use it as ``dataset: <id>``.
+        ``columns`` keeps only those; ``fill_gaps`` fills gaps of up to that many steps."""
         path = Path(path)
-        params = _params(name=name or path.stem, timestamp_column=timestamp_column)
+        params = _params(
+            name=name or path.stem,
+            timestamp_column=timestamp_column,
+            columns=",".join(columns) if columns else None,
+            fill_gaps=fill_gaps,
+        )
         response = self._send(
             "POST",
             "/api/datasets",

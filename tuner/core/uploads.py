@@ -33,6 +33,7 @@ class ValidatedDataset:
     sha256: str
     size_bytes: int
     column_signs: dict[str, str]  # "positive", "negative" or MIXED_SIGNS, per column
+    filled_rows: int = 0  # steps that held a missing value, filled by interpolation
 
 
 def dataset_path(settings: Any, dataset_id: str) -> Path:
@@ -40,91 +41,178 @@ def dataset_path(settings: Any, dataset_id: str) -> Path:
     return Path(settings.resolved_storage_path) / "_datasets" / f"{dataset_id}.csv"
 
 
+@dataclass(frozen=True)
+class UploadOptions:
+    """How to read an upload (DESIGN §6.1)."""
+
+    timestamp_column: str = TIMESTAMP_COLUMN
+    columns: tuple[str, ...] | None = None  # keep only these (others are ignored, not refused)
+    fill_gaps: int = 0  # fill up to this many missing steps in a row by linear interpolation
+
+
 def validate_csv_file(
-    source: Path, destination: Path, timestamp_column: str = TIMESTAMP_COLUMN
+    source: Path, destination: Path, options: UploadOptions | None = None
 ) -> ValidatedDataset:
     """Checks the upload in ``source`` and writes its canonical form to ``destination``: run in
     a worker process, it takes seconds of CPU for a large file and nothing big comes back."""
-    canonical, validated = validate_csv(source.read_bytes(), timestamp_column)
+    canonical, validated = validate_csv(source.read_bytes(), options)
     destination.write_bytes(canonical)
     return validated
 
 
 def validate_csv(
-    content: bytes, timestamp_column: str = TIMESTAMP_COLUMN
+    content: bytes, options: UploadOptions | None = None
 ) -> tuple[bytes, ValidatedDataset]:
-    """The canonical CSV and what is known of it; :class:`DataError` names the row or column."""
+    """The canonical CSV and what is known of it; :class:`DataError` names the row or column
+    and, where one exists, the option that fixes it."""
     import pandas as pd
 
+    options = options or UploadOptions()
     if not content.strip():
         raise DataError("the upload is empty; send a CSV with a header row")
     try:
         frame = pd.read_csv(io.BytesIO(content))
     except (ValueError, UnicodeDecodeError) as err:
         raise DataError(f"not a readable CSV file: {err}") from None
-    if timestamp_column not in frame.columns:
+    stamp_column = options.timestamp_column
+    if stamp_column not in frame.columns:
         raise DataError(
-            f"no column {timestamp_column!r}; columns are {list(frame.columns)} "
+            f"no column {stamp_column!r}; columns are {list(frame.columns)} "
             "(name the timestamp column with the timestamp_column parameter)"
         )
+    columns = _chosen_columns(frame, options)
     if len(frame) < MIN_ROWS:
         raise DataError(f"only {len(frame)} rows; a data set needs at least {MIN_ROWS}")
-    stamps = pd.to_datetime(frame[timestamp_column], errors="coerce", format="mixed")
-    if stamps.isna().any():
-        row = int(stamps.isna().to_numpy().argmax())
-        value = frame[timestamp_column].iloc[row]
-        raise DataError(f"row {row + 2}, column {timestamp_column!r}: {value!r} is not a timestamp")
-    steps = stamps.diff().iloc[1:]
-    if (steps == pd.Timedelta(0)).any():
-        row = int((steps == pd.Timedelta(0)).to_numpy().argmax()) + 1
-        raise DataError(f"row {row + 2}: duplicate timestamp {stamps.iloc[row]}")
-    if (steps < pd.Timedelta(0)).any():
-        row = int((steps < pd.Timedelta(0)).to_numpy().argmax()) + 1
-        raise DataError(
-            f"row {row + 2}: timestamp {stamps.iloc[row]} is earlier than the row before"
-        )
-    step = steps.iloc[0]
-    if (steps != step).any():
-        row = int((steps != step).to_numpy().argmax()) + 1
-        raise DataError(
-            f"row {row + 2}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
-            f"not the regular {step}; fill gaps so that the frequency is regular"
-        )
-    columns = [c for c in frame.columns if c != timestamp_column]
-    if not columns:
-        raise DataError("no value columns besides the timestamp; add the target column")
-    for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & frame[column].notna()
-        if bad.any():
-            row = int(bad.to_numpy().argmax())
-            raise DataError(
-                f"row {row + 2}, column {column!r}: {frame[column].iloc[row]!r} is not a number"
-            )
-        if values.isna().any():
-            row = int(values.isna().to_numpy().argmax())
-            raise DataError(f"row {row + 2}, column {column!r}: the value is missing")
-        infinite = values.abs() == float("inf")
-        if infinite.any():
-            row = int(infinite.to_numpy().argmax())
-            raise DataError(
-                f"row {row + 2}, column {column!r}: {values.iloc[row]} is not a finite "
-                "number; replace it with a measured value"
-            )
-        frame[column] = values
-    frame[timestamp_column] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S")
-    frame = frame.rename(columns={timestamp_column: TIMESTAMP_COLUMN})[[TIMESTAMP_COLUMN, *columns]]
+    stamps = _timestamps(frame[stamp_column], stamp_column)
+    step = _regular_step(stamps, options.fill_gaps)
+    values = pd.DataFrame({c: _numbers(frame, c) for c in columns})
+    values.index = pd.DatetimeIndex(stamps)
+    grid = pd.date_range(stamps.iloc[0], stamps.iloc[-1], freq=step)
+    values = values.reindex(grid)
+    gaps = values.isna().any(axis=1)
+    filled_rows = int(gaps.sum())
+    if filled_rows:
+        _check_gaps(values, stamps, options.fill_gaps)
+        values = values.interpolate(method="linear", limit_area="inside")
+    frame = values.reset_index(names=TIMESTAMP_COLUMN)
+    frame[TIMESTAMP_COLUMN] = frame[TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d %H:%M:%S")
     canonical = frame.to_csv(index=False).encode()
     return canonical, ValidatedDataset(
         rows=len(frame),
         columns=[str(c) for c in columns],
         frequency_seconds=int(step.total_seconds()),
-        start=stamps.iloc[0].to_pydatetime(),
-        end=stamps.iloc[-1].to_pydatetime(),
+        start=grid[0].to_pydatetime(),
+        end=grid[-1].to_pydatetime(),
         sha256=hashlib.sha256(canonical).hexdigest(),
         size_bytes=len(canonical),
-        column_signs={str(c): _sign(frame[c]) for c in columns},
+        column_signs={str(c): _sign(values[c]) for c in columns},
+        filled_rows=filled_rows,
     )
+
+
+def _chosen_columns(frame: Any, options: UploadOptions) -> list[str]:
+    present = [str(c) for c in frame.columns if c != options.timestamp_column]
+    if options.columns is None:
+        if not present:
+            raise DataError("no value columns besides the timestamp; add the target column")
+        return present
+    missing = [c for c in options.columns if c not in present]
+    if missing:
+        raise DataError(f"no column {', '.join(map(repr, missing))}; columns are {present}")
+    return list(dict.fromkeys(options.columns))
+
+
+def _timestamps(column: Any, name: str) -> Any:
+    import pandas as pd
+
+    stamps = pd.to_datetime(column, errors="coerce", format="mixed")
+    if stamps.isna().any():
+        row = int(stamps.isna().to_numpy().argmax())
+        raise DataError(f"row {row + 2}, column {name!r}: {column.iloc[row]!r} is not a timestamp")
+    steps = stamps.diff().iloc[1:]
+    if (steps == pd.Timedelta(0)).any():
+        row = int((steps == pd.Timedelta(0)).to_numpy().argmax()) + 1
+        raise DataError(
+            f"row {row + 2}: duplicate timestamp {stamps.iloc[row]} (a daylight-saving change? "
+            "give timestamps in UTC)"
+        )
+    if (steps < pd.Timedelta(0)).any():
+        row = int((steps < pd.Timedelta(0)).to_numpy().argmax()) + 1
+        raise DataError(
+            f"row {row + 2}: timestamp {stamps.iloc[row]} is earlier than the row before"
+        )
+    return stamps
+
+
+def _regular_step(stamps: Any, fill_gaps: int) -> Any:
+    """The most common step; every other must be a whole number of it, and then a gap of at
+    most ``fill_gaps`` missing steps."""
+    steps = stamps.diff().iloc[1:]
+    step = steps.mode().iloc[0]
+    multiples = steps / step
+    uneven = (multiples != multiples.round()).to_numpy()
+    if uneven.any():
+        row = int(uneven.argmax()) + 1
+        raise DataError(
+            f"row {row + 2}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
+            f"not the regular {step}; fill gaps so that the frequency is regular"
+        )
+    missing = (multiples - 1).to_numpy()
+    too_long = missing > fill_gaps
+    if too_long.any():
+        row = int(too_long.argmax()) + 1
+        raise DataError(
+            f"row {row + 2}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, not the "
+            f"regular {step} ({int(missing[row - 1])} missing steps); fill gaps so that the "
+            f"frequency is regular, or let the upload fill them with fill_gaps="
+            f"{int(missing[row - 1])}"
+        )
+    return step
+
+
+def _numbers(frame: Any, column: str) -> Any:
+    import pandas as pd
+
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() & frame[column].notna()
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise DataError(
+            f"row {row + 2}, column {column!r}: {frame[column].iloc[row]!r} is not a number "
+            "(a text column? leave it out by choosing the columns to keep with columns=...)"
+        )
+    infinite = values.abs() == float("inf")
+    if infinite.any():
+        row = int(infinite.to_numpy().argmax())
+        raise DataError(
+            f"row {row + 2}, column {column!r}: {values.iloc[row]} is not a finite "
+            "number; replace it with a measured value"
+        )
+    return values.to_numpy()
+
+
+def _check_gaps(values: Any, stamps: Any, fill_gaps: int) -> None:
+    """Missing values (a cell left empty, or a step missing from the file) are filled only in
+    runs of at most ``fill_gaps`` steps, and never at either end."""
+    import numpy as np
+
+    rows = {stamp: row for row, stamp in enumerate(stamps)}
+    for column in values.columns:
+        missing = values[column].isna().to_numpy()
+        if not missing.any():
+            continue
+        edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        longest = int((ends - starts).max())
+        at_end = bool(missing[0] or missing[-1])
+        if longest <= fill_gaps and not at_end:
+            continue
+        first = values.index[int(starts[0])]
+        where = f"row {rows[first] + 2}" if first in rows else f"the missing step {first}"
+        hint = (
+            "" if at_end else f"; fill it in, or let the upload fill gaps with fill_gaps={longest}"
+        )
+        raise DataError(f"{where}, column {column!r}: the value is missing{hint}")
 
 
 def _sign(values: Any) -> str:

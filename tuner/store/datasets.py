@@ -25,6 +25,7 @@ class DatasetStore(StoreBase):
             end=meta.end,
             size_bytes=meta.size_bytes,
             column_signs=meta.column_signs,
+            filled_rows=meta.filled_rows,
             sha256=meta.sha256,
             created_at=utcnow(),
         )

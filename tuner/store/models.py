@@ -77,6 +77,7 @@ class DatasetRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Per column: positive, negative, or zeros or sign changes (no MAPE); None before 0005.
     column_signs: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    filled_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MetricRow(Base):
