@@ -67,6 +67,7 @@ FINAL_METRICS = (
     *(f"baseline_test_{m}" for m in MEASURES),
     "skill",  # 1 - test/baseline_test of the primary measure (skill_measure)
     "skill_measure",
+    "ex_post",  # the future covariates whose actual values stood in for forecasts, if any
     "device",  # the TensorFlow device that trained: CPU, or /device:GPU:0 when given a GPU
 )
 

@@ -49,6 +49,8 @@ class Series:
     covariates: np.ndarray  # (n, k) float64
     valid_start: np.datetime64 = VALID_START
     test_start: np.datetime64 = TEST_START
+    covariate_names: tuple[str, ...] = ("temp",)
+    future_covariates: tuple[str, ...] = ()  # also given over the forecast window (ex post)
 
     def __len__(self) -> int:
         return len(self.target)

@@ -151,7 +151,10 @@ def finish(
     write_forecast(
         run_dir / "forecast.csv", prepared, prepared.test, predicted, evaluation.actual_test
     )
-    return {**evaluation.test(predicted), "best_epoch": best_epoch}
+    final = {**evaluation.test(predicted), "best_epoch": best_epoch}
+    if prepared.series.future_covariates:  # actual values stood in for their forecasts
+        final["ex_post"] = list(prepared.series.future_covariates)
+    return final
 
 
 def write_forecast(

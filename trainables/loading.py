@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from trainables.datasets import Series, ensure_gefcom2014, read_energy_csv, synthetic_series
 from trainables.uploaded import apply_split, read_uploaded
+from tuner.errors import DataError
 
 
 def load_for_tuning(dataset: str, settings: Any, options: dict[str, Any] | None = None) -> Series:
-    """``options`` carries the spec's ``target`` and ``split`` (required for uploads)."""
+    """``options`` carries the spec's ``target`` (required for uploads), ``split`` and
+    ``future_covariates``."""
     options = options or {}
     if dataset == "synthetic":
         series = synthetic_series()
     elif dataset == "gefcom2014":
         series = read_energy_csv(ensure_gefcom2014(Path(settings.resolved_data_dir)))
     else:
-        return read_uploaded(dataset, settings, options.get("target"), options.get("split"))
-    return apply_split(series, options["split"]) if options.get("split") else series
+        series = read_uploaded(dataset, settings, options.get("target"), options.get("split"))
+    if options.get("split") and dataset in ("synthetic", "gefcom2014"):
+        series = apply_split(series, options["split"])
+    future = tuple(options.get("future_covariates") or ())
+    unknown = [c for c in future if c not in series.covariate_names]
+    if unknown:
+        raise DataError(
+            f"future covariates {unknown} are not covariates of {series.name}: "
+            f"{list(series.covariate_names)}"
+        )
+    return replace(series, future_covariates=future)

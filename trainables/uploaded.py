@@ -34,6 +34,7 @@ def read_uploaded(
         covariates=frame[covariates]
         .to_numpy(dtype=np.float64)
         .reshape(len(frame), len(covariates)),
+        covariate_names=tuple(covariates),
     )
     return apply_split(series, split or DEFAULT_FRACTIONS)
 

@@ -67,7 +67,7 @@ class Prepared:
     train: Windows
     valid: Windows
     test: Windows
-    future_features: int = 0  # calendar columns also given over the forecast window
+    future_features: int = 0  # future covariates and calendar, given over the forecast window
 
     def with_baseline(self, period: int) -> Prepared:
         """Each window also carries the scaled baseline forecast with ``period`` (1: last value)."""
@@ -136,12 +136,14 @@ def prepare(
     features[:, 1 + covariates :] = clock  # already within [-1, 1]
     inputs = sliding_window_view(features, T, axis=0).transpose(0, 2, 1)  # (n−T+1, T, 1+k), a view
     targets = sliding_window_view(features[:, 0], horizon)  # (n−horizon+1, horizon), a view
-    ahead = sliding_window_view(features[:, 1 + covariates :], horizon, axis=0).transpose(0, 2, 1)
+    known_ahead = [1 + series.covariate_names.index(c) for c in series.future_covariates]
+    known_ahead += list(range(1 + covariates, features.shape[1]))  # the calendar
+    ahead = sliding_window_view(features[:, known_ahead], horizon, axis=0).transpose(0, 2, 1)
 
     def windows(first_origin: int, period_end: int) -> Windows:
         origins = np.arange(first_origin, period_end - horizon)  # targets stay before period_end
         lo, hi = (origins[0], origins[-1]) if len(origins) else (T - 1, T - 2)
-        future = ahead[lo + 1 : hi + 2] if clock.shape[1] else None
+        future = ahead[lo + 1 : hi + 2] if known_ahead else None
         return Windows(inputs[lo - T + 1 : hi - T + 2], targets[lo + 1 : hi + 2], origins, future)
 
     prepared = Prepared(
@@ -154,7 +156,7 @@ def prepare(
         train=windows(first + T - 1, valid_at),
         valid=windows(max(valid_at, T - 1), test_at),
         test=windows(max(test_at, T - 1), end),
-        future_features=clock.shape[1],
+        future_features=len(known_ahead),
     )
     if min(len(prepared.train), len(prepared.valid), len(prepared.test)) == 0:
         raise DataError(

@@ -49,9 +49,12 @@ export function againstBaseline(final, num) {
   const figures =
     `${num(final[`test_${measure}`])}${unit} beside ${final.baseline} ` +
     `${num(final[`baseline_test_${measure}`])}${unit}`;
+  const expost = final.ex_post && final.ex_post.length
+    ? ` (ex post: actual ${final.ex_post.join(", ")} stood in for forecasts)`
+    : "";
   const beats = typeof final.skill === "number" && final.skill > 0;
   const verdict = beats
     ? `${(100 * final.skill).toFixed(1)} % better than the baseline`
     : "does NOT beat its baseline";
-  return el("span", { className: beats ? "beats" : "loses" }, `${figures}: ${verdict}`);
+  return el("span", { className: beats ? "beats" : "loses" }, `${figures}${expost}: ${verdict}`);
 }

@@ -199,6 +199,12 @@ def test_spec_must_name_an_existing_data_set_and_column(client: TestClient) -> N
         ),
     )
     assert ok.status_code == 201
+    for future, status in ((["demand"], 422), (["pressure"], 422), (["price", "wind"], 201)):
+        spec = spec_for(dataset_id, target="demand", future_covariates=future)
+        answer = client.post("/api/experiments", json=spec)
+        assert answer.status_code == status, (future, answer.text)
+        if status == 422:
+            assert answer.json()["errors"][0]["field"] == "future_covariates"
 
 
 def test_percentage_metrics_are_refused_for_a_target_with_zeros(client: TestClient) -> None:

@@ -49,6 +49,7 @@ class BaselineComparison(BaseModel):
     baseline: str  # naive or seasonal_naive_<P>, the candidate best on validation
     baseline_value: float  # that baseline's test value
     skill: float | None  # 1 - model/baseline; None when the baseline is exact
+    ex_post: list[str] = Field(default_factory=list)  # actual values stood in for forecasts
 
     @property
     def beats_baseline(self) -> bool:
@@ -60,6 +61,8 @@ class BaselineComparison(BaseModel):
             f"test {self.measure.upper()} {self.model:.4g}{unit} beside {self.baseline} "
             f"{self.baseline_value:.4g}{unit}"
         )
+        if self.ex_post:
+            figures += f" (ex post: actual {', '.join(self.ex_post)} stood in for forecasts)"
         if self.beats_baseline:
             return f"{figures}: {self.skill:.1%} better than the baseline"
         return f"{figures}: it does NOT beat its baseline"
@@ -95,6 +98,7 @@ class Run(WireModel):
             baseline=final.get("baseline", "baseline"),
             baseline_value=baseline,
             skill=final.get("skill"),
+            ex_post=final.get("ex_post") or [],
         )
 
 

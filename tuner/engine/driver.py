@@ -149,6 +149,7 @@ def _tune(
     options = {
         "target": spec.target,
         "split": spec.split.model_dump(mode="json") if spec.split else None,
+        "future_covariates": spec.future_covariates,
     }
     data = loader(spec.dataset, settings, options) if loader else None
     if store.cancel_requested(record.id):

@@ -120,6 +120,18 @@ def _uploaded(spec: ExperimentSpec, store: Store) -> Any:
                 )
             ]
         ) from None
+    covariates = [c for c in record.columns if c != spec.target]
+    unknown = [c for c in spec.future_covariates if c not in covariates]
+    if unknown and spec.target in record.columns:
+        raise SpecError(
+            [
+                FieldProblem(
+                    "future_covariates",
+                    f"{', '.join(map(repr, unknown))} not a covariate of {record.name}; "
+                    f"its covariates: {', '.join(covariates) or 'none'}",
+                )
+            ]
+        )
     if spec.target not in record.columns:
         what = "is required for an uploaded data set" if spec.target is None else "is not a column"
         raise SpecError(

@@ -16,6 +16,7 @@ import yaml
 from tests.api.live import ROOT, LiveServer, free_port, live_server
 from tests.tuner.toy import grid_spec
 from tuner.client import Client
+from tuner.core.measures import MIXED_SIGNS
 from tuner.errors import AuthError, ConflictError, NotFoundError, ServiceError, SpecError
 
 SPEC = grid_spec("sdk-test")
@@ -106,10 +107,13 @@ def test_sdk_typed_results_and_errors(server: LiveServer, tmp_path: Path) -> Non
             client.submit({**SPEC, "budget": {"max_total_runs": 0}})
         assert refused.value.problems[0].field.startswith("budget.max_total_runs")
         csv = tmp_path / "load.csv"
-        rows = "".join(f"2020-01-{1 + h // 24:02d} {h % 24:02d}:00,{h}\n" for h in range(72))
-        csv.write_text("timestamp,load\n" + rows)
-        dataset = client.upload_dataset(csv)
-        assert dataset.name == "load" and dataset.rows == 72
+        rows = "".join(
+            f"2020-01-{1 + h // 24:02d} {h % 24:02d}:00,{h},x\n" for h in range(72) if h != 30
+        )
+        csv.write_text("timestamp,load,site\n" + rows)
+        dataset = client.upload_dataset(csv, columns=["load"], fill_gaps=1)
+        assert dataset.name == "load" and dataset.rows == 72 and dataset.filled_rows == 1
+        assert dataset.columns == ["load"] and dataset.column_signs == {"load": MIXED_SIGNS}
         assert dataset.id in {d.id for d in client.datasets()}
 
 

@@ -44,6 +44,9 @@ class ExperimentSpec(Strict):
     dataset: str = "gefcom2014"
     target: str | None = None  # the column to forecast, for an uploaded data set
     split: Split | None = None  # default: the reference dates (GEFCom2014), 70/15/15 (uploads)
+    # Covariates whose values over the forecast window are inputs too (DESIGN §6.2): actual
+    # values stand in for forecasts of them, so results are labelled ex post.
+    future_covariates: list[str] = Field(default_factory=list, max_length=100)
     description: str = ""
     fixed: dict[str, Any] = Field(default_factory=dict)
     search_space: dict[str, Annotated[Expression, BeforeValidator(_expression)]]
@@ -72,6 +75,11 @@ class ExperimentSpec(Strict):
         problems = _check_parameters(self, definition)
         if self.dataset in BUILTIN_DATASETS and self.target not in (None, "load"):
             problems.append(("target", f"{self.dataset} has one target, 'load'"))
+        unknown = set(self.future_covariates) - {"temp"}
+        if self.dataset in BUILTIN_DATASETS and unknown:
+            problems.append(
+                ("future_covariates", f"{self.dataset} has one covariate, 'temp', not {unknown}")
+            )
         if self.primary_metric.name not in definition.metrics:
             problems.append(
                 (
