@@ -51,6 +51,7 @@ FAMILY_DOMAINS: dict[str, dict[str, Domain]] = {
         "decoder_dim_1": WIDTH,
         "decoder_dim_2": OPTIONAL_WIDTH,
     },
+    "rnn_teacher_forcing": {"cell": CELL, "latent_dim": WIDTH},
     "cnn": {
         "filters": WIDTH,
         "kernel_size": integer(1, 64),
@@ -87,6 +88,11 @@ FAMILIES: dict[str, tuple[str, dict[str, object]]] = {
             "decoder_dim_2": 0,
         },
     ),
+    "rnn_teacher_forcing": (
+        "encoder-decoder whose decoder is fed the previous true value in training, its own "
+        "prediction at inference",
+        {"cell": "gru", "latent_dim": 16},
+    ),
     "cnn": (
         "causal dilated Conv1D stack, dilation doubling per layer",
         {"filters": 16, "kernel_size": 2, "layers": 3, "latent_dim": 16},
@@ -112,4 +118,5 @@ def _definition(name: str) -> TrainableDefinition:
 ffn = _definition("ffn")
 rnn = _definition("rnn")
 encoder_decoder = _definition("encoder_decoder")
+rnn_teacher_forcing = _definition("rnn_teacher_forcing")
 cnn = _definition("cnn")

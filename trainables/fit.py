@@ -99,7 +99,7 @@ def fit_forecaster(
     family: str, params: dict[str, Any], data: Series, ctx: RunContext
 ) -> dict[str, Any]:
     device = configure_tensorflow(ctx.cpus, ctx.gpus)
-    from trainables.models import build_model
+    from trainables.models import TEACHER_FORCED, build_model
 
     calendar, residual = bool(params.get("calendar")), str(params.get("residual", "none"))
     if residual not in RESIDUALS:
@@ -107,6 +107,8 @@ def fit_forecaster(
     T, horizon = int(params["T"]), int(params["horizon"])
     prepared = prepare(data, T, horizon, params.get("train_start"), calendar=calendar)
     evaluation = Evaluation.of(prepared, ctx.primary_metric)
+    if family in TEACHER_FORCED:
+        prepared = prepared.with_previous_values()
     if residual == "baseline":
         prepared = prepared.with_baseline(evaluation.baseline_period)
     model = build_model(
@@ -180,3 +182,4 @@ fit_ffn = functools.partial(fit_forecaster, "ffn")
 fit_rnn = functools.partial(fit_forecaster, "rnn")
 fit_encoder_decoder = functools.partial(fit_forecaster, "encoder_decoder")
 fit_cnn = functools.partial(fit_forecaster, "cnn")
+fit_rnn_teacher_forcing = functools.partial(fit_forecaster, "rnn_teacher_forcing")

@@ -1,4 +1,4 @@
-"""The four forecaster families as small Keras builders, one per family name, and the inputs
+"""The five forecaster families as small Keras builders, one per family name, and the inputs
 every family shares: the calendar over the forecast window and the baseline it corrects."""
 
 from __future__ import annotations
@@ -97,12 +97,63 @@ def build_cnn(params: dict[str, Any], features: int) -> keras.Model:
     return model
 
 
+@keras.saving.register_keras_serializable(package="tunedrive")
+class TeacherForcedDecoder(layers.Layer):
+    """Steps a recurrent cell over the horizon from the encoder's state. Each step's input is
+    the previous value: in training the true one (teacher forcing), at inference its own
+    prediction. The first input is the last observed value, known at inference too."""
+
+    def __init__(self, units: int, cell: str = "gru", horizon: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units, self.cell_name, self.horizon = units, cell, horizon
+        self.cell = (layers.GRUCell if cell == "gru" else layers.LSTMCell)(units)
+        self.project = layers.Dense(1)
+
+    def build(self, input_shape: Any) -> None:
+        self.cell.build((None, 1))
+        self.project.build((None, self.units))
+
+    def call(self, inputs: list[Any], training: bool | None = None) -> Any:
+        *states, previous_values = inputs
+        previous = previous_values[:, 0:1]
+        outputs = []
+        for step in range(self.horizon):
+            output, states = self.cell(previous, states, training=training)
+            value = self.project(output)
+            outputs.append(value)
+            if step + 1 < self.horizon:
+                previous = previous_values[:, step + 1 : step + 2] if training else value
+        return keras.ops.concatenate(outputs, axis=1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "cell": self.cell_name,
+            "horizon": self.horizon,
+        }
+
+
+def build_rnn_teacher_forcing(params: dict[str, Any], features: int) -> keras.Model:
+    """Encoder RNN → its state starts a decoder fed the previous value each step: the true one
+    in training, its own prediction at inference (the reference tutorial's model)."""
+    cell, units = str(params["cell"]), int(params["latent_dim"])
+    horizon = int(params["horizon"])
+    window = keras.Input((int(params["T"]), features), name="window")
+    previous = keras.Input((horizon,), name="previous_values")
+    encoded = _recurrent(cell)(units, return_state=True, kernel_regularizer=_l2(params))(window)
+    decoded = TeacherForcedDecoder(units, cell, horizon)([*encoded[1:], previous])
+    return keras.Model([window, previous], decoded)
+
+
 BUILDERS: dict[str, Builder] = {
     "ffn": build_ffn,
     "rnn": build_rnn,
     "encoder_decoder": build_encoder_decoder,
+    "rnn_teacher_forcing": build_rnn_teacher_forcing,
     "cnn": build_cnn,
 }
+TEACHER_FORCED = ("rnn_teacher_forcing",)  # fed the previous values besides the window
 
 
 def build_model(
@@ -118,7 +169,10 @@ def build_model(
         return core
     horizon = int(params["horizon"])
     window = keras.Input((int(params["T"]), features), name="window")
-    inputs, output = [window], core(window)
+    inputs = [window]
+    if family in TEACHER_FORCED:
+        inputs.append(keras.Input((horizon,), name="previous_values"))
+    output = core(inputs if len(inputs) > 1 else window)
     if ahead_features:
         ahead = keras.Input((horizon, ahead_features), name="calendar_ahead")
         inputs.append(ahead)

@@ -45,6 +45,7 @@ class Windows:
     origins: np.ndarray
     future: np.ndarray | None = None
     base: np.ndarray | None = None
+    previous: np.ndarray | None = None  # scaled y[t .. t+h-1], for teacher forcing
 
     def __len__(self) -> int:
         return len(self.origins)
@@ -52,7 +53,7 @@ class Windows:
     @property
     def inputs(self) -> np.ndarray | list[np.ndarray]:
         """What the model is fed: the window alone, or with its forecast-window inputs."""
-        extra = [a for a in (self.future, self.base) if a is not None]
+        extra = [a for a in (self.previous, self.future, self.base) if a is not None]
         return [self.x, *extra] if extra else self.x
 
 
@@ -69,6 +70,17 @@ class Prepared:
     test: Windows
     future_features: int = 0  # future covariates and calendar, given over the forecast window
 
+    def with_previous_values(self) -> Prepared:
+        """Each window also carries y[t], y[t+1] … y[t+h−1] (scaled): a teacher-forced decoder
+        is fed them in training; at inference it uses only y[t], the last observed value."""
+        steps = np.arange(self.horizon)
+
+        def fed(windows: Windows) -> Windows:
+            lagged = windows.origins[:, None] + steps[None, :]
+            return replace(windows, previous=self.features[lagged, 0])
+
+        return replace(self, train=fed(self.train), valid=fed(self.valid), test=fed(self.test))
+
     def with_baseline(self, period: int) -> Prepared:
         """Each window also carries the scaled baseline forecast with ``period`` (1: last value)."""
         steps = np.arange(1, self.horizon + 1)
@@ -82,6 +94,7 @@ class Prepared:
                 windows.y[skip:],
                 windows.origins[skip:],
                 None if windows.future is None else windows.future[skip:],
+                previous=None if windows.previous is None else windows.previous[skip:],
             )
             lagged = kept.origins[:, None] + back[None, :]
             return replace(kept, base=self.features[lagged, 0])

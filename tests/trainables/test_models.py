@@ -29,6 +29,7 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
     "ffn": {"hidden_layers": [1, 2], "alpha": [0.0, 0.001]},
     "rnn": {"cell": ["gru", "lstm"], "latent_dim_2": [0, 5]},
     "encoder_decoder": {"cell": ["gru", "lstm"], "encoder_dim_2": [0, 5], "decoder_dim_2": [0, 5]},
+    "rnn_teacher_forcing": {"cell": ["gru", "lstm"]},
     "cnn": {"kernel_size": [2, 3], "layers": [2, 4]},
 }
 # Every cell of every grid: 20 compiled models, minutes on two cores; run by name (-m slow).
@@ -149,7 +150,30 @@ def test_run_uses_exactly_the_cpus_it_was_given() -> None:
     assert out.stdout.split()[-3:] == ["1", "1", "0"]
 
 
-@pytest.mark.parametrize("family", ["ffn", "encoder_decoder"])
+def test_teacher_forcing_feeds_true_values_in_training_and_its_own_at_inference(
+    tmp_path: Path,
+) -> None:
+    import keras
+
+    from trainables.windows import prepare
+
+    _, final = train("rnn_teacher_forcing", {"cell": "lstm"}, tmp_path)
+    model = keras.models.load_model(tmp_path / "model.keras")  # the custom decoder reloads
+    prepared = prepare(SERIES, SMALL["T"], SMALL["horizon"], SMALL["train_start"])
+    windows = prepared.with_previous_values().test
+    assert windows.previous is not None
+    window, previous = windows.x[:64], np.array(windows.previous[:64])
+    assert np.array_equal(previous[:, 0], windows.x[:64, -1, 0])  # y[t]: the last observed
+    scrambled = previous.copy()
+    scrambled[:, 1:] = np.random.default_rng(0).uniform(size=scrambled[:, 1:].shape)
+    at_inference = [model([window, p], training=False) for p in (previous, scrambled)]
+    np.testing.assert_allclose(at_inference[0], at_inference[1], atol=1e-6)  # true values unused
+    in_training = [model([window, p], training=True) for p in (previous, scrambled)]
+    assert not np.allclose(in_training[0], in_training[1])  # teacher forcing: they are used
+    assert np.isfinite(final["test_mape"])
+
+
+@pytest.mark.parametrize("family", ["ffn", "encoder_decoder", "rnn_teacher_forcing"])
 def test_calendar_and_residual_train_and_reload(family: str, tmp_path: Path) -> None:
     """The shared inputs (DESIGN §6.2) in a family: the saved model takes the window, the
     calendar ahead and the baseline, and reproduces the forecast it wrote."""
@@ -161,10 +185,14 @@ def test_calendar_and_residual_train_and_reload(family: str, tmp_path: Path) -> 
 
     _, final = train(family, {"calendar": True, "residual": "baseline"}, tmp_path)
     model = keras.models.load_model(tmp_path / "model.keras")
-    assert [i.name for i in model.inputs] == ["window", "calendar_ahead", "baseline"]
+    names = [i.name for i in model.inputs]
+    fed = ["previous_values"] if "teacher" in family else []
+    assert names == ["window", *fed, "calendar_ahead", "baseline"]
     prepared = prepare(SERIES, SMALL["T"], SMALL["horizon"], SMALL["train_start"], calendar=True)
     evaluation = Evaluation.of(prepared, "val_mape")
     assert evaluation.baseline == final["baseline"]
+    if "teacher" in family:
+        prepared = prepared.with_previous_values()
     based = prepared.with_baseline(evaluation.baseline_period)
     again = predict_load(model, based, based.test)
     with (tmp_path / "forecast.csv").open() as handle:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tuner.core.measures import MEASURES
 from tuner.core.settings import Settings
 from tuner.core.spec import parse_spec
 from tuner.engine.driver import run_experiment
@@ -39,9 +40,13 @@ def test_ffn_experiment_on_synthetic_data(settings: Settings, store: Store) -> N
     assert len(runs) == 2 and all(r.status == "completed" and r.epochs == 2 for r in runs)
     for run in runs:
         rows = store.metric_rows(run.id)
-        assert [set(r.values) for r in rows] == [{"loss", "val_loss", "val_mape"}] * 2
+        reported = {"loss", "val_loss", *(f"val_{m}" for m in MEASURES)}
+        assert [set(r.values) for r in rows] == [reported] * 2
         assert run.best_metric == min(r.values["val_mape"] for r in rows)
-        assert run.final_metrics and len(run.final_metrics["test_mape_by_horizon"]) == 6
+        final = run.final_metrics
+        assert final and len(final["test_mape_by_horizon"]) == 6
+        # The engine told the trainable its primary metric: the baseline is chosen on MAPE.
+        assert final["skill_measure"] == "mape" and final["baseline"].startswith("seasonal_naive")
         run_dir = settings.resolved_storage_path / record.id / run.artifact_dir
         assert (run_dir / "model.keras").exists() and (run_dir / "forecast.csv").exists()
     best = store.best_run(record.id)
