@@ -53,6 +53,7 @@ bench-speed: $(STAMP)
 	$(PY) bench/trainable_speed.py
 
 bench-quality: $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[bench]'
 	$(PY) bench/quality.py
 
 bench-api: $(STAMP)

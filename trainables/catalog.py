@@ -66,6 +66,7 @@ FINAL_METRICS = (
     "best_epoch",
     "baseline",  # naive or seasonal_naive_<P>, the one best on validation
     *(f"baseline_test_{m}" for m in MEASURES),
+    *(f"baseline_val_{m}" for m in MEASURES),
     "skill",  # 1 - test/baseline_test of the primary measure (skill_measure)
     "skill_measure",
     "ex_post",  # the future covariates whose actual values stood in for forecasts, if any

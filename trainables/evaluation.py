@@ -42,6 +42,7 @@ class Evaluation:
     actual_valid: np.ndarray
     actual_test: np.ndarray
     baseline_test: np.ndarray  # the chosen baseline's test forecast
+    baseline_valid: np.ndarray  # and its validation forecast
 
     @classmethod
     def of(cls, prepared: Prepared, primary_metric: str | None) -> Evaluation:
@@ -79,6 +80,9 @@ class Evaluation:
             baseline_test=baseline_forecast(
                 series.target, prepared.test.origins, horizon, candidates[best]
             ),
+            baseline_valid=baseline_forecast(
+                series.target, prepared.valid.origins, horizon, candidates[best]
+            ),
         )
 
     def _scores(self, predicted: np.ndarray, actual: np.ndarray, prefix: str) -> dict[str, float]:
@@ -95,6 +99,8 @@ class Evaluation:
         """``test_<m>``, the primary measure by horizon step, and the baseline beside them."""
         model = self._scores(predicted, self.actual_test, "test_")
         baseline = self._scores(self.baseline_test, self.actual_test, "baseline_test_")
+        # The baseline's validation values: the line the dashboard draws on each val_ chart.
+        baseline |= self._scores(self.baseline_valid, self.actual_valid, "baseline_val_")
         by_step = measure(self.primary, predicted, self.actual_test, self.scale, axis=0)
         return {
             **model,

@@ -41,7 +41,7 @@ export function runPage(root, id) {
         ["Error", run.error ? el("pre", { className: "error" }, run.error) : null],
       ]),
     );
-    await drawMetrics($("#metric-charts"), await get(`/api/runs/${id}/metrics`));
+    await drawMetrics($("#metric-charts"), await get(`/api/runs/${id}/metrics`), final);
     const measure = final.skill_measure;
     const byStep = measure && final[`test_${measure}_by_horizon`];
     if (byStep) {
@@ -79,13 +79,22 @@ export function runPage(root, id) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
-async function drawMetrics(container, metrics) {
+// Each val_<m> chart also draws the run's baseline on validation (a dashed line) once known.
+async function drawMetrics(container, metrics, final) {
   const names = Object.keys(metrics.series);
   if (container.children.length !== names.length) {
     container.replaceChildren(...names.map((n) => el("div", { className: "chart", dataset: { metric: n } })));
   }
+  const steps = metrics.steps;
+  const baselineLine = (name) => {
+    const value = name.startsWith("val_") ? final[`baseline_${name}`] : undefined;
+    if (value === undefined || !steps.length) return [];
+    return [{ type: "scatter", mode: "lines", name: final.baseline, x: [steps[0], steps[steps.length - 1]],
+      y: [value, value], line: { dash: "dash", color: "#cf222e" } }];
+  };
   await Promise.all(names.map((name, i) => Plotly.react(container.children[i],
-    [{ type: "scatter", mode: "lines+markers", x: metrics.steps, y: metrics.series[name], marker: { size: 4 } }],
+    [{ type: "scatter", mode: "lines+markers", name, x: steps, y: metrics.series[name], marker: { size: 4 } },
+      ...baselineLine(name)],
     layout(name, "epoch", name), config)));
 }
 

@@ -159,6 +159,10 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     assert final["baseline"] in verdict  # the run beside its own baseline, read from the page
     expected = "better than the baseline" if final["skill"] > 0 else "does NOT beat its baseline"
     assert expected in verdict
+    baseline_line = page.evaluate(
+        "() => document.querySelector('[data-metric=val_mape]').data[1].y[0]"
+    )  # the dashed line on the validation chart is the baseline's validation value
+    assert baseline_line == pytest.approx(final["baseline_val_mape"])
     page.select_option("#step", "24")
     page.wait_for_function(
         "() => document.getElementById('chart-forecast').data[1].name.includes('24 h')"

@@ -84,6 +84,7 @@ def test_family_trains_two_epochs_for_each_grid_cell(
         "best_epoch",
         "baseline",
         *(f"baseline_test_{m}" for m in MEASURES),
+        *(f"baseline_val_{m}" for m in MEASURES),
         "skill",
         "skill_measure",
         "device",

@@ -241,7 +241,9 @@ def test_grid_size_and_planned_runs() -> None:
     assert parse_spec(data).planned_runs == 6
 
 
-@pytest.mark.parametrize("name", ["demo", "ffn", "rnn", "encoder_decoder", "cnn"])
+@pytest.mark.parametrize(
+    "name", ["demo", "ffn", "rnn", "encoder_decoder", "rnn_teacher_forcing", "cnn"]
+)
 def test_shipped_configs_are_valid(name: str) -> None:
     from pathlib import Path
 
