@@ -123,6 +123,6 @@ function drawForecast(el, forecast, step) {
   const series = forecast.get(String(step));
   return Plotly.react(el, [
     { type: "scatter", mode: "lines", x: series.time, y: series.actual, name: "actual", line: { color: "#1f2328", width: 1 } },
-    { type: "scatter", mode: "lines", x: series.time, y: series.predicted, name: `forecast, ${step} h ahead`, line: { color: "#0969da", width: 1 } },
-  ], { ...layout(`test forecast against the actual load (${step} step ahead)`, "time (UTC)", "load"), showlegend: true }, config);
+    { type: "scatter", mode: "lines", x: series.time, y: series.predicted, name: `forecast, ${step} steps ahead`, line: { color: "#0969da", width: 1 } },
+  ], { ...layout(`test forecast against the actual target (${step} steps ahead)`, "time (UTC)", "target"), showlegend: true }, config);
 }

@@ -165,7 +165,7 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     assert baseline_line == pytest.approx(final["baseline_val_mape"])
     page.select_option("#step", "24")
     page.wait_for_function(
-        "() => document.getElementById('chart-forecast').data[1].name.includes('24 h')"
+        "() => document.getElementById('chart-forecast').data[1].name.includes('24 steps')"
     )
     shot(page, "run-forecast")
 
