@@ -192,7 +192,9 @@ def _tune(
     first_run_by = time.time() + settings.resource_wait_minutes * 60
     stopper = make_stopper(link, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
-        build_policy(spec.early_termination, goal), metric, StoredHistories(link)
+        build_policy(spec.early_termination, goal, spec.largest("max_epochs")),
+        metric,
+        StoredHistories(link),
     )
     recorder = StoreRecorder(
         link, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None

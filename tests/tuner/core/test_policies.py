@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tuner.core.policies import (
+    AshaPolicy,
     BanditPolicy,
     MedianStoppingPolicy,
     RunSnapshot,
@@ -135,8 +136,56 @@ def test_truncation_ties_count_as_better_and_finished_runs_can_be_excluded() -> 
             lambda: BanditPolicy("maximize", slack_factor=0.1, delay_evaluation=-1),
             "delay_evaluation",
         ),
+        (lambda: AshaPolicy("maximize", grace_period=0), "grace_period"),
+        (lambda: AshaPolicy("maximize", reduction_factor=1), "reduction_factor"),
+        (lambda: AshaPolicy("maximize", max_t=0), "max_t"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(make: object, argument: str) -> None:
     with pytest.raises(ValueError, match=argument):
         make()  # type: ignore[operator]
+
+
+# -- vector 6: ASHA, η = 3, g = 1, rung 1 holds [0.5, 0.6, 0.7]: cutoff 0.6333… ----------------
+@pytest.mark.parametrize(
+    ("goal", "value", "stopped"),
+    [
+        ("maximize", 0.63, True),
+        ("maximize", 0.64, False),
+        ("minimize", 0.56, False),
+        ("minimize", 0.57, True),
+    ],
+)
+def test_vector_6_asha_cutoff(goal: str, value: float, stopped: bool) -> None:
+    policy = AshaPolicy(goal, grace_period=1, reduction_factor=3, max_t=27)
+    runs = snap(a=[0.5], b=[0.6], c=[0.7], r=[value])
+    assert policy.should_stop("r", runs) is stopped
+
+
+def test_vector_6_asha_rungs() -> None:
+    assert AshaPolicy("maximize", grace_period=1, reduction_factor=3, max_t=27).rungs() == [1, 3, 9]
+    assert AshaPolicy("maximize", grace_period=2, reduction_factor=2, max_t=20).rungs() == [
+        2,
+        4,
+        8,
+        16,
+    ]
+
+
+# -- vector 7: the first run to reach any rung always continues ---------------------------------
+def test_vector_7_asha_first_at_a_rung_continues() -> None:
+    policy = AshaPolicy("maximize", grace_period=1, reduction_factor=3, max_t=27)
+    # r is far worse than the others at rung 1, but the first to reach rung 3.
+    runs = snap(a=[0.9], b=[0.8], r=[0.1, 0.1, 0.1])
+    assert policy.should_stop("r", runs) is False
+
+
+def test_asha_decides_only_at_rungs_on_the_best_so_far() -> None:
+    policy = AshaPolicy("maximize", grace_period=1, reduction_factor=3, max_t=27)
+    others = {f"o{i}": [0.9] * 5 for i in range(3)}
+    assert policy.should_stop("r", snap(**others, r=[0.1, 0.1])) is False  # k = 2: no rung
+    assert policy.should_stop("r", snap(**others, r=[0.1, 0.1, 0.1])) is True  # rung 3
+    # At rung 3 the others' values recorded there are their best of 3, not their latest.
+    rising = {f"o{i}": [0.2, 0.95, 0.3, 0.3] for i in range(3)}
+    assert policy.should_stop("r", snap(**rising, r=[0.5, 0.6, 0.7])) is True
+    assert policy.should_stop("r", snap(**rising, r=[0.5, 0.6, 0.96])) is False

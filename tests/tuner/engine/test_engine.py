@@ -144,6 +144,20 @@ def test_sampler_and_policy_respect_budget_and_record_everything(
     assert record.run_counts["completed"] + record.run_counts["early_terminated"] == len(runs)
 
 
+def test_asha_through_the_engine_stops_runs_only_at_rungs(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    asha = {"policy": "asha", "grace_period": 1, "reduction_factor": 2, "max_t": 6}
+    spec = toy_spec(SAMPLINGS["random"], asha, tmp_path)
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    runs = store.list_runs(record.id)
+    stopped = [r for r in runs if r.status == "early_terminated"]
+    assert stopped, f"ASHA never fired: {[(r.status, r.best_metric) for r in runs]}"
+    assert {r.stopped_at_interval for r in stopped} <= {1, 2, 4}  # rungs g·η^i below max_t
+    assert all(r.epochs == r.stopped_at_interval for r in stopped)
+
+
 def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_path: Path) -> None:
     spec = toy_spec(
         SAMPLINGS["grid"], None, tmp_path, budget={"max_total_runs": 50, "max_concurrent_runs": 3}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tuner.core.policies.asha import AshaPolicy
 from tuner.core.policies.bandit import BanditPolicy
 from tuner.core.policies.base import EarlyTerminationPolicy, RunSnapshot
 from tuner.core.policies.median_stopping import MedianStoppingPolicy
@@ -13,18 +14,25 @@ _POLICIES: dict[str, type[EarlyTerminationPolicy]] = {
     "bandit": BanditPolicy,
     "median_stopping": MedianStoppingPolicy,
     "truncation_selection": TruncationSelectionPolicy,
+    "asha": AshaPolicy,
 }
 
 
-def build_policy(settings: Any, goal: str) -> EarlyTerminationPolicy | None:
-    """A policy from the spec's ``early_termination`` model (None or ``policy: none`` → None)."""
+def build_policy(
+    settings: Any, goal: str, max_epochs: int | None = None
+) -> EarlyTerminationPolicy | None:
+    """A policy from the spec's ``early_termination`` model (None or ``policy: none`` → None);
+    ASHA's ``max_t`` defaults to the trainable's ``max_epochs``."""
     if settings is None or settings.policy == "none":
         return None
     options = settings.model_dump(exclude={"policy"})
+    if settings.policy == "asha" and options.get("max_t") is None:
+        options["max_t"] = max_epochs or 100
     return _POLICIES[settings.policy](goal, **options)
 
 
 __all__ = [
+    "AshaPolicy",
     "BanditPolicy",
     "EarlyTerminationPolicy",
     "MedianStoppingPolicy",

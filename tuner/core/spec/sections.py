@@ -81,18 +81,28 @@ class TruncationSelectionPolicy(_Schedule):
     exclude_finished_runs: bool = False
 
 
+class AshaPolicy(Strict):
+    """No evaluation_interval or delay_evaluation: the rungs are the schedule."""
+
+    policy: Literal["asha"]
+    grace_period: int = Field(default=1, ge=1)
+    reduction_factor: int = Field(default=3, ge=2)
+    max_t: int | None = Field(default=None, ge=1)  # default: the trainable's max_epochs
+
+
 class NoPolicy(Strict):
     policy: Literal["none"]
 
 
 EarlyTermination = Annotated[
-    BanditPolicy | MedianStoppingPolicy | TruncationSelectionPolicy | NoPolicy,
+    BanditPolicy | MedianStoppingPolicy | TruncationSelectionPolicy | AshaPolicy | NoPolicy,
     Field(discriminator="policy"),
 ]
 POLICY_MODELS: dict[str, type[BaseModel]] = {
     "bandit": BanditPolicy,
     "median_stopping": MedianStoppingPolicy,
     "truncation_selection": TruncationSelectionPolicy,
+    "asha": AshaPolicy,
     "none": NoPolicy,
 }
 
