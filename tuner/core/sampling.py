@@ -83,6 +83,21 @@ def grid_indices(size: int, limit: int, seed: int | None) -> list[int]:
     return random.Random(seed).sample(range(size), count)
 
 
+def is_finite(space: Mapping[str, Expression]) -> bool:
+    """Every expression a ``choice``: the space has grid_size configurations."""
+    return all(expression.kind == "choice" for expression in space.values())
+
+
+def random_indices(size: int, count: int, seed: int | None) -> list[int]:
+    """Random sampling of a finite space without repeats (DESIGN §5): ``count`` indices, each
+    of the ``size`` configurations once in a random order before any comes again."""
+    rng = random.Random(seed)
+    drawn: list[int] = []
+    while len(drawn) < count:
+        drawn += rng.sample(range(size), min(size, count - len(drawn)))
+    return drawn
+
+
 def grid_points(space: Mapping[str, Expression]) -> Iterator[dict[str, Any]]:
     """Every point of a (small) grid in declaration order."""
     names = list(space)

@@ -15,6 +15,8 @@ from tuner.core.sampling import (
     grid_indices,
     grid_point,
     grid_size,
+    is_finite,
+    random_indices,
 )
 from tuner.core.spec import ExperimentSpec
 
@@ -25,6 +27,12 @@ def build_searcher(spec: ExperimentSpec) -> Searcher:
     mode = "max" if spec.primary_metric.goal == "maximize" else "min"
     if spec.sampling.method == "grid":
         return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode)
+    if spec.sampling.method == "random" and is_finite(spec.search_space):
+        # Optuna's random sampler draws with replacement: in a small space it repeated
+        # configurations while others were never tried. Each once, in random order, instead.
+        size = grid_size(spec.search_space)
+        indices = random_indices(size, spec.planned_runs, spec.sampling.seed)
+        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, indices=indices)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return OptunaSearch(
         space=DefineByRun(spec.search_space),
@@ -35,15 +43,22 @@ def build_searcher(spec: ExperimentSpec) -> Searcher:
 
 
 class GridSearcher(Searcher):
-    """Every combination of the choices once, in declaration order (shuffled when seeded),
-    at most ``planned_runs`` of them; points are decoded from indices as they are asked for."""
+    """Points of the product of the choices by index, decoded as they are asked for: for a
+    grid every combination once, in declaration order (shuffled when seeded), at most
+    ``planned_runs``; or the given ``indices`` (random sampling of a finite space)."""
 
-    def __init__(self, spec: ExperimentSpec, *, metric: str, mode: str) -> None:
+    def __init__(
+        self, spec: ExperimentSpec, *, metric: str, mode: str, indices: list[int] | None = None
+    ) -> None:
         super().__init__(metric=metric, mode=mode)
         self._names = list(spec.search_space)
         self._choices = [list(spec.search_space[n].choices) for n in self._names]
         size = grid_size(spec.search_space)
-        self._indices = grid_indices(size, spec.planned_runs, spec.sampling.seed)
+        self._indices = (
+            indices
+            if indices is not None
+            else grid_indices(size, spec.planned_runs, spec.sampling.seed)
+        )
         self._next = 0
 
     def suggest(self, trial_id: str) -> dict[str, Any] | str | None:

@@ -119,3 +119,14 @@ def test_bayesian_sampler_is_tpe() -> None:
     from tests.tuner.engine.test_searchers import spec_for
 
     assert isinstance(build_sampler(spec_for("bayesian", 1)), optuna.samplers.TPESampler)
+
+
+def test_random_sampling_of_a_finite_space_repeats_nothing_until_exhausted() -> None:
+    from tuner.core.sampling import random_indices
+
+    once = random_indices(12, 12, seed=5)
+    assert sorted(once) == list(range(12))
+    assert once != list(range(12))  # a random order, not the grid's
+    assert random_indices(12, 12, seed=5) == once  # seeded: the same order again
+    longer = random_indices(3, 7, seed=1)
+    assert sorted(longer[:3]) == sorted(longer[3:6]) == [0, 1, 2] and len(longer) == 7

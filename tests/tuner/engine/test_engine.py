@@ -158,6 +158,27 @@ def test_asha_through_the_engine_stops_runs_only_at_rungs(
     assert all(r.epochs == r.stopped_at_interval for r in stopped)
 
 
+def test_random_sampling_of_twelve_configurations_tries_twelve(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    """DESIGN §5: no repeated configuration until every one has been drawn."""
+    spec = toy_spec(
+        {"method": "random", "seed": 11},
+        None,
+        tmp_path,
+        fixed={"epochs": 1, "sleep": 0.0},
+        search_space={
+            "x": {"choice": [0.9, 0.7, 0.5, 0.3, 0.2, 0.1]},
+            "y": {"choice": [0.0, 0.05]},
+        },
+        budget={"max_total_runs": 12, "max_concurrent_runs": 2},
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    configurations = [(r.params["x"], r.params["y"]) for r in store.list_runs(record.id)]
+    assert len(configurations) == 12 and len(set(configurations)) == 12
+
+
 def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_path: Path) -> None:
     spec = toy_spec(
         SAMPLINGS["grid"], None, tmp_path, budget={"max_total_runs": 50, "max_concurrent_runs": 3}
