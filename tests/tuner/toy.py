@@ -31,7 +31,8 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
             raise RuntimeError(f"toy failure at epoch {epoch}")
         metrics = {"loss": 1.0 / (1 + epoch)}
         if not params["silent"]:
-            metrics["score"] = curve(quality, epoch)
+            diverged = params["nan_at"] and epoch >= params["nan_at"]
+            metrics["score"] = math.nan if diverged else curve(quality, epoch)
         if params["log_dir"]:  # what the trainable reported, to check the store's rows against
             with open(os.path.join(params["log_dir"], "reports.log"), "a") as log:
                 log.write(f"{quality!r} {epoch} {metrics.get('score')!r}\n")
@@ -55,6 +56,7 @@ TOY = TrainableDefinition(
         "sleep": 0.05,
         "crash_at": 0,
         "raise_at": 0,
+        "nan_at": 0,  # from this epoch on the score is NaN: the run diverged
         "silent": False,
         "log_dir": "",
     },

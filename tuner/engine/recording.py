@@ -44,8 +44,13 @@ _RAY_KEYS = {
 
 
 def user_metrics(result: dict[str, Any]) -> dict[str, Any]:
-    """The values the trainable reported, without Ray's bookkeeping or tunedrive's own keys."""
-    return {k: v for k, v in result.items() if k not in _RAY_KEYS and not k.startswith("_")}
+    """The values the trainable reported, without Ray's bookkeeping or tunedrive's own keys;
+    NaN and infinities as None (JSON has no such numbers, and PostgreSQL refuses them)."""
+    return {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v
+        for k, v in result.items()
+        if k not in _RAY_KEYS and not k.startswith("_")
+    }
 
 
 @dataclass
@@ -185,7 +190,14 @@ class StoreRecorder(Callback):
             return
         tid = trial.trial_id
         state = self._runs.get(tid)
-        if tid in self.scheduler.stopped_at:
+        if tid in self.scheduler.diverged:
+            update = RunUpdate(
+                tid,
+                status="failed",
+                error=f"diverged at epoch {self.scheduler.diverged[tid]}: {self.metric} was not "
+                "a finite number (try a lower learning_rate)",
+            )
+        elif tid in self.scheduler.stopped_at:
             update = RunUpdate(
                 tid, status="early_terminated", stopped_at_interval=self.scheduler.stopped_at[tid]
             )

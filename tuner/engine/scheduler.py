@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ class PolicyScheduler(FIFOScheduler):
         self.histories: dict[str, list[float]] = {}
         self.finished: set[str] = set()
         self.stopped_at: dict[str, int] = {}  # trial id -> interval k it was stopped at
+        self.diverged: dict[str, int] = {}  # trial id -> interval k that reported NaN or inf
         # A restarted driver unpickles this scheduler as it was created; the store has the rest.
         self._history_source = history_source
         self._loaded = False
@@ -72,6 +74,11 @@ class PolicyScheduler(FIFOScheduler):
         history = self.histories.setdefault(trial.trial_id, [])
         step = int(result.get(STEP_KEY, len(history) + 1))
         del history[max(0, step - 1) :]  # a retried run reports from step 1 again
+        if not (isinstance(value, int | float) and math.isfinite(value)):
+            # DESIGN §4: the run ends at once as failed and the value never enters any
+            # policy's statistics (its earlier, finite values stay).
+            self.diverged[trial.trial_id] = step
+            return TrialScheduler.STOP
         history.append(float(value))
         if self.policy is None:
             return TrialScheduler.CONTINUE

@@ -179,6 +179,34 @@ def test_random_sampling_of_twelve_configurations_tries_twelve(
     assert len(configurations) == 12 and len(set(configurations)) == 12
 
 
+def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        {"method": "grid"},
+        POLICIES["bandit"],
+        tmp_path,
+        search_space={
+            "x": {"choice": [0.9, 0.1, 0.05]},
+            "y": {"choice": [0.0]},
+            "nan_at": {"choice": [0, 3]},
+        },
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    runs = store.list_runs(record.id)
+    # Runs with nan_at 3 that the bandit did not stop first (at 2) reach their NaN at 3.
+    diverged = [r for r in runs if r.params["nan_at"] == 3 and r.epochs >= 3]
+    assert diverged and all(r.status == "failed" for r in diverged)
+    assert all(r.error and "diverged at epoch 3" in r.error and r.epochs == 3 for r in diverged)
+    assert all(r.best_metric is not None for r in diverged)  # its finite values still count
+    healthy = [r for r in runs if r.params["nan_at"] == 0]
+    assert any(r.status == "early_terminated" for r in healthy), [
+        (r.status, r.params) for r in runs
+    ]
+    rows = store.metric_rows(diverged[0].id)
+    assert rows[-1].values["score"] is None and rows[-1].primary_value is None
+
+
 def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_path: Path) -> None:
     spec = toy_spec(
         SAMPLINGS["grid"], None, tmp_path, budget={"max_total_runs": 50, "max_concurrent_runs": 3}
