@@ -195,6 +195,7 @@ def _tune(
         build_policy(spec.early_termination, goal, spec.largest("max_epochs")),
         metric,
         StoredHistories(link),
+        max_run_seconds=spec.budget.max_run_minutes * 60 if spec.budget.max_run_minutes else None,
     )
     recorder = StoreRecorder(
         link, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None

@@ -197,6 +197,11 @@ class StoreRecorder(Callback):
                 error=f"diverged at epoch {self.scheduler.diverged[tid]}: {self.metric} was not "
                 "a finite number (try a lower learning_rate)",
             )
+        elif tid in self.scheduler.timed_out:
+            minutes = (self.scheduler.max_run_seconds or 0) / 60
+            update = RunUpdate(
+                tid, status="canceled", error=f"stopped at max_run_minutes ({minutes:g} min)"
+            )
         elif tid in self.scheduler.stopped_at:
             update = RunUpdate(
                 tid, status="early_terminated", stopped_at_interval=self.scheduler.stopped_at[tid]

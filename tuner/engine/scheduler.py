@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ class PolicyScheduler(FIFOScheduler):
         policy: EarlyTerminationPolicy | None,
         metric: str,
         history_source: Callable[[], tuple[dict[str, list[float]], set[str]]] | None = None,
+        max_run_seconds: float | None = None,
     ) -> None:
         super().__init__()
         # addFilter keeps one copy of the same filter object, however many schedulers are made.
@@ -43,12 +45,18 @@ class PolicyScheduler(FIFOScheduler):
         self.finished: set[str] = set()
         self.stopped_at: dict[str, int] = {}  # trial id -> interval k it was stopped at
         self.diverged: dict[str, int] = {}  # trial id -> interval k that reported NaN or inf
+        self.max_run_seconds = max_run_seconds
+        self.timed_out: set[str] = set()  # runs stopped at max_run_minutes
+        self._running_since: dict[str, float] = {}  # wall clock: valid across a driver restart
         # A restarted driver unpickles this scheduler as it was created; the store has the rest.
         self._history_source = history_source
         self._loaded = False
         self._announced: set[str] = set()
 
     def choose_trial_to_run(self, tune_controller: Any) -> Any:
+        # Ray asks this at every step of its loop: the place to stop overdue runs, whether or
+        # not they report (a run stuck before its first epoch included).
+        self._stop_overdue(tune_controller)
         trial = super().choose_trial_to_run(tune_controller)
         if trial is not None and trial.trial_id not in self._announced:
             self._announced.add(trial.trial_id)
@@ -56,6 +64,18 @@ class PolicyScheduler(FIFOScheduler):
             # unknown to a restarted driver. Checkpoint before each new trial starts instead.
             tune_controller.checkpoint(force=True)
         return trial
+
+    def _stop_overdue(self, tune_controller: Any) -> None:
+        if self.max_run_seconds is None:
+            return
+        now = time.time()
+        for trial in list(tune_controller.get_live_trials()):
+            if trial.status != "RUNNING" or trial.trial_id in self.timed_out:
+                continue
+            since = self._running_since.setdefault(trial.trial_id, now)
+            if now - since >= self.max_run_seconds:
+                self.timed_out.add(trial.trial_id)
+                tune_controller.stop_trial(trial)
 
     def _ensure_loaded(self) -> None:
         if not self._loaded:

@@ -207,6 +207,24 @@ def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
     assert rows[-1].values["score"] is None and rows[-1].primary_value is None
 
 
+def test_max_run_minutes_stops_a_run_that_never_reports(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    """DESIGN §5: stopped by the executor at that age, not when it next reports."""
+    data = toy_spec({"method": "grid"}, None, tmp_path).to_json()
+    del data["fixed"]["sleep"]
+    # The second run's first report would come after 10 minutes.
+    data["search_space"] = {"sleep": {"choice": [0.01, 600]}}
+    data["budget"] = {"max_total_runs": 2, "max_concurrent_runs": 2, "max_run_minutes": 0.2}
+    spec = parse_spec(data)
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    quick, stuck = sorted(store.list_runs(record.id), key=lambda r: r.params["sleep"])
+    assert quick.status == "completed" and quick.epochs == 6
+    assert stuck.status == "canceled" and stuck.epochs == 0
+    assert stuck.error == "stopped at max_run_minutes (0.2 min)"
+
+
 def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_path: Path) -> None:
     spec = toy_spec(
         SAMPLINGS["grid"], None, tmp_path, budget={"max_total_runs": 50, "max_concurrent_runs": 3}

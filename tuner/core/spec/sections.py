@@ -113,6 +113,7 @@ class Budget(Strict):
     max_total_runs: int = Field(gt=0, le=100_000)
     max_concurrent_runs: int | None = Field(default=None, gt=0)
     max_duration_minutes: float | None = Field(default=None, gt=0)
+    max_run_minutes: float | None = Field(default=None, gt=0)  # one run's age limit
 
     @model_validator(mode="after")
     def _clamp_concurrency(self) -> Budget:
