@@ -49,6 +49,18 @@ def configure_tensorflow(cpus: float, gpus: float) -> str:
     return logical[0].name if logical else "CPU"
 
 
+def seed_training(seed: int | None) -> None:
+    """The same seed, the same weights, shuffles and metrics (DESIGN §6.4): Python's, NumPy's
+    and TensorFlow's generators seeded, and TensorFlow's ops deterministic."""
+    if seed is None:
+        return
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
 def make_optimizer(params: dict[str, Any]) -> Any:
     import keras
 
@@ -99,6 +111,7 @@ def fit_forecaster(
     family: str, params: dict[str, Any], data: Series, ctx: RunContext
 ) -> dict[str, Any]:
     device = configure_tensorflow(ctx.cpus, ctx.gpus)
+    seed_training(ctx.seed)
     from trainables.models import TEACHER_FORCED, build_model
 
     calendar, residual = bool(params.get("calendar")), str(params.get("residual", "none"))

@@ -77,3 +77,20 @@ def test_a_future_covariate_the_data_lacks_is_refused() -> None:
         parse_spec(spec)
     assert refused.value.problems[0].field == "future_covariates"
     assert parse_spec({**spec, "future_covariates": ["temp"]}).future_covariates == ["temp"]
+
+
+def test_the_same_seed_gives_the_same_metrics(tmp_path: Path) -> None:
+    """DESIGN §6.4: two runs of one configuration and seed report identical val_ series."""
+    params = {**SHARED_HYPERPARAMETERS, **FAMILIES["ffn"][1], "T": 12, "horizon": 3}
+    params.update(max_epochs=3, calendar=True, residual="baseline")
+    series = series_with_temperature(())
+
+    def reports(seed: int, run: str) -> list[dict[str, float]]:
+        seen: list[dict[str, float]] = []
+        context = RunContext(seen.append, tmp_path / run, primary_metric="val_mae", seed=seed)
+        fit_forecaster("ffn", params, series, context)
+        return seen
+
+    first, again, other = reports(7, "a"), reports(7, "b"), reports(8, "c")
+    assert first == again  # every value of every epoch, exactly
+    assert first != other

@@ -44,6 +44,7 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
         "final_score": curve(quality, int(params["epochs"])),
         "gpu_ids": [str(g) for g in ray.get_gpu_ids()],  # what Ray assigned this run
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "seed": ctx.seed,  # what the trainable was given, to check the stored seed against
     }
 
 
@@ -61,7 +62,7 @@ TOY = TrainableDefinition(
         "log_dir": "",
     },
     metrics=("score", "loss"),
-    final_metrics=("final_score", "gpu_ids", "cuda_visible_devices"),
+    final_metrics=("final_score", "gpu_ids", "cuda_visible_devices", "seed"),
     fit=fit_curve,
     description="deterministic learning curve for engine tests",
 )

@@ -82,6 +82,7 @@ class Run(WireModel):
     finished_at: UtcDatetime | None
     error: str | None
     node: str | None
+    seed: int | None = None  # the run's training seed: the same seed, the same metrics on CPU
     final_metrics: dict[str, Any] | None
 
     def against_baseline(self) -> BaselineComparison | None:

@@ -34,6 +34,7 @@ class RunContext:
     cpus: float = 1.0
     gpus: float = 0.0
     primary_metric: str | None = None  # the spec's, e.g. "val_mase": the baseline is chosen on it
+    seed: int | None = None  # the run's: the same seed gives the same training (DESIGN §6.4)
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]

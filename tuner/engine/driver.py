@@ -135,7 +135,7 @@ def _tune(
     from tuner.engine.recording import StoreRecorder
     from tuner.engine.scheduler import PolicyScheduler
     from tuner.engine.searchers import build_searcher
-    from tuner.engine.trial import TrialPlan, run_trial
+    from tuner.engine.trial import TrialPlan, experiment_seed, run_trial
 
     canceled = ("canceled", "canceled by request")
     # Start-up takes seconds (Ray, the data); a cancel meanwhile is honoured between stages.
@@ -174,6 +174,7 @@ def _tune(
         cpus=spec.resources.cpu,
         gpus=spec.resources.gpu,
         finished_trials=done,
+        seed=experiment_seed(spec.sampling.seed, record.id),
     )
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, data=data, plan=plan),

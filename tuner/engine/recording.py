@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
 from tuner.engine.store_link import StoreLink
-from tuner.engine.trial import NODE_KEY
+from tuner.engine.trial import NODE_KEY, SEED_KEY
 from tuner.store import NewMetricRow, RunUpdate, utcnow
 from tuner.store.records import FINISHED_RUN_STATES
 
@@ -180,6 +180,8 @@ class StoreRecorder(Callback):
             state.best = update.best_metric = primary
         if NODE_KEY in result:
             update.node = str(result[NODE_KEY])
+        if SEED_KEY in result:
+            update.seed = int(result[SEED_KEY])
         state.epochs = step
         self._updates.append(update)
         self._rows.append(NewMetricRow(tid, state.attempt, step, primary, values, utcnow()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import socket
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,23 @@ class TrialPlan:
     cpus: float
     gpus: float
     finished_trials: frozenset[str] = frozenset()  # after a driver restart: never train again
+    seed: int = 0  # the experiment's; each run's is derived from it and the run's number
+
+
+SEED_KEY = "_seed"
+
+
+def experiment_seed(sampling_seed: int | None, experiment_id: str) -> int:
+    """The spec's seed, else one fixed by the experiment's id (stable across restarts)."""
+    return sampling_seed if sampling_seed is not None else zlib.crc32(experiment_id.encode())
+
+
+def run_seed(seed: int, trial_id: str) -> int:
+    """DESIGN §6.4: from the experiment's seed and the run's number (Ray's trial index, the
+    suffix of its id, counts runs in the order they were created)."""
+    suffix = trial_id.rsplit("_", 1)[-1]
+    number = int(suffix) + 1 if suffix.isdigit() else zlib.crc32(trial_id.encode())
+    return (seed * 1_000_003 + number) % 2**31
 
 
 def node_name() -> str:
@@ -53,6 +71,7 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
     run_dir = Path(plan.artifact_root) / trial_id
     run_dir.mkdir(parents=True, exist_ok=True)
     state = {"best": math.nan, "step": 0}
+    seed = run_seed(plan.seed, trial_id)
 
     def report(metrics: Mapping[str, Any]) -> None:
         value = metrics.get(plan.metric)
@@ -64,10 +83,16 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
         result = {**metrics, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"]}
         if state["step"] == 1:
             result[NODE_KEY] = node_name()
+            result[SEED_KEY] = seed
         tune.report(result)
 
     context = RunContext(
-        report=report, run_dir=run_dir, cpus=plan.cpus, gpus=plan.gpus, primary_metric=plan.metric
+        report=report,
+        run_dir=run_dir,
+        cpus=plan.cpus,
+        gpus=plan.gpus,
+        primary_metric=plan.metric,
+        seed=seed,
     )
     final = plan.definition.resolve_fit()(params, data, context) or {}
     tune.report(

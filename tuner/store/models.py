@@ -58,6 +58,7 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     error: Mapped[str | None] = mapped_column(Text)
     node: Mapped[str | None] = mapped_column(String(200))
+    seed: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None before 0006
     final_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     artifact_dir: Mapped[str | None] = mapped_column(Text)
 

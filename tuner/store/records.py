@@ -62,6 +62,7 @@ class RunUpdate:
     attempts: int | None = None
     error: str | None = None
     node: str | None = None
+    seed: int | None = None
     final_metrics: dict[str, Any] | None = None
     artifact_dir: str | None = None
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from tuner.core.settings import Settings
 from tuner.core.spec import parse_spec
 from tuner.engine.driver import run_experiment
+from tuner.engine.trial import run_seed
 from tuner.store import RunRecord, RunUpdate, Store
 
 pytestmark = pytest.mark.usefixtures("ray_session")
@@ -175,8 +176,14 @@ def test_random_sampling_of_twelve_configurations_tries_twelve(
     )
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     assert record.status == "completed", record.stop_reason
-    configurations = [(r.params["x"], r.params["y"]) for r in store.list_runs(record.id)]
+    runs = store.list_runs(record.id)
+    configurations = [(r.params["x"], r.params["y"]) for r in runs]
     assert len(configurations) == 12 and len(set(configurations)) == 12
+    # Each run's seed is stored, is what its trainable was given, and follows from the
+    # experiment's seed and the run's number.
+    assert all(r.seed is not None and r.final_metrics["seed"] == r.seed for r in runs)
+    assert [r.seed for r in runs] == [run_seed(11, r.trial_id) for r in runs]
+    assert len({r.seed for r in runs}) == 12
 
 
 def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
