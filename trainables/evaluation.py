@@ -47,7 +47,7 @@ class Evaluation:
     @classmethod
     def of(cls, prepared: Prepared, primary_metric: str | None) -> Evaluation:
         series = prepared.series
-        measures = defined_measures(series.target[prepared.train_rows])
+        measures = defined_measures(series.target)  # every period: a zero anywhere breaks MAPE
         primary = primary_measure(primary_metric, measures)
         train_target = series.target[prepared.train_rows]
         candidates = {  # those that reach no further back than the series' start
