@@ -173,10 +173,16 @@ def build_model(
     if family in TEACHER_FORCED:
         inputs.append(keras.Input((horizon,), name="previous_values"))
     output = core(inputs if len(inputs) > 1 else window)
+    # With residual, the last layer starts at zero: the untrained model *is* the baseline, and
+    # training moves away from it only as far as validation says it helps.
+    start = "zeros" if residual else "glorot_uniform"
     if ahead_features:
         ahead = keras.Input((horizon, ahead_features), name="calendar_ahead")
         inputs.append(ahead)
-        output = layers.Dense(horizon)(layers.Concatenate()([output, layers.Flatten()(ahead)]))
+        mixed = layers.Concatenate()([output, layers.Flatten()(ahead)])
+        output = layers.Dense(horizon, kernel_initializer=start)(mixed)
+    elif residual:
+        output = layers.Dense(horizon, kernel_initializer=start)(output)
     if residual:
         base = keras.Input((horizon,), name="baseline")
         inputs.append(base)

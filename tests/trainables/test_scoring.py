@@ -200,3 +200,20 @@ def test_residual_with_an_all_zero_network_reproduces_the_baseline() -> None:
         predict_load(model, based, based.test), evaluation.baseline_test, rtol=1e-5
     )
     assert isinstance(model, keras.Model) and len(model.inputs) == 2
+
+
+def test_an_untrained_residual_model_is_its_baseline() -> None:
+    """The last layer starts at zero, so training starts from the baseline's forecast."""
+    from trainables.fit import predict_load
+    from trainables.models import build_model
+
+    n = 24 * 40
+    values = 100 + 10 * np.sin(2 * np.pi * np.arange(n) / 24)
+    prepared = prepare(_series(HOUR, values, n * 6 // 10, n * 8 // 10), 24, 6, calendar=True)
+    evaluation = Evaluation.of(prepared, "val_mae")
+    based = prepared.with_baseline(evaluation.baseline_period)
+    params = {"T": 24, "horizon": 6, "hidden_layers": 1, "latent_dim": 8, "alpha": 0.0}
+    model = build_model("ffn", params, prepared.features.shape[1], 4, residual=True)
+    np.testing.assert_allclose(
+        predict_load(model, based, based.test), evaluation.baseline_test, rtol=1e-5
+    )
