@@ -9,9 +9,18 @@ from fastapi import APIRouter, Query, Request, Response, status
 from api.blocking import note_write, off_loop, shared_read
 from api.deps import SettingsDep, StoreDep
 from api.responses import experiment_public, json_response
-from tuner.client.schemas import Error, Experiment, ExperimentPage, Overview, Run, RunPage
+from tuner.client.schemas import (
+    Error,
+    Experiment,
+    ExperimentPage,
+    Importance,
+    Overview,
+    Run,
+    RunPage,
+)
 from tuner.core.documents import load_json, load_yaml
 from tuner.errors import FieldProblem, NotFoundError, SpecError, UnsupportedBody
+from tuner.service.importance import parameter_importance
 from tuner.service.submission import submit_experiment as queue_experiment
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
 
@@ -126,6 +135,16 @@ async def best_run(experiment_id: str, store: StoreDep) -> Run:
             f"experiment {experiment_id} has no run with a primary-metric value yet"
         )
     return Run.model_validate(best)
+
+
+@router.get("/{experiment_id}/importance", response_model=Importance, responses=_ERRORS)
+async def importance(experiment_id: str, store: StoreDep) -> Importance:
+    """fANOVA importance of each varied hyperparameter over the runs that reported the
+    primary metric (Optuna's); empty, with a note, until there are enough."""
+    record = await off_loop(store.get_experiment, experiment_id)
+    runs = await off_loop(store.list_runs, experiment_id)
+    shares, note = await off_loop(parameter_importance, runs, record.goal)
+    return Importance(experiment_id=experiment_id, importance=shares, note=note)
 
 
 @router.get("/{experiment_id}/overview", response_model=Overview, responses=_ERRORS)

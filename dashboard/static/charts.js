@@ -167,3 +167,17 @@ export async function scatters(container, overview, metric) {
     }], layout, config);
   }));
 }
+
+// What tuning learned: each hyperparameter's share of the metric's variance (fANOVA).
+export async function importanceBars(el, found) {
+  await plotlyLoaded;
+  const names = Object.keys(found.importance).reverse(); // largest on top
+  const layout = {
+    ...base(`parameter importance: ${found.note}`, "share of the variance", ""),
+    margin: { l: 120, r: 15, t: 35, b: 40 },
+  };
+  return Plotly.react(el, [
+    { type: "bar", orientation: "h", y: names, x: names.map((n) => found.importance[n]),
+      marker: { color: "#0969da" } },
+  ], layout, config);
+}

@@ -1,7 +1,7 @@
 // One experiment: summary, best run, a sortable paged runs table, four charts, cancel. While it
 // runs the page polls every 1.5 s and redraws in place, keeping the sort, page and zoom.
 import { get, request } from "./api.js";
-import { bestSoFar, learningCurves, parallelCoordinates, plotlyLoaded, scatters } from "./charts.js";
+import { bestSoFar, importanceBars, learningCurves, parallelCoordinates, plotlyLoaded, scatters } from "./charts.js";
 import { againstBaseline, badge, definitions, el, fromTemplate, showError } from "./dom.js";
 import { duration, FINISHED, finishedRuns, num, params, since } from "./format.js";
 
@@ -55,6 +55,12 @@ export function experimentPage(root, id) {
           parallelCoordinates($("#chart-parallel"), overview, metric),
           scatters($("#chart-scatters"), overview, metric),
         ]);
+        if (FINISHED.includes(experiment.status)) {
+          // Once, at the end, and not waited for: fANOVA fits a forest over the runs.
+          get(`/api/experiments/${id}/importance`)
+            .then((found) => importanceBars($("#chart-importance"), found))
+            .catch((error) => showError($("#page-error"), `No parameter importance: ${error.message}`));
+        }
       }
       if (first) {
         window.tunedriveInteractiveMs = performance.now();

@@ -117,7 +117,8 @@ def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) 
     assert page.get_attribute("th.sorted", "data-sort") == "metric"
     values = [float(v) for v in page.locator("#runs tbody td.num:nth-child(3)").all_inner_texts()]
     assert values == sorted(values, reverse=True) and len(values) == 4
-    for chart in ("chart-best", "chart-parallel"):
+    page.wait_for_function("() => document.getElementById('chart-importance').data?.length === 1")
+    for chart in ("chart-best", "chart-parallel", "chart-importance"):
         assert page.evaluate(f"() => document.getElementById('{chart}').data.length") >= 1
     assert page.locator("#chart-scatters .chart").count() == 2  # one per hyperparameter
     shot(page, "experiment")

@@ -68,6 +68,14 @@ class BaselineComparison(BaseModel):
         return f"{figures}: it does NOT beat its baseline"
 
 
+class Importance(WireModel):
+    """How much each hyperparameter mattered to the primary metric (shares summing to 1)."""
+
+    experiment_id: str
+    importance: dict[str, float]  # largest first
+    note: str  # what it rests on, or why it is empty
+
+
 class Run(WireModel):
     id: str
     experiment_id: str

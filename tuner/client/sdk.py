@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from tuner.client.progress import ProgressBar
-from tuner.client.schemas import Artifact, Dataset, Experiment, Metrics, Run
+from tuner.client.schemas import Artifact, Dataset, Experiment, Importance, Metrics, Run
 from tuner.errors import (
     AuthError,
     ConflictError,
@@ -108,6 +108,10 @@ class Client:
     def best_run(self, experiment_id: str) -> Run:
         """The run with the best primary-metric value; NotFoundError while none has one."""
         return Run.from_json(self._read(f"/api/experiments/{experiment_id}/best"))
+
+    def importance(self, experiment_id: str) -> Importance:
+        """How much each hyperparameter mattered (fANOVA shares, largest first)."""
+        return Importance.from_json(self._read(f"/api/experiments/{experiment_id}/importance"))
 
     def wait(
         self,

@@ -96,6 +96,8 @@ def test_sdk_typed_results_and_errors(server: LiveServer, tmp_path: Path) -> Non
         assert done.finished and done.best_run is not None and done.best_run.params == {"x": 0.8}
         runs = client.runs(experiment.id)
         assert [r.number for r in runs] == [1, 2] and all(r.node for r in runs)
+        learned = client.importance(experiment.id)  # two runs: too few, and it says so
+        assert learned.importance == {} and "needs 3 runs" in learned.note
         metrics = client.metrics(done.best_run.id)
         assert metrics.steps == [1, 2, 3] and len(metrics.series["score"]) == 3
         assert experiment.id in {e.id for e in client.experiments(status="completed")}
