@@ -29,9 +29,9 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
     "ffn": {"hidden_layers": [1, 2], "alpha": [0.0, 0.001]},
     "rnn": {"cell": ["gru", "lstm"], "latent_dim_2": [0, 5]},
     "encoder_decoder": {"cell": ["gru", "lstm"], "encoder_dim_2": [0, 5], "decoder_dim_2": [0, 5]},
-    "rnn_teacher_forcing": {"cell": ["gru", "lstm"]},
     "cnn": {"kernel_size": [2, 3], "layers": [2, 4]},
 }
+# rnn_teacher_forcing has its own tests below: LSTM alone, GRU with calendar and residual.
 # Every cell of every grid: 20 compiled models, minutes on two cores; run by name (-m slow).
 ALL_CELLS = [
     (family, dict(zip(grid, combo, strict=True)))

@@ -35,6 +35,8 @@ POLICIES = {
         "truncation_percentage": 40,
         "delay_evaluation": 2,
     },
+    # Rungs at 2 and 4 (g·η^i below max_t = 6): the only intervals it may stop a run at.
+    "asha": {"policy": "asha", "grace_period": 2, "reduction_factor": 2, "max_t": 6},
 }
 
 
@@ -113,7 +115,7 @@ SAMPLER_POLICY = [
     ("random", "bandit"),
     ("sobol", "median_stopping"),
     ("grid", "truncation_selection"),
-    ("bayesian", "median_stopping"),
+    ("bayesian", "asha"),
 ]
 
 
@@ -132,6 +134,9 @@ def test_sampler_and_policy_respect_budget_and_record_everything(
     stopped = [r for r in runs if r.status == "early_terminated"]
     assert stopped, f"{policy_name} never fired: {[(r.status, r.best_metric) for r in runs]}"
     assert all(r.stopped_at_interval and r.stopped_at_interval >= 2 for r in stopped)
+    if policy_name == "asha":
+        assert {r.stopped_at_interval for r in stopped} <= {2, 4}
+        assert all(r.epochs == r.stopped_at_interval for r in stopped)
     assert all(r.epochs == 6 and r.final_metrics for r in runs if r.status == "completed")
     assert (
         store.count_metric_rows(record.id)
@@ -143,20 +148,6 @@ def test_sampler_and_policy_respect_budget_and_record_everything(
         r.best_metric for r in runs if r.best_metric
     )
     assert record.run_counts["completed"] + record.run_counts["early_terminated"] == len(runs)
-
-
-def test_asha_through_the_engine_stops_runs_only_at_rungs(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    asha = {"policy": "asha", "grace_period": 1, "reduction_factor": 2, "max_t": 6}
-    spec = toy_spec(SAMPLINGS["random"], asha, tmp_path)
-    record = run_experiment(store.create_experiment(spec).id, settings, store)
-    assert record.status == "completed", record.stop_reason
-    runs = store.list_runs(record.id)
-    stopped = [r for r in runs if r.status == "early_terminated"]
-    assert stopped, f"ASHA never fired: {[(r.status, r.best_metric) for r in runs]}"
-    assert {r.stopped_at_interval for r in stopped} <= {1, 2, 4}  # rungs g·η^i below max_t
-    assert all(r.epochs == r.stopped_at_interval for r in stopped)
 
 
 def test_random_sampling_of_twelve_configurations_tries_twelve(
