@@ -110,7 +110,7 @@ def drive_in_background(
 
 # Every sampler and every policy through the real engine. Policies are pure and see only the
 # primary metric, samplers only the objective, so they do not interact: each one once is the
-# check (their own tests cover each in depth), not all twelve pairs.
+# check (their own tests cover each in depth), not all sixteen pairs.
 SAMPLER_POLICY = [
     ("random", "bandit"),
     ("sobol", "median_stopping"),
