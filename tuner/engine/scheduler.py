@@ -47,7 +47,9 @@ class PolicyScheduler(FIFOScheduler):
         self.diverged: dict[str, int] = {}  # trial id -> interval k that reported NaN or inf
         self.max_run_seconds = max_run_seconds
         self.timed_out: set[str] = set()  # runs stopped at max_run_minutes
-        self._running_since: dict[str, float] = {}  # wall clock: valid across a driver restart
+        # When each run was first seen running. Empty again after a driver restart (this object
+        # is unpickled as it was created): a resumed run is timed from the restart.
+        self._running_since: dict[str, float] = {}
         # A restarted driver unpickles this scheduler as it was created; the store has the rest.
         self._history_source = history_source
         self._loaded = False
