@@ -138,11 +138,12 @@ def test_short_gaps_are_filled_when_asked(client: TestClient, settings: Settings
         assert float(inserted[column]) == pytest.approx(middle)
     # An empty cell is a gap too; a gap longer than allowed names the option's value.
     cells = edit(edit(BASE, 20, "2020-01-01 18:00:00,,27,3"), 21, "2020-01-01 19:00:00,,21,4")
+    cells = edit(cells, 15, "2020-01-01 13:00:00,,22,3")  # a short gap first: not the one named
     too_long = upload(client, cells, fill_gaps=1)
     assert too_long.status_code == 422
     assert "row 20, column 'demand': the value is missing" in too_long.json()["detail"]
     assert "fill_gaps=2" in too_long.json()["detail"]
-    assert upload(client, cells, fill_gaps=2).json()["filled_rows"] == 2
+    assert upload(client, cells, fill_gaps=2).json()["filled_rows"] == 3
 
 
 def test_timestamp_column_can_be_named(client: TestClient) -> None:

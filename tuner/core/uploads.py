@@ -203,14 +203,23 @@ def _check_gaps(values: Any, stamps: Any, fill_gaps: int) -> None:
             continue
         edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        longest = int((ends - starts).max())
+        lengths = ends - starts
         at_end = bool(missing[0] or missing[-1])
-        if longest <= fill_gaps and not at_end:
+        if lengths.max() <= fill_gaps and not at_end:
             continue
-        first = values.index[int(starts[0])]
+        # The gap to name: one at either end (nothing to interpolate from), else the first
+        # one longer than allowed.
+        gap = (
+            (0 if missing[0] else len(starts) - 1)
+            if at_end
+            else int(np.argmax(lengths > fill_gaps))
+        )
+        first = values.index[int(starts[gap])]
         where = f"row {rows[first] + 2}" if first in rows else f"the missing step {first}"
         hint = (
-            "" if at_end else f"; fill it in, or let the upload fill gaps with fill_gaps={longest}"
+            ""
+            if at_end
+            else f"; fill it in, or let the upload fill gaps with fill_gaps={int(lengths[gap])}"
         )
         raise DataError(f"{where}, column {column!r}: the value is missing{hint}")
 
