@@ -92,7 +92,14 @@ function dimension(label, values) {
 // browser without a GPU; this draws in tens of milliseconds.
 const BANDS = ["#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08306b"]; // worst → best
 
-function axis(name, values) {
+// Hyperparameters the spec samples on a log scale: drawn on log axes.
+const LOG_KINDS = ["loguniform", "qloguniform", "lognormal", "qlognormal"];
+export const logScaled = (spec) =>
+  new Set(Object.entries(spec.search_space || {})
+    .filter(([, expression]) => LOG_KINDS.includes(Object.keys(expression)[0]))
+    .map(([name]) => name));
+
+function axis(name, values, logScale = false) {
   const dim = dimension(name, values);
   const present = dim.values.filter((v) => v !== null && v !== undefined);
   if (dim.ticktext) {
@@ -101,7 +108,7 @@ function axis(name, values) {
   }
   let lo = Math.min(...present);
   let hi = Math.max(...present);
-  const log = lo > 0 && hi / lo > 100;
+  const log = lo > 0 && (logScale || hi / lo > 100);
   const f = log ? Math.log10 : (v) => v;
   [lo, hi] = [f(lo), f(hi)];
   const span = hi - lo || 1;
@@ -113,12 +120,12 @@ function axis(name, values) {
   };
 }
 
-export async function parallelCoordinates(el, overview, metric) {
+export async function parallelCoordinates(el, overview, metric, logNames = new Set()) {
   await plotlyLoaded;
   const values = overview.columns.best_metric;
   const scored = values.map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0);
   const pick = (column) => scored.map((i) => column[i]);
-  const axes = Object.entries(overview.params).map(([name, column]) => axis(name, pick(column)));
+  const axes = Object.entries(overview.params).map(([name, column]) => axis(name, pick(column), logNames.has(name)));
   axes.push(axis(metric, pick(values)));
   const quality = axes.at(-1).scaled.map((v) => (overview.goal === "minimize" ? 1 - v : v));
   const traces = BANDS.map((color, band) => ({
@@ -147,7 +154,7 @@ export async function parallelCoordinates(el, overview, metric) {
   return Plotly.react(el, traces.filter((t) => t.x.length), layout, config);
 }
 
-export async function scatters(container, overview, metric) {
+export async function scatters(container, overview, metric, logNames = new Set()) {
   await plotlyLoaded;
   const names = Object.keys(overview.params);
   if (container.children.length !== names.length) {
@@ -159,6 +166,7 @@ export async function scatters(container, overview, metric) {
     const dim = dimension(name, column);
     const layout = base(name, name, metric);
     if (dim.ticktext) layout.xaxis = { ...layout.xaxis, tickvals: dim.tickvals, ticktext: dim.ticktext };
+    else if (logNames.has(name)) layout.xaxis = { ...layout.xaxis, type: "log" };
     return Plotly.react(container.children[i], [{
       type: "scatter", mode: "markers", x: dim.values, y: values,
       text: number.map((n) => `run ${n}`),

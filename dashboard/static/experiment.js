@@ -1,7 +1,9 @@
 // One experiment: summary, best run, a sortable paged runs table, four charts, cancel. While it
 // runs the page polls every 1.5 s and redraws in place, keeping the sort, page and zoom.
 import { get, request } from "./api.js";
-import { bestSoFar, importanceBars, learningCurves, parallelCoordinates, plotlyLoaded, scatters } from "./charts.js";
+import {
+  bestSoFar, importanceBars, learningCurves, logScaled, parallelCoordinates, plotlyLoaded, scatters,
+} from "./charts.js";
 import { againstBaseline, badge, definitions, el, fromTemplate, showError } from "./dom.js";
 import { duration, FINISHED, finishedRuns, num, params, since } from "./format.js";
 
@@ -52,8 +54,8 @@ export function experimentPage(root, id) {
         await Promise.all([
           learningCurves($("#chart-curves"), overview, metric),
           bestSoFar($("#chart-best"), overview, metric),
-          parallelCoordinates($("#chart-parallel"), overview, metric),
-          scatters($("#chart-scatters"), overview, metric),
+          parallelCoordinates($("#chart-parallel"), overview, metric, logScaled(experiment.spec)),
+          scatters($("#chart-scatters"), overview, metric, logScaled(experiment.spec)),
         ]);
         if (FINISHED.includes(experiment.status)) {
           // Once, at the end, and not waited for: fANOVA fits a forest over the runs.

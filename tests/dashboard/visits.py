@@ -45,6 +45,10 @@ def measure_visits(playwright: Any, where: Path, chromium: str, screenshot: Any 
             loads.append(page.evaluate("() => window.tunedriveInteractiveMs") / 1000)
             assert page.locator("#runs tbody tr").count() == 50
             assert page.locator("#chart-scatters .chart").count() == 2
+            # The spec samples learning_rate on a log scale, latent_dim from a choice.
+            axis_type = "(n) => document.querySelector(`[data-param=${n}]`).layout.xaxis.type"
+            assert page.evaluate(f"() => ({axis_type})('learning_rate')") == "log"
+            assert page.evaluate(f"() => ({axis_type})('latent_dim')") != "log"
             if visit == 0 and screenshot is not None:
                 screenshot(page, "experiment-10k-runs")
             page.close()
