@@ -3,6 +3,7 @@ Optuna's fANOVA importance over an experiment's runs that reported it."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -26,22 +27,28 @@ def parameter_importance(runs: Sequence[RunRecord], goal: str) -> tuple[dict[str
     if len(scored) < MIN_RUNS or not names:
         why = f"needs {MIN_RUNS} runs with a value" if len(scored) < MIN_RUNS else "nothing varied"
         return {}, f"no importance yet: {why} ({len(scored)} so far)"
-    distributions = {n: _distribution([r.params.get(n) for r in scored]) for n in names}
+    params = [{n: _scalar(r.params.get(n)) for n in names if n in r.params} for r in scored]
+    distributions = {n: _distribution([p[n] for p in params if n in p]) for n in names}
     direction = "maximize" if goal == "maximize" else "minimize"
     study = optuna.create_study(direction=direction)
-    for run in scored:
-        if all(n in run.params for n in names):
+    for run, values in zip(scored, params, strict=True):
+        if len(values) == len(names):
             study.add_trial(
                 optuna.trial.create_trial(
-                    params={n: run.params[n] for n in names},
-                    distributions=distributions,
-                    value=run.best_metric,
+                    params=values, distributions=distributions, value=run.best_metric
                 )
             )
     evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
     found = optuna.importance.get_param_importances(study, evaluator=evaluator)
     sample = f" (a sample of {total})" if total > len(scored) else ""
     return {k: float(v) for k, v in found.items()}, f"fANOVA over {len(study.trials)} runs{sample}"
+
+
+def _scalar(value: Any) -> Any:
+    """Optuna's categories are scalars: a list or mapping value stands as its JSON text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return json.dumps(value, sort_keys=True)
 
 
 def _varied(runs: Sequence[RunRecord], name: str) -> bool:

@@ -32,3 +32,22 @@ def test_the_parameter_that_drives_the_metric_comes_first(tmp_path: Path) -> Non
 def test_too_few_runs_say_why() -> None:
     shares, note = parameter_importance([], "minimize")
     assert shares == {} and "needs 3 runs" in note
+
+
+def test_list_valued_choices_are_categories() -> None:
+    from tuner.store import RunRecord
+
+    runs = []
+    for i in range(12):
+        params = {"layers": [8] * (i % 3 + 1), "seed": i}  # the metric follows the layers
+        runs.append(RunRecord(**{**RUN, "id": str(i), "params": params, "best_metric": i % 3}))
+    shares, _ = parameter_importance(runs, "minimize")
+    assert set(shares) == {"layers", "seed"}
+
+
+RUN = {
+    "experiment_id": "e", "number": 1, "trial_id": "t", "status": "completed", "params": {},
+    "best_metric": None, "epochs": 1, "stopped_at_interval": None, "attempts": 1,
+    "started_at": None, "finished_at": None, "error": None, "node": None, "seed": None,
+    "final_metrics": None, "artifact_dir": None,
+}  # fmt: skip
