@@ -1,10 +1,11 @@
 """The reference split, training-period scalers and zero-copy windows (DESIGN.md §6).
 
-An *origin* t is the last observed hour: the input is hours t−T+1 … t of [load, temp] and the
-target is load at t+1 … t+horizon. Validation and test origins cover every hour of their
-period from its first hour on (inputs reach T−1 hours back into the previous period) as long
-as the targets stay inside the period. Windows are ``sliding_window_view``s of one scaled
-array, so building them costs no memory however large T is.
+An *origin* t is the last observed step: the input is steps t−T+1 … t of [target, covariates,
+calendar] and the target is y at t+1 … t+horizon (a step is whatever the data's is). Validation
+and test origins cover every step of their period from its first on (inputs reach T−1 steps
+back into the previous period) as long as the targets stay inside the period. Windows are
+``sliding_window_view``s of one scaled array, so building them costs no memory however large
+T is; the inputs known over the forecast window (calendar, future covariates) are views too.
 """
 
 from __future__ import annotations
