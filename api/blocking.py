@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -40,7 +41,12 @@ async def in_process(function: Callable[..., T], *args: Any) -> T:
     hold the GIL for seconds and stall every read the loop serves meanwhile."""
     global _processes
     if _processes is None:
-        _processes = ProcessPoolExecutor(max_workers=1)
+        # Workers fork from a clean server process, not from this one: forking a process that
+        # has loaded TensorFlow or Ray (their threads, their locks) killed the worker in CI.
+        # The server preloads pandas once, so a new pool's worker starts in milliseconds.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["pandas", "tuner.core.uploads"])
+        _processes = ProcessPoolExecutor(max_workers=1, mp_context=context)
     return await asyncio.get_running_loop().run_in_executor(_processes, function, *args)
 
 

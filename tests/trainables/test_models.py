@@ -31,7 +31,7 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
     "encoder_decoder": {"cell": ["gru", "lstm"], "encoder_dim_2": [0, 5], "decoder_dim_2": [0, 5]},
     "cnn": {"kernel_size": [2, 3], "layers": [2, 4]},
 }
-# rnn_teacher_forcing has its own tests below: LSTM alone, GRU with calendar and residual.
+# rnn_teacher_forcing trains in test_calendar_and_residual_train_and_reload (an LSTM there).
 # Every cell of every grid: 20 compiled models, minutes on two cores; run by name (-m slow).
 ALL_CELLS = [
     (family, dict(zip(grid, combo, strict=True)))
@@ -151,40 +151,21 @@ def test_run_uses_exactly_the_cpus_it_was_given() -> None:
     assert out.stdout.split()[-3:] == ["1", "1", "0"]
 
 
-def test_teacher_forcing_feeds_true_values_in_training_and_its_own_at_inference(
-    tmp_path: Path,
-) -> None:
-    import keras
-
-    from trainables.windows import prepare
-
-    _, final = train("rnn_teacher_forcing", {"cell": "lstm"}, tmp_path)
-    model = keras.models.load_model(tmp_path / "model.keras")  # the custom decoder reloads
-    prepared = prepare(SERIES, SMALL["T"], SMALL["horizon"], SMALL["train_start"])
-    windows = prepared.with_previous_values().test
-    assert windows.previous is not None
-    window, previous = windows.x[:64], np.array(windows.previous[:64])
-    assert np.array_equal(previous[:, 0], windows.x[:64, -1, 0])  # y[t]: the last observed
-    scrambled = previous.copy()
-    scrambled[:, 1:] = np.random.default_rng(0).uniform(size=scrambled[:, 1:].shape)
-    at_inference = [model([window, p], training=False) for p in (previous, scrambled)]
-    np.testing.assert_allclose(at_inference[0], at_inference[1], atol=1e-6)  # true values unused
-    in_training = [model([window, p], training=True) for p in (previous, scrambled)]
-    assert not np.allclose(in_training[0], in_training[1])  # teacher forcing: they are used
-    assert np.isfinite(final["test_mape"])
-
-
 @pytest.mark.parametrize("family", ["ffn", "rnn_teacher_forcing"])
 def test_calendar_and_residual_train_and_reload(family: str, tmp_path: Path) -> None:
     """The shared inputs (DESIGN §6.2) in a family: the saved model takes the window, the
-    calendar ahead and the baseline, and reproduces the forecast it wrote."""
+    calendar ahead and the baseline, and reproduces the forecast it wrote. The teacher-forced
+    family (an LSTM here; GRU in the default cells) is fed the true previous values in
+    training and its own predictions at inference."""
     import keras
 
     from trainables.evaluation import Evaluation
     from trainables.fit import predict_load
     from trainables.windows import prepare
 
-    _, final = train(family, {"calendar": True, "residual": "baseline"}, tmp_path)
+    teacher = "teacher" in family
+    overrides = {"calendar": True, "residual": "baseline", **({"cell": "lstm"} if teacher else {})}
+    _, final = train(family, overrides, tmp_path)
     model = keras.models.load_model(tmp_path / "model.keras")
     names = [i.name for i in model.inputs]
     fed = ["previous_values"] if "teacher" in family else []
@@ -199,3 +180,25 @@ def test_calendar_and_residual_train_and_reload(family: str, tmp_path: Path) -> 
     with (tmp_path / "forecast.csv").open() as handle:
         saved = np.array([float(r["predicted"]) for r in csv.DictReader(handle)]).reshape(-1, 6)
     np.testing.assert_allclose(again, saved, atol=2e-3)
+    if teacher:
+        window, previous, ahead, base = (np.array(a[:64]) for a in based.test.inputs)
+        assert np.array_equal(previous[:, 0], window[:, -1, 0])  # y[t]: the last observed
+        scrambled = previous.copy()
+        scrambled[:, 1:] = np.random.default_rng(0).uniform(size=scrambled[:, 1:].shape)
+
+        def run(values: np.ndarray, training: bool) -> np.ndarray:
+            return np.asarray(model([window, values, ahead, base], training=training))
+
+        np.testing.assert_allclose(run(previous, False), run(scrambled, False), atol=1e-6)
+        assert not np.allclose(run(previous, True), run(scrambled, True))  # teacher forcing
+    if teacher:
+        window, previous, ahead, base = (np.array(a[:64]) for a in based.test.inputs)
+        assert np.array_equal(previous[:, 0], window[:, -1, 0])  # y[t]: the last observed
+        scrambled = previous.copy()
+        scrambled[:, 1:] = np.random.default_rng(0).uniform(size=scrambled[:, 1:].shape)
+
+        def run(values: np.ndarray, training: bool) -> np.ndarray:
+            return np.asarray(model([window, values, ahead, base], training=training))
+
+        np.testing.assert_allclose(run(previous, False), run(scrambled, False), atol=1e-6)
+        assert not np.allclose(run(previous, True), run(scrambled, True))  # teacher forcing

@@ -163,7 +163,8 @@ def test_random_sampling_of_twelve_configurations_tries_twelve(
             "x": {"choice": [0.9, 0.7, 0.5, 0.3, 0.2, 0.1]},
             "y": {"choice": [0.0, 0.05]},
         },
-        budget={"max_total_runs": 12, "max_concurrent_runs": 2},
+        budget={"max_total_runs": 12, "max_concurrent_runs": 4},
+        resources={"cpu": 0.5},
     )
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     assert record.status == "completed", record.stop_reason
@@ -185,7 +186,7 @@ def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
         POLICIES["bandit"],
         tmp_path,
         search_space={
-            "x": {"choice": [0.9, 0.1, 0.05]},
+            "x": {"choice": [0.9, 0.05]},
             "y": {"choice": [0.0]},
             "nan_at": {"choice": [0, 3]},
         },
@@ -213,14 +214,14 @@ def test_max_run_minutes_stops_a_run_that_never_reports(
     del data["fixed"]["sleep"]
     # The second run's first report would come after 10 minutes.
     data["search_space"] = {"sleep": {"choice": [0.01, 600]}}
-    data["budget"] = {"max_total_runs": 2, "max_concurrent_runs": 2, "max_run_minutes": 0.2}
+    data["budget"] = {"max_total_runs": 2, "max_concurrent_runs": 2, "max_run_minutes": 0.1}
     spec = parse_spec(data)
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     assert record.status == "completed", record.stop_reason
     quick, stuck = sorted(store.list_runs(record.id), key=lambda r: r.params["sleep"])
     assert quick.status == "completed" and quick.epochs == 6
     assert stuck.status == "canceled" and stuck.epochs == 0
-    assert stuck.error == "stopped at max_run_minutes (0.2 min)"
+    assert stuck.error == "stopped at max_run_minutes (0.1 min)"
 
 
 def test_grid_runs_every_combination_once(settings: Settings, store: Store, tmp_path: Path) -> None:
