@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.blocking import note_write, off_loop, shared_read
+from api.blocking import in_process, note_write, off_loop, shared_read
 from api.deps import SettingsDep, StoreDep
 from api.responses import experiment_public, json_response
 from tuner.client.schemas import (
@@ -20,7 +20,7 @@ from tuner.client.schemas import (
 )
 from tuner.core.documents import load_json, load_yaml
 from tuner.errors import FieldProblem, NotFoundError, SpecError, UnsupportedBody
-from tuner.service.importance import parameter_importance
+from tuner.service.importance import parameter_importance, scored_runs
 from tuner.service.submission import submit_experiment as queue_experiment
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
 
@@ -142,8 +142,9 @@ async def importance(experiment_id: str, store: StoreDep) -> Importance:
     """fANOVA importance of each varied hyperparameter over the runs that reported the
     primary metric (Optuna's); empty, with a note, until there are enough."""
     record = await off_loop(store.get_experiment, experiment_id)
-    runs = await off_loop(store.list_runs, experiment_id)
-    shares, note = await off_loop(parameter_importance, runs, record.goal)
+    scored = scored_runs(await off_loop(store.list_runs, experiment_id))
+    # fANOVA fits a forest: seconds of CPU, in the worker process (reads go on meanwhile).
+    shares, note = await in_process(parameter_importance, scored, record.goal)
     return Importance(experiment_id=experiment_id, importance=shares, note=note)
 
 

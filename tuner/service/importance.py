@@ -11,32 +11,38 @@ from typing import Any
 from tuner.store import RunRecord
 
 MIN_RUNS = 3  # fewer leaves nothing to attribute
-MAX_RUNS = 2000  # a seeded sample beyond: fANOVA's forest takes seconds on 10,000 runs
+MAX_RUNS = 500  # a seeded sample beyond: fANOVA's forest took tens of seconds on 2,000 runs
 
 
-def parameter_importance(runs: Sequence[RunRecord], goal: str) -> tuple[dict[str, float], str]:
+def scored_runs(runs: Sequence[RunRecord]) -> list[tuple[dict[str, Any], float]]:
+    """(params, best value) of the runs that reported the primary metric: plain data, sent to
+    the worker process that computes the importance."""
+    return [(r.params, r.best_metric) for r in runs if r.best_metric is not None and r.params]
+
+
+def parameter_importance(
+    scored: Sequence[tuple[dict[str, Any], float]], goal: str
+) -> tuple[dict[str, float], str]:
     """Each varied hyperparameter's share of the variance of the runs' best values (summing to
-    1), largest first, and a note on what it rests on or why there is none."""
+    1), largest first, and a note on what it rests on or why there is none. CPU-heavy: the
+    API runs it in a worker process, never on its store thread."""
     import optuna
 
-    scored = [r for r in runs if r.best_metric is not None and r.params]
     total = len(scored)
     if total > MAX_RUNS:
         scored = random.Random(0).sample(scored, MAX_RUNS)
-    names = [n for n in sorted({k for r in scored for k in r.params}) if _varied(scored, n)]
+    names = [n for n in sorted({k for p, _ in scored for k in p}) if _varied(scored, n)]
     if len(scored) < MIN_RUNS or not names:
         why = f"needs {MIN_RUNS} runs with a value" if len(scored) < MIN_RUNS else "nothing varied"
         return {}, f"no importance yet: {why} ({len(scored)} so far)"
-    params = [{n: _scalar(r.params.get(n)) for n in names if n in r.params} for r in scored]
+    params = [{n: _scalar(p.get(n)) for n in names if n in p} for p, _ in scored]
     distributions = {n: _distribution([p[n] for p in params if n in p]) for n in names}
     direction = "maximize" if goal == "maximize" else "minimize"
     study = optuna.create_study(direction=direction)
-    for run, values in zip(scored, params, strict=True):
+    for (_, value), values in zip(scored, params, strict=True):
         if len(values) == len(names):
             study.add_trial(
-                optuna.trial.create_trial(
-                    params=values, distributions=distributions, value=run.best_metric
-                )
+                optuna.trial.create_trial(params=values, distributions=distributions, value=value)
             )
     evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
     found = optuna.importance.get_param_importances(study, evaluator=evaluator)
@@ -51,8 +57,8 @@ def _scalar(value: Any) -> Any:
     return json.dumps(value, sort_keys=True)
 
 
-def _varied(runs: Sequence[RunRecord], name: str) -> bool:
-    return len({repr(r.params.get(name)) for r in runs}) > 1
+def _varied(scored: Sequence[tuple[dict[str, Any], float]], name: str) -> bool:
+    return len({repr(p.get(name)) for p, _ in scored}) > 1
 
 
 def _distribution(values: list[Any]) -> Any:

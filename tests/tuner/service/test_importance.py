@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from tests.seeding import seed_experiment
 from tuner.core.settings import Settings
-from tuner.service.importance import parameter_importance
+from tuner.service.importance import parameter_importance, scored_runs
 from tuner.store import Store
 
 
@@ -19,7 +19,7 @@ def test_the_parameter_that_drives_the_metric_comes_first(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'importance.db'}"
     experiment_id, _ = seed_experiment(url, runs=200, epochs=12)
     store = Store.open(url)
-    shares, note = parameter_importance(store.list_runs(experiment_id), "minimize")
+    shares, note = parameter_importance(scored_runs(store.list_runs(experiment_id)), "minimize")
     assert list(shares) == ["learning_rate", "latent_dim"] and shares["learning_rate"] > 0.8
     assert abs(sum(shares.values()) - 1) < 1e-9 and "200 runs" in note
     with TestClient(create_app(Settings(home=tmp_path), store), base_url="http://127.0.0.1") as c:
@@ -41,7 +41,7 @@ def test_list_valued_choices_are_categories() -> None:
     for i in range(12):
         params = {"layers": [8] * (i % 3 + 1), "seed": i}  # the metric follows the layers
         runs.append(RunRecord(**{**RUN, "id": str(i), "params": params, "best_metric": i % 3}))
-    shares, _ = parameter_importance(runs, "minimize")
+    shares, _ = parameter_importance(scored_runs(runs), "minimize")
     assert set(shares) == {"layers", "seed"}
 
 
