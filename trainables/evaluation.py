@@ -17,13 +17,9 @@ from trainables.scoring import (
     measure,
     skill,
 )
-from trainables.windows import Prepared
+from trainables.windows import Prepared, step_seconds
 
 FALLBACK_MEASURE = "mae"  # a primary metric that is not a measure (val_loss) compares on MAE
-
-
-def step_seconds(timestamps: np.ndarray) -> int:
-    return int((timestamps[1] - timestamps[0]) / np.timedelta64(1, "s"))
 
 
 def primary_measure(primary_metric: str | None, measures: tuple[str, ...]) -> str:

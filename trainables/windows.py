@@ -109,11 +109,18 @@ class Prepared:
         return sliding_window_view(self.series.target, self.horizon)[windows.origins + 1]
 
 
+def step_seconds(timestamps: np.ndarray) -> int:
+    """The series' regular step (a day for a single row)."""
+    if len(timestamps) < 2:
+        return DAY
+    return int((timestamps[1] - timestamps[0]) / np.timedelta64(1, "s"))
+
+
 def calendar_features(timestamps: np.ndarray) -> np.ndarray:
     """Time of day and day of week as sin/cos pairs, (n, 0 to 4): each only where the step is
     shorter than its period (a daily series has no time of day)."""
     seconds = timestamps.astype("datetime64[s]").astype(np.int64)
-    step = int(seconds[1] - seconds[0]) if len(seconds) > 1 else DAY
+    step = step_seconds(timestamps.astype("datetime64[s]"))
     columns = []
     for period, offset in ((DAY, 0), (WEEK, 3 * DAY)):  # 1970-01-01 was a Thursday
         if step < period:

@@ -193,7 +193,7 @@ def _tune(
     first_run_by = time.time() + settings.resource_wait_minutes * 60
     stopper = make_stopper(link, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
-        build_policy(spec.early_termination, goal, spec.largest("max_epochs")),
+        build_policy(spec.early_termination, goal, int(spec.largest("max_epochs") or 0) or None),
         metric,
         StoredHistories(link),
         max_run_seconds=spec.budget.max_run_minutes * 60 if spec.budget.max_run_minutes else None,

@@ -86,16 +86,10 @@ def check_windows_fit(spec: ExperimentSpec, shape: SeriesShape) -> None:
 def _largest(spec: ExperimentSpec, name: str) -> tuple[float | None, str]:
     """The largest value a run can get for a numeric hyperparameter, and the field it is from."""
     if name in spec.search_space:
-        expression = spec.search_space[name]
-        field = f"search_space.{name}.{expression.kind}"
-        reach = expression.reach()
-        if reach.values is None:
-            return reach.high, field
-        numbers = [v for v in reach.values if isinstance(v, int | float)]
-        return (max(numbers) if numbers else None), field
-    value = spec.fixed.get(name, spec.definition.hyperparameters.get(name))
-    field = f"fixed.{name}" if name in spec.fixed else name
-    return (float(value) if isinstance(value, int | float) else None), field
+        field = f"search_space.{name}.{spec.search_space[name].kind}"
+    else:
+        field = f"fixed.{name}" if name in spec.fixed else name
+    return spec.largest(name), field
 
 
 def _latest_date(spec: ExperimentSpec, name: str) -> date | None:

@@ -98,7 +98,7 @@ class ExperimentSpec(Strict):
         assert definition is not None  # checked at validation
         return definition
 
-    def largest(self, name: str) -> int | None:
+    def largest(self, name: str) -> float | None:
         """The largest value a numeric hyperparameter can take in any run (searched, fixed or
         the trainable's default); None when not a number."""
         if name in self.search_space:
@@ -107,7 +107,7 @@ class ExperimentSpec(Strict):
             top = max(numbers, default=None) if reach.values is not None else reach.high
         else:
             top = self.fixed.get(name, self.definition.hyperparameters.get(name))
-        return int(top) if isinstance(top, int | float) and not isinstance(top, bool) else None
+        return float(top) if isinstance(top, int | float) and not isinstance(top, bool) else None
 
     @property
     def grid_size(self) -> int:
