@@ -80,29 +80,38 @@ def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray
     return prepared.load_scaler.unscale(np.asarray(scaled, dtype=np.float64))
 
 
-def validation_reporter(model: Any, prepared: Prepared, evaluation: Evaluation, report: Any) -> Any:
+def validate(model: Any, prepared: Prepared) -> tuple[np.ndarray, float]:
+    """One batched pass over the validation windows: the scaled forecast and Keras'
+    ``val_loss`` (the MSE plus the weight penalty)."""
+    scaled = np.asarray(model.predict(prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0))
+    penalty = float(sum(float(v) for v in model.losses)) if model.losses else 0.0
+    return scaled, float(np.mean((scaled - prepared.valid.y) ** 2)) + penalty
+
+
+def validation_reporter(
+    model: Any, prepared: Prepared, evaluation: Evaluation, ctx: RunContext
+) -> Any:
     """A Keras callback that scores the validation windows once per epoch (one batched forward
     pass gives ``val_loss`` and every measure), reports them, and leaves ``val_loss`` in the
-    epoch's logs for the EarlyStopping callback after it."""
+    epoch's logs for the EarlyStopping callback after it. A run a policy stopped at this
+    report trains no further; EarlyStopping then restores its best epoch as usual."""
     import keras
 
     class ValidationReporter(keras.callbacks.Callback):
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             logs = logs if logs is not None else {}
-            scaled = np.asarray(
-                model.predict(prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0)
-            )
-            penalty = float(sum(float(v) for v in model.losses)) if model.losses else 0.0
-            val_loss = float(np.mean((scaled - prepared.valid.y) ** 2)) + penalty
+            scaled, val_loss = validate(model, prepared)
             unscaled = prepared.load_scaler.unscale(scaled.astype(np.float64))
             logs["val_loss"] = val_loss
-            report(
+            ctx.report(
                 {
                     "loss": float(logs.get("loss", math.nan)),
                     "val_loss": val_loss,
                     **evaluation.validation(unscaled),
                 }
             )
+            if ctx.stop_requested():
+                model.stop_training = True
 
     return ValidationReporter()
 
@@ -114,22 +123,28 @@ def fit_forecaster(
     seed_training(ctx.seed)
     from trainables.models import TEACHER_FORCED, build_model
 
-    calendar, residual = bool(params.get("calendar")), str(params.get("residual", "none"))
-    if residual not in RESIDUALS:
-        raise ValueError(f"residual must be one of {', '.join(RESIDUALS)}, got {residual!r}")
+    calendar, correction = bool(params.get("calendar")), str(params.get("residual", "none"))
+    if correction not in RESIDUALS:
+        raise ValueError(f"residual must be one of {', '.join(RESIDUALS)}, got {correction!r}")
+    residual = correction == "baseline"
     T, horizon = int(params["T"]), int(params["horizon"])
     prepared = prepare(data, T, horizon, params.get("train_start"), calendar=calendar)
     evaluation = Evaluation.of(prepared, ctx.primary_metric)
+    if residual:
+        period = evaluation.baseline_period
+        prepared = prepare(
+            data, T, horizon, params.get("train_start"), calendar, difference_period=period
+        )
     if family in TEACHER_FORCED:
         prepared = prepared.with_previous_values()
-    if residual == "baseline":
-        prepared = prepared.with_baseline(evaluation.baseline_period)
+    if residual:
+        prepared = prepared.with_baseline(period)
     model = build_model(
         family,
         params,
         prepared.features.shape[1],
         prepared.future_features,
-        residual=residual == "baseline",
+        residual=residual,
     )
     model.compile(
         optimizer=make_optimizer(params),
@@ -143,16 +158,21 @@ def fit_forecaster(
     stopping = keras.callbacks.EarlyStopping(
         monitor="val_loss", mode="min", patience=int(params["patience"]), restore_best_weights=True
     )
+    untrained = (model.get_weights(), validate(model, prepared)[1]) if residual else None
     model.fit(
         prepared.train.inputs,
         prepared.train.y,
         batch_size=int(params["batch_size"]),
         epochs=int(params["max_epochs"]),
-        callbacks=[validation_reporter(model, prepared, evaluation, ctx.report), stopping],
+        callbacks=[validation_reporter(model, prepared, evaluation, ctx), stopping],
         verbose=0,
         shuffle=True,
     )
     best_epoch = stopping.best_epoch + 1  # Keras counts epochs from 0
+    if untrained is not None and not stopping.best < untrained[1]:
+        # No epoch beat the untrained residual model, which *is* the baseline: keep it.
+        model.set_weights(untrained[0])
+        best_epoch = 0
     final = finish(model, prepared, evaluation, ctx.run_dir, best_epoch)
     return {**final, "device": device}
 

@@ -135,7 +135,13 @@ def prepare(
     horizon: int,
     train_start: str | None = None,
     calendar: bool = False,
+    difference_period: int = 0,
 ) -> Prepared:
+    """Windows of [target, covariates, (difference), (calendar)], scaled on the training period.
+
+    ``difference_period`` P > 0 adds the target's change over one period, y[t] − y[t−P]
+    (scaled; 0 for the first P steps): over the input window these are the baseline's own
+    recent errors, the signal a network correcting that baseline needs (``residual``)."""
     if T < 1 or horizon < 1:
         raise DataError(f"T and horizon must be >= 1, got T={T}, horizon={horizon}")
     stamps = series.timestamps
@@ -149,16 +155,23 @@ def prepare(
     load_scaler = _fit(series.target[train_rows])
     clock = calendar_features(stamps) if calendar else np.empty((end, 0))
     covariates = series.covariates.shape[1]
-    features = np.empty((end, 1 + covariates + clock.shape[1]), dtype=np.float32)
+    differences = 1 if difference_period > 0 else 0
+    own = 1 + covariates + differences  # the columns known only up to the origin
+    features = np.empty((end, own + clock.shape[1]), dtype=np.float32)
     features[:, 0] = load_scaler.scale(series.target)
     for column in range(covariates):
         values = series.covariates[:, column]
         features[:, 1 + column] = _fit(values[train_rows]).scale(values)
-    features[:, 1 + covariates :] = clock  # already within [-1, 1]
+    if differences:
+        features[:, own - 1] = 0.0
+        features[difference_period:, own - 1] = (
+            features[difference_period:, 0] - features[:-difference_period, 0]
+        )
+    features[:, own:] = clock  # already within [-1, 1]
     inputs = sliding_window_view(features, T, axis=0).transpose(0, 2, 1)  # (n−T+1, T, 1+k), a view
     targets = sliding_window_view(features[:, 0], horizon)  # (n−horizon+1, horizon), a view
     known_ahead = [1 + series.covariate_names.index(c) for c in series.future_covariates]
-    known_ahead += list(range(1 + covariates, features.shape[1]))  # the calendar
+    known_ahead += list(range(own, features.shape[1]))  # the calendar
     ahead = sliding_window_view(features[:, known_ahead], horizon, axis=0).transpose(0, 2, 1)
 
     def windows(first_origin: int, period_end: int) -> Windows:

@@ -59,3 +59,7 @@ class UnsupportedBody(TunedriveError):
 
 class LeaseLost(TunedriveError):
     """A driver's lease on its experiment was taken over: the driver must write nothing more."""
+
+
+class RunStopped(TunedriveError):
+    """A run reported again after an early-termination policy had stopped it."""

@@ -94,3 +94,20 @@ def test_the_same_seed_gives_the_same_metrics(tmp_path: Path) -> None:
     first, again, other = reports(7, "a"), reports(7, "b"), reports(8, "c")
     assert first == again  # every value of every epoch, exactly
     assert first != other
+
+
+def test_the_difference_column_holds_the_baselines_recent_errors() -> None:
+    """With residual, each step also carries y[t] − y[t−P] (scaled; 0 before P), never over
+    the forecast window."""
+    series, period = series_with_temperature(()), 24
+    plain = prepare(series, T=12, horizon=3, calendar=True)
+    prepared = prepare(series, T=12, horizon=3, calendar=True, difference_period=period)
+    assert prepared.features.shape[1] == plain.features.shape[1] + 1
+    scaled = prepared.features[:, 0].astype(np.float64)
+    column = prepared.features[:, 2]  # after the target and temp, before the calendar
+    np.testing.assert_array_equal(column[:period], 0.0)
+    np.testing.assert_allclose(column[period:], scaled[period:] - scaled[:-period], atol=1e-6)
+    np.testing.assert_array_equal(prepared.features[:, 3:], plain.features[:, 2:])
+    assert prepared.future_features == plain.future_features == 4  # the calendar alone
+    assert prepared.valid.future is not None and plain.valid.future is not None
+    np.testing.assert_array_equal(prepared.valid.future, plain.valid.future)

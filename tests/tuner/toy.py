@@ -22,7 +22,9 @@ def curve(quality: float, epoch: int) -> float:
 
 
 def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, Any]:
+    """Stops where a policy stopped it and still returns its final metrics and model."""
     quality = float(params["x"]) + float(params["y"])
+    epoch = 0
     for epoch in range(1, int(params["epochs"]) + 1):
         time.sleep(float(params["sleep"]))
         if params["crash_at"] and epoch == params["crash_at"]:
@@ -37,11 +39,14 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
             with open(os.path.join(params["log_dir"], "reports.log"), "a") as log:
                 log.write(f"{quality!r} {epoch} {metrics.get('score')!r}\n")
         ctx.report(metrics)
+        if ctx.stop_requested() and params["heeds_stop"]:
+            break
     (ctx.run_dir / "model.txt").write_text(f"quality={quality}\n")
     import ray
 
     return {
-        "final_score": curve(quality, int(params["epochs"])),
+        "final_score": curve(quality, epoch),
+        "last_epoch": epoch,
         "gpu_ids": [str(g) for g in ray.get_gpu_ids()],  # what Ray assigned this run
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
         "seed": ctx.seed,  # what the trainable was given, to check the stored seed against
@@ -59,10 +64,11 @@ TOY = TrainableDefinition(
         "raise_at": 0,
         "nan_at": 0,  # from this epoch on the score is NaN: the run diverged
         "silent": False,
+        "heeds_stop": True,  # False: it trains on after a policy stopped it
         "log_dir": "",
     },
     metrics=("score", "loss"),
-    final_metrics=("final_score", "gpu_ids", "cuda_visible_devices", "seed"),
+    final_metrics=("final_score", "last_epoch", "gpu_ids", "cuda_visible_devices", "seed"),
     fit=fit_curve,
     description="deterministic learning curve for engine tests",
 )

@@ -35,6 +35,10 @@ class RunContext:
     gpus: float = 0.0
     primary_metric: str | None = None  # the spec's, e.g. "val_mase": the baseline is chosen on it
     seed: int | None = None  # the run's: the same seed gives the same training (DESIGN §6.4)
+    # True once a policy has stopped the run at its latest report: the trainable should stop
+    # training there and finish as usual (best epoch restored, test metrics returned). A report
+    # after that raises RunStopped, which ends a trainable that does not ask.
+    stop_requested: Callable[[], bool] = field(default=lambda: False)
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]

@@ -135,6 +135,7 @@ def _tune(
     from tuner.engine.recording import StoreRecorder
     from tuner.engine.scheduler import PolicyScheduler
     from tuner.engine.searchers import build_searcher
+    from tuner.engine.stop_board import open_board
     from tuner.engine.trial import TrialPlan, experiment_seed, run_trial
 
     canceled = ("canceled", "canceled by request")
@@ -165,6 +166,9 @@ def _tune(
         if resuming
         else frozenset()
     )
+    policy = build_policy(
+        spec.early_termination, goal, int(spec.largest("max_epochs") or 0) or None
+    )
     plan = TrialPlan(
         definition=definition,
         fixed=dict(spec.fixed),
@@ -175,7 +179,11 @@ def _tune(
         gpus=spec.resources.gpu,
         finished_trials=done,
         seed=experiment_seed(spec.sampling.seed, record.id),
+        stop_board=record.id if policy is not None else None,
     )
+    # This driver owns the board (the handle keeps it alive until the driver returns); the
+    # scheduler and the runs find it by name.
+    board = open_board(record.id) if plan.stop_board else None
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, data=data, plan=plan),
         {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu},
@@ -188,15 +196,17 @@ def _tune(
         # scheduler and recorder it pickled there (they reload their state from the store).
         log.info("resuming %s from %s (%d runs finished)", record.id, experiment_dir, len(done))
         tune.Tuner.restore(str(experiment_dir), trainable=trainable, resume_unfinished=True).fit()
+        del board
         return outcome_from_store(spec, store, record.id, deadline, generation)
     link = StoreLink(record.id, generation, store)
     first_run_by = time.time() + settings.resource_wait_minutes * 60
     stopper = make_stopper(link, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
-        build_policy(spec.early_termination, goal, int(spec.largest("max_epochs") or 0) or None),
+        policy,
         metric,
         StoredHistories(link),
         max_run_seconds=spec.budget.max_run_minutes * 60 if spec.budget.max_run_minutes else None,
+        stop_board=plan.stop_board,
     )
     recorder = StoreRecorder(
         link, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None
@@ -220,6 +230,7 @@ def _tune(
         ),
     )
     tuner.fit()
+    del board
     recorder.close_open_runs()
     if stopper.reason == "no_resources":
         return "failed", (

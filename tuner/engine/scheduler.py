@@ -35,6 +35,7 @@ class PolicyScheduler(FIFOScheduler):
         metric: str,
         history_source: Callable[[], tuple[dict[str, list[float]], set[str]]] | None = None,
         max_run_seconds: float | None = None,
+        stop_board: str | None = None,
     ) -> None:
         super().__init__()
         # addFilter keeps one copy of the same filter object, however many schedulers are made.
@@ -54,6 +55,12 @@ class PolicyScheduler(FIFOScheduler):
         self._history_source = history_source
         self._loaded = False
         self._announced: set[str] = set()
+        self.stop_board = stop_board  # the experiment id whose board runs read (None: Ray stops)
+        self._board: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled into Ray's experiment checkpoint: a restarted driver finds its own board.
+        return {**self.__dict__, "_board": None}
 
     def choose_trial_to_run(self, tune_controller: Any) -> Any:
         # Ray asks this at every step of its loop: the place to stop overdue runs, whether or
@@ -93,6 +100,8 @@ class PolicyScheduler(FIFOScheduler):
         value = result.get(self.primary_metric)
         if result.get(FINAL_KEY) or value is None:
             return TrialScheduler.CONTINUE
+        if trial.trial_id in self.stopped_at:
+            return TrialScheduler.STOP  # it went on after its stop was posted: end it here
         history = self.histories.setdefault(trial.trial_id, [])
         step = int(result.get(STEP_KEY, len(history) + 1))
         del history[max(0, step - 1) :]  # a retried run reports from step 1 again
@@ -110,7 +119,22 @@ class PolicyScheduler(FIFOScheduler):
         }
         if self.policy.should_stop(trial.trial_id, snapshot):
             self.stopped_at[trial.trial_id] = len(history)
+            self.finished.add(trial.trial_id)  # its history is final from here on
+            return self._stop(trial.trial_id)
+        return TrialScheduler.CONTINUE
+
+    def _stop(self, trial_id: str) -> str:
+        """Posts the stop on the board and lets the run end itself with its test metrics;
+        without a board, Ray ends the run at this report."""
+        if self.stop_board is not None and self._board is None:
+            from tuner.engine.stop_board import find_board
+
+            self._board = find_board(self.stop_board)
+        if self._board is None:
             return TrialScheduler.STOP
+        import ray
+
+        ray.get(self._board.request.remote(trial_id))  # posted before the run is let go on
         return TrialScheduler.CONTINUE
 
     def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> None:

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import math
 import socket
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ray
 from ray import tune
 
 from tuner.core.registry import RunContext, TrainableDefinition
 from tuner.core.sampling import OBJECTIVE_KEY
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY
+from tuner.engine.stop_board import find_board
+from tuner.errors import RunStopped
 
 NODE_KEY = "_node"
 
@@ -36,6 +40,7 @@ class TrialPlan:
     gpus: float
     finished_trials: frozenset[str] = frozenset()  # after a driver restart: never train again
     seed: int = 0  # the experiment's; each run's is derived from it and the run's number
+    stop_board: str | None = None  # the experiment whose board says which runs a policy stopped
 
 
 SEED_KEY = "_seed"
@@ -72,8 +77,12 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
     run_dir.mkdir(parents=True, exist_ok=True)
     state = {"best": math.nan, "step": 0}
     seed = run_seed(plan.seed, trial_id)
+    board = find_board(plan.stop_board) if plan.stop_board else None
+    stopped = threading.Event()
 
     def report(metrics: Mapping[str, Any]) -> None:
+        if stopped.is_set():
+            raise RunStopped(f"run {trial_id} reported after a policy had stopped it")
         value = metrics.get(plan.metric)
         if isinstance(value, int | float) and math.isfinite(value):
             best = state["best"]
@@ -85,6 +94,10 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
             result[NODE_KEY] = node_name()
             result[SEED_KEY] = seed
         tune.report(result)
+        # Ray returns from a report only once the scheduler has judged it, and the scheduler
+        # posts a stop before that: this read sees the decision on this very report.
+        if board is not None and ray.get(board.requested.remote(trial_id)):
+            stopped.set()
 
     context = RunContext(
         report=report,
@@ -93,8 +106,12 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
         gpus=plan.gpus,
         primary_metric=plan.metric,
         seed=seed,
+        stop_requested=stopped.is_set,
     )
-    final = plan.definition.resolve_fit()(params, data, context) or {}
+    try:
+        final = plan.definition.resolve_fit()(params, data, context) or {}
+    except RunStopped:
+        return  # a trainable that went on training after its stop: it ends without results
     tune.report(
         {**final, FINAL_KEY: True, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"] + 1}
     )

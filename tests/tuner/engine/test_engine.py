@@ -136,7 +136,12 @@ def test_sampler_and_policy_respect_budget_and_record_everything(
     assert all(r.stopped_at_interval and r.stopped_at_interval >= 2 for r in stopped)
     if policy_name == "asha":
         assert {r.stopped_at_interval for r in stopped} <= {2, 4}
-        assert all(r.epochs == r.stopped_at_interval for r in stopped)
+    # A stopped run trains no further than the interval it was stopped at, and still ends
+    # with its final metrics and its model (DESIGN §4).
+    for run in stopped:
+        assert run.epochs == run.stopped_at_interval
+        assert run.final_metrics and run.final_metrics["last_epoch"] == run.stopped_at_interval
+        assert (settings.resolved_storage_path / record.id / run.trial_id / "model.txt").exists()
     assert all(r.epochs == 6 and r.final_metrics for r in runs if r.status == "completed")
     assert (
         store.count_metric_rows(record.id)
@@ -204,6 +209,29 @@ def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
     ]
     rows = store.metric_rows(diverged[0].id)
     assert rows[-1].values["score"] is None and rows[-1].primary_value is None
+
+
+def test_a_run_that_trains_on_after_its_stop_ends_at_its_next_report(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = toy_spec(
+        {"method": "grid"},
+        POLICIES["bandit"],
+        tmp_path,
+        search_space={
+            "x": {"choice": [0.9, 0.05]},
+            "y": {"choice": [0.0]},
+            "heeds_stop": {"choice": [False]},
+        },
+        budget={"max_total_runs": 2, "max_concurrent_runs": 1},
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    runs = store.list_runs(record.id)
+    assert len(runs) == 2, (record.status, record.stop_reason, [r.params for r in runs])
+    weak = next(r for r in runs if r.params["x"] == 0.05)
+    assert weak.status == "early_terminated" and weak.stopped_at_interval == 2
+    assert weak.epochs == 2 and weak.final_metrics is None
+    assert store.count_metric_rows(record.id) == reported_lines(tmp_path) - 1  # refused, unstored
 
 
 def test_max_run_minutes_stops_a_run_that_never_reports(
