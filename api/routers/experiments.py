@@ -1,4 +1,4 @@
-"""/api/experiments: submit, list, read, cancel, runs, best."""
+"""/api/experiments: submit, list, read, cancel, extend, runs, best."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tuner.client.schemas import (
     Error,
     Experiment,
     ExperimentPage,
+    ExtendRequest,
     Importance,
     Overview,
     Run,
@@ -105,6 +106,22 @@ async def get_experiment(experiment_id: str, store: StoreDep) -> Response:
 async def cancel_experiment(experiment_id: str, store: StoreDep) -> Experiment:
     """Asks every run to stop; they do within seconds. 409 when already finished."""
     record = await off_loop(store.request_cancel, experiment_id)
+    note_write()
+    return experiment_public(record, await off_loop(store.best_run, experiment_id))
+
+
+@router.post(
+    "/{experiment_id}/extend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Experiment,
+    responses={**_ERRORS, 400: {"model": Error}, 409: {"model": Error}},
+)
+async def extend_experiment(experiment_id: str, body: ExtendRequest, store: StoreDep) -> Experiment:
+    """Re-queues a finished experiment with a larger budget; it goes on where it ended, its
+    sampler's history kept. 409 while it is still queued or running."""
+    record = await off_loop(
+        store.extend_experiment, experiment_id, body.max_total_runs, body.max_duration_minutes
+    )
     note_write()
     return experiment_public(record, await off_loop(store.best_run, experiment_id))
 

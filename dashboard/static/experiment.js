@@ -1,4 +1,4 @@
-// One experiment: summary, best run, a sortable paged runs table, four charts, cancel. While it
+// One experiment: summary, best run, a sortable paged runs table, charts, cancel, extend. While it
 // runs the page polls every 1.5 s and redraws in place, keeping the sort, page and zoom.
 import { get, request } from "./api.js";
 import {
@@ -29,6 +29,19 @@ export function experimentPage(root, id) {
   $("#cancel").onclick = async () => {
     $("#cancel").disabled = true;
     await request(`/api/experiments/${id}/cancel`, { method: "POST" });
+    tick();
+  };
+
+  $("#extend").onclick = async () => {
+    // The API takes the new total; the page asks for the runs to add to those it has.
+    const runs = Object.values(state.experiment.run_counts).reduce((a, b) => a + b, 0);
+    $("#extend").disabled = true;
+    try {
+      const body = JSON.stringify({ max_total_runs: runs + Number($("#extend-runs").value) });
+      await request(`/api/experiments/${id}/extend`, { method: "POST", body, contentType: "application/json" });
+    } catch (error) {
+      showError($("#page-error"), `Cannot extend: ${error.message}`);
+    }
     tick();
   };
 
@@ -86,6 +99,7 @@ function renderSummary(root, e) {
   $("#title").textContent = e.name;
   $("#status").replaceChildren(badge(e.status));
   $("#cancel").disabled = FINISHED.includes(e.status) || e.cancel_requested;
+  $("#extend").disabled = !FINISHED.includes(e.status);
   const counts = Object.entries(e.run_counts)
     .filter(([, n]) => n)
     .flatMap(([s, n]) => [badge(s), ` ${n} `]);

@@ -181,3 +181,14 @@ def test_values_outside_a_domain_are_refused_naming_the_field(
     assert response.status_code == 422, response.text
     problems = response.json()["errors"]
     assert any(p["field"] == field and message in p["message"] for p in problems), problems
+
+
+def test_extend_and_warm_start_refusals_name_what_to_do(client: httpx.Client) -> None:
+    queued = client.post("/api/experiments", json=SPEC).json()["id"]
+    busy = client.post(f"/api/experiments/{queued}/extend", json={"max_total_runs": 9})
+    assert busy.status_code == 409 and "only a finished experiment" in busy.json()["detail"]
+    zero = client.post(f"/api/experiments/{queued}/extend", json={"max_total_runs": 0})
+    assert zero.status_code == 422 and "max_total_runs" in zero.text
+    unknown = client.post("/api/experiments", json={**SPEC, "warm_start": {"from": ["nope"]}})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "warm_start.from.0", unknown.text

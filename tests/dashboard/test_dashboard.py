@@ -123,6 +123,16 @@ def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) 
     assert page.locator("#chart-scatters .chart").count() == 2  # one per hyperparameter
     shot(page, "experiment")
 
+    # Extend the finished experiment by 2 runs from the page: it runs again, numbers going on.
+    page.fill("#extend-runs", "2")
+    page.click("#extend")
+    page.wait_for_selector("#status .s-completed", state="detached", timeout=10_000)
+    page.wait_for_selector("#status .s-completed", timeout=120_000)
+    extended = httpx.get(f"{server.url}/api/experiments/{experiment_id}").json()
+    assert extended["spec"]["budget"]["max_total_runs"] == 6 and extended["extensions"] == 1
+    assert sum(extended["run_counts"].values()) == 6
+    page.wait_for_function("() => document.querySelectorAll('#runs tbody tr').length === 6")
+
     page.click("#runs tbody tr:first-child a")
     page.wait_for_selector("body[data-ready=run]")
     assert page.locator("#metric-charts .chart").count() == 2  # loss and score

@@ -125,6 +125,7 @@ class Experiment(WireModel):
     driver_restarts: int
     run_counts: dict[str, int]
     best_run: Run | None = None
+    extensions: int = 0  # how often it was extended
 
     @property
     def finished(self) -> bool:
@@ -141,6 +142,16 @@ class Experiment(WireModel):
     @property
     def runs_finished(self) -> int:
         return sum(n for state, n in self.run_counts.items() if state not in ("queued", "running"))
+
+
+class ExtendRequest(WireModel):
+    """More budget for a finished experiment (DESIGN §5): a new total of runs above the runs
+    it has, and/or a duration limit counted from its new start."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_total_runs: int | None = Field(default=None, gt=0, le=100_000)
+    max_duration_minutes: float | None = Field(default=None, gt=0)
 
 
 class Metrics(WireModel):

@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 import httpx
 
 from tuner.client.progress import ProgressBar
-from tuner.client.schemas import Artifact, Dataset, Experiment, Importance, Metrics, Run
+from tuner.client.schemas import (
+    Artifact,
+    Dataset,
+    Experiment,
+    ExtendRequest,
+    Importance,
+    Metrics,
+    Run,
+)
 from tuner.errors import (
     AuthError,
     ConflictError,
@@ -93,6 +101,20 @@ class Client:
     def cancel(self, experiment_id: str) -> Experiment:
         """Asks every run to stop; ConflictError when the experiment already ended."""
         response = self._send("POST", f"/api/experiments/{experiment_id}/cancel")
+        return Experiment.from_json(response.json())
+
+    def extend(
+        self,
+        experiment_id: str,
+        max_total_runs: int | None = None,
+        max_duration_minutes: float | None = None,
+    ) -> Experiment:
+        """Re-queues a finished experiment with a new total of runs and/or a new duration
+        limit; it continues where it ended (ConflictError while it still runs)."""
+        body = ExtendRequest(
+            max_total_runs=max_total_runs, max_duration_minutes=max_duration_minutes
+        ).model_dump(exclude_none=True)
+        response = self._send("POST", f"/api/experiments/{experiment_id}/extend", json=body)
         return Experiment.from_json(response.json())
 
     def runs(

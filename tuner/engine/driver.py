@@ -15,6 +15,7 @@ import time
 
 from tuner.core.settings import Settings
 from tuner.core.spec import ExperimentSpec, parse_spec
+from tuner.engine.history import StoredHistories, finished_runs, warm_start_runs
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
 from tuner.engine.stopping import heartbeat, make_stopper
 from tuner.engine.store_link import CURRENT_LEASES, StoreLink
@@ -157,7 +158,9 @@ def _tune(
         return canceled
     # Ray's own result files are off (the store is the record), so its result grid would warn.
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
-    experiment_dir = settings.resolved_storage_path / "_ray" / f"experiment-{record.id}"
+    # Each stretch of runs (the first, then one per extension) is its own Ray Tune experiment.
+    stretch = f"-{record.extensions}" if record.extensions else ""
+    experiment_dir = settings.resolved_storage_path / "_ray" / f"experiment-{record.id}{stretch}"
     resuming = record.driver_attempts > 1 and tune.Tuner.can_restore(str(experiment_dir))
     # Runs the store already has as finished are never trained again, whatever Ray's
     # checkpoint says (it may predate their end).
@@ -166,6 +169,13 @@ def _tune(
         if resuming
         else frozenset()
     )
+    # Runs of the stretches before this one (an extended experiment): the extension restarted
+    # the experiment's clock, so they are the runs that started before it.
+    earlier = [
+        r
+        for r in store.list_runs(record.id)
+        if r.started_at and record.started_at and r.started_at < record.started_at
+    ]
     policy = build_policy(
         spec.early_termination, goal, int(spec.largest("max_epochs") or 0) or None
     )
@@ -179,6 +189,7 @@ def _tune(
         gpus=spec.resources.gpu,
         finished_trials=done,
         seed=experiment_seed(spec.sampling.seed, record.id),
+        run_offset=len(earlier),
         stop_board=record.id if policy is not None else None,
     )
     # This driver owns the board (the handle keeps it alive until the driver returns); the
@@ -211,12 +222,16 @@ def _tune(
     recorder = StoreRecorder(
         link, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None
     )
+    new_runs = spec.planned_runs - len(earlier)
+    if new_runs <= 0:
+        return "completed", "every configuration of the space has run"
+    history = finished_runs(earlier) + warm_start_runs(spec, store)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
-            search_alg=build_searcher(spec),
+            search_alg=build_searcher(spec, history, own_runs=len(finished_runs(earlier))),
             scheduler=scheduler,
-            num_samples=spec.planned_runs,
+            num_samples=new_runs,
             max_concurrent_trials=spec.budget.max_concurrent_runs,
             reuse_actors=True,
         ),
@@ -239,16 +254,6 @@ def _tune(
             f"{spec.resources.gpu:g} GPUs free for a run"
         )
     return outcome_from_store(spec, store, record.id, deadline, generation)
-
-
-class StoredHistories:
-    """Primary-metric histories from the store, for a scheduler resumed after a restart."""
-
-    def __init__(self, link: StoreLink) -> None:
-        self.link = link
-
-    def __call__(self) -> tuple[dict[str, list[float]], set[str]]:
-        return self.link.store.primary_histories(self.link.experiment_id)
 
 
 def main(argv: list[str] | None = None) -> int:

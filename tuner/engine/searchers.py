@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from ray.tune.search import Searcher
@@ -20,26 +22,66 @@ from tuner.core.sampling import (
 )
 from tuner.core.spec import ExperimentSpec
 
+Finished = tuple[dict[str, Any], float]  # a finished run's configuration and best value
 
-def build_searcher(spec: ExperimentSpec) -> Searcher:
+
+def build_searcher(
+    spec: ExperimentSpec, history: Sequence[Finished] = (), own_runs: int = 0
+) -> Searcher:
+    """``history``: finished runs the sampler learns from before it draws (this experiment's,
+    when it is extended, and those of the experiments it warm-starts from); ``own_runs``: how
+    many of them are this experiment's own, which a finite space never repeats (DESIGN §5)."""
     import optuna
 
     mode = "max" if spec.primary_metric.goal == "maximize" else "min"
+    done = [params for params, _ in history[:own_runs]]
     if spec.sampling.method == "grid":
-        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode)
+        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, done=done)
     if spec.sampling.method == "random" and is_finite(spec.search_space):
         # Optuna's random sampler draws with replacement: in a small space it repeated
         # configurations while others were never tried. Each once, in random order, instead.
         size = grid_size(spec.search_space)
         indices = random_indices(size, spec.planned_runs, spec.sampling.seed)
-        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, indices=indices)
+        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, indices=indices, done=done)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return OptunaSearch(
+    return SeededOptunaSearch(
         space=DefineByRun(spec.search_space),
         metric=OBJECTIVE_KEY,
         mode=mode,
         sampler=build_sampler(spec),
+        history=[told for told in (as_optuna_trial(spec, *run) for run in history) if told],
     )
+
+
+def as_optuna_trial(spec: ExperimentSpec, params: dict[str, Any], value: float) -> Any | None:
+    """A finished run as a complete Optuna trial of this space, or None when a parameter is
+    missing or outside it (that run is skipped)."""
+    import optuna
+
+    latent, distributions = {}, {}
+    for name, expression in spec.search_space.items():
+        try:
+            latent[name] = expression.latent(params.get(name))
+        except ValueError:
+            return None
+        distributions[name] = expression.distribution()
+    return optuna.trial.create_trial(params=latent, distributions=distributions, value=value)
+
+
+class SeededOptunaSearch(OptunaSearch):
+    """Ray Tune's Optuna searcher whose study starts with finished trials (extend and warm
+    start); the sampler's trial count continues from them. Ray's own ``evaluated_rewards``
+    refuses a define-by-run space, hence the study is seeded here."""
+
+    def __init__(self, *args: Any, history: Sequence[Any] = (), **kwargs: Any) -> None:
+        self._history = list(history)
+        super().__init__(*args, **kwargs)
+
+    def _setup_study(self, mode: Any) -> None:
+        super()._setup_study(mode)
+        for trial in self._history:
+            self._ot_study.add_trial(trial)
+        self._history = []  # once: a restored searcher's study already holds them
 
 
 class GridSearcher(Searcher):
@@ -48,9 +90,18 @@ class GridSearcher(Searcher):
     ``planned_runs``; or the given ``indices`` (random sampling of a finite space)."""
 
     def __init__(
-        self, spec: ExperimentSpec, *, metric: str, mode: str, indices: list[int] | None = None
+        self,
+        spec: ExperimentSpec,
+        *,
+        metric: str,
+        mode: str,
+        indices: list[int] | None = None,
+        done: Sequence[dict[str, Any]] = (),
     ) -> None:
         super().__init__(metric=metric, mode=mode)
+        # Configurations this experiment already ran (it was extended): each is passed over
+        # once where the walk meets it again.
+        self._done = Counter(_key(point) for point in done)
         self._names = list(spec.search_space)
         self._choices = [list(spec.search_space[n].choices) for n in self._names]
         size = grid_size(spec.search_space)
@@ -62,10 +113,15 @@ class GridSearcher(Searcher):
         self._next = 0
 
     def suggest(self, trial_id: str) -> dict[str, Any] | str | None:
-        if self._next >= len(self._indices):
-            return Searcher.FINISHED
-        self._next += 1
-        return grid_point(self._choices, self._names, self._indices[self._next - 1])
+        while self._next < len(self._indices):
+            self._next += 1
+            point = grid_point(self._choices, self._names, self._indices[self._next - 1])
+            key = _key(point)
+            if self._done[key] > 0:
+                self._done[key] -= 1
+                continue
+            return point
+        return Searcher.FINISHED
 
     def on_trial_complete(
         self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False
@@ -79,8 +135,12 @@ class GridSearcher(Searcher):
 
     def save(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "wb") as handle:
-            pickle.dump((self._indices, self._next), handle)
+            pickle.dump((self._indices, self._next, self._done), handle)
 
     def restore(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "rb") as handle:
-            self._indices, self._next = pickle.load(handle)
+            self._indices, self._next, self._done = pickle.load(handle)
+
+
+def _key(point: dict[str, Any]) -> str:
+    return repr(sorted(point.items()))

@@ -41,6 +41,7 @@ class TrialPlan:
     finished_trials: frozenset[str] = frozenset()  # after a driver restart: never train again
     seed: int = 0  # the experiment's; each run's is derived from it and the run's number
     stop_board: str | None = None  # the experiment whose board says which runs a policy stopped
+    run_offset: int = 0  # runs the experiment had before this stretch (it was extended)
 
 
 SEED_KEY = "_seed"
@@ -51,11 +52,12 @@ def experiment_seed(sampling_seed: int | None, experiment_id: str) -> int:
     return sampling_seed if sampling_seed is not None else zlib.crc32(experiment_id.encode())
 
 
-def run_seed(seed: int, trial_id: str) -> int:
+def run_seed(seed: int, trial_id: str, offset: int = 0) -> int:
     """DESIGN §6.4: from the experiment's seed and the run's number (Ray's trial index, the
-    suffix of its id, counts runs in the order they were created)."""
+    suffix of its id, counts runs in the order they were created; ``offset`` runs came
+    before this Ray experiment)."""
     suffix = trial_id.rsplit("_", 1)[-1]
-    number = int(suffix) + 1 if suffix.isdigit() else zlib.crc32(trial_id.encode())
+    number = offset + int(suffix) + 1 if suffix.isdigit() else zlib.crc32(trial_id.encode())
     return (seed * 1_000_003 + number) % 2**31
 
 
@@ -76,7 +78,7 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
     run_dir = Path(plan.artifact_root) / trial_id
     run_dir.mkdir(parents=True, exist_ok=True)
     state = {"best": math.nan, "step": 0}
-    seed = run_seed(plan.seed, trial_id)
+    seed = run_seed(plan.seed, trial_id, plan.run_offset)
     board = find_board(plan.stop_board) if plan.stop_board else None
     stopped = threading.Event()
 

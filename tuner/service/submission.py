@@ -25,8 +25,22 @@ def submit_experiment(store: Store, payload: Any, settings: Settings) -> Experim
 def check_submission(spec: ExperimentSpec, store: Store, settings: Settings) -> None:
     """What a spec can only pass against the store and the nodes: its data, its resources."""
     check_spec_dataset(spec, store)
+    check_warm_start(spec, store)
     where = "this machine" if settings.ray_address is None else "the Ray cluster"
     check_resources(spec, known_nodes(settings), where)
+
+
+def check_warm_start(spec: ExperimentSpec, store: Store) -> None:
+    """Each experiment to warm-start from exists and trained the same trainable."""
+    for position, source_id in enumerate(spec.warm_start.from_ if spec.warm_start else ()):
+        field = f"warm_start.from.{position}"
+        try:
+            source = store.get_experiment(source_id)
+        except NotFoundError:
+            raise SpecError([FieldProblem(field, f"no experiment {source_id!r}")]) from None
+        if source.trainable != spec.trainable:
+            problem = f"experiment {source_id} trained {source.trainable!r}, not {spec.trainable!r}"
+            raise SpecError([FieldProblem(field, problem)])
 
 
 def check_spec_dataset(spec: ExperimentSpec, store: Store) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, case, func, select, update
 
-from tuner.errors import ConflictError, NotFoundError
+from tuner.errors import ConflictError, FieldProblem, NotFoundError, SpecError
 from tuner.store.base import (
     StoreBase,
     experiment_record,
@@ -156,6 +156,42 @@ class ExperimentStore(StoreBase):
                     "canceled by request",
                     utcnow(),
                 )
+        return self.get_experiment(experiment_id)
+
+    def extend_experiment(
+        self,
+        experiment_id: str,
+        max_total_runs: int | None = None,
+        max_duration_minutes: float | None = None,
+    ) -> ExperimentRecord:
+        """Re-queues a finished experiment with a larger budget (DESIGN §5): the dispatcher
+        drives it again from where it ended. ``max_total_runs`` is the new total and must be
+        above the runs it has; ``max_duration_minutes`` counts from its new start."""
+        if max_total_runs is None and max_duration_minutes is None:
+            raise SpecError(
+                [FieldProblem("max_total_runs", "give it and/or max_duration_minutes to extend")]
+            )
+        with self._sessions.begin() as session:
+            row = self._experiment_row(session, experiment_id)
+            if row.status not in FINISHED_EXPERIMENT_STATES:
+                raise ConflictError(
+                    f"experiment {experiment_id} is {row.status}; only a finished experiment can "
+                    "be extended (wait for it, or cancel it first)"
+                )
+            runs = sum((row.run_counts or {}).values())
+            budget = dict(row.spec["budget"])
+            if max_total_runs is not None:
+                if max_total_runs <= runs:
+                    problem = f"the experiment has {runs} runs; give a new total above that"
+                    raise SpecError([FieldProblem("max_total_runs", problem)])
+                budget["max_total_runs"] = max_total_runs
+            if max_duration_minutes is not None:
+                budget["max_duration_minutes"] = max_duration_minutes
+            row.spec = {**row.spec, "budget": budget}
+            row.status, row.stop_reason = "queued", None
+            row.started_at = row.finished_at = None
+            row.cancel_requested, row.driver_attempts = False, 0
+            row.extensions += 1
         return self.get_experiment(experiment_id)
 
     def cancel_requested(self, experiment_id: str) -> bool:

@@ -34,6 +34,8 @@ class ExperimentRow(Base):
     run_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
     # Raised at every driver start; a driver's writes carry the one it was given (fencing).
     lease_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How often it was extended (DESIGN §5): each stretch of runs is its own Ray Tune experiment.
+    extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RunRow(Base):

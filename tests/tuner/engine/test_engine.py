@@ -451,3 +451,42 @@ def test_a_driver_whose_lease_was_taken_over_stops_and_writes_nothing_more(
     assert store.count_metric_rows(experiment_id) == rows_at_takeover  # nothing more written
     record = store.get_experiment(experiment_id)
     assert record.status == "running"  # left to the new owner, not ended by the old one
+
+
+def test_an_extended_experiment_goes_on_where_it_ended_and_warm_start_seeds_a_new_one(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    """DESIGN §5: extend re-queues a finished experiment, whose new runs continue its numbers
+    and seeds and never repeat a finished configuration; warm start counts new runs only."""
+    spec = toy_spec(
+        {"method": "random", "seed": 4},
+        None,
+        tmp_path,
+        search_space={"x": {"choice": [0.2, 0.4, 0.6]}, "y": {"choice": [0.0, 0.1]}},
+        fixed={"epochs": 2, "sleep": 0.01},
+        budget={"max_total_runs": 3, "max_concurrent_runs": 2},
+    )
+    experiment_id = store.create_experiment(spec).id
+    assert run_experiment(experiment_id, settings, store).status == "completed"
+    extended = store.extend_experiment(experiment_id, max_total_runs=6)
+    assert extended.status == "queued" and extended.extensions == 1
+    record = run_experiment(experiment_id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    runs = store.list_runs(experiment_id)
+    assert [r.number for r in runs] == [1, 2, 3, 4, 5, 6]
+    assert len({tuple(sorted(r.params.items())) for r in runs}) == 6  # every one, once
+    assert len({r.seed for r in runs}) == 6
+    assert all(r.status == "completed" and r.final_metrics for r in runs)
+
+    warm = toy_spec(
+        {"method": "bayesian", "seed": 4},
+        None,
+        tmp_path,
+        search_space={"x": {"uniform": [0.1, 0.9]}},
+        fixed={"epochs": 2, "sleep": 0.01},
+        budget={"max_total_runs": 2, "max_concurrent_runs": 1},
+        warm_start={"from": [experiment_id]},
+    )
+    warm_id = store.create_experiment(warm).id
+    assert run_experiment(warm_id, settings, store).status == "completed"
+    assert len(store.list_runs(warm_id)) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import optuna
@@ -72,3 +73,41 @@ def test_grid_searcher_is_capped_and_seeded() -> None:
     assert len({tuple(c.items()) for c in configs[:4]}) == 4  # distinct grid points
     again = build_searcher(spec)
     assert [again.suggest(f"t{i}") for i in range(4)] == configs[:4]  # same seed, same order
+
+
+def test_a_bayesian_sampler_starts_from_the_finished_runs_it_is_given() -> None:
+    """Extend and warm start (DESIGN §5): the study holds the finished runs before the first
+    draw, so its trial count continues; a run outside the space is skipped."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    spec = spec_for("bayesian", 3)
+    history = [
+        ({"x": 0.25, "y": 0.1, "sleep": 0.05}, 0.35),
+        ({"x": 0.75, "y": 0.2, "sleep": 0.1}, 0.95),
+        ({"x": 0.5, "y": 0.7, "sleep": 0.1}, 1.2),  # y = 0.7 is not a choice: skipped
+    ]
+    searcher = build_searcher(spec, history)
+    study = searcher._ot_study  # Ray's searcher keeps its Optuna study here
+    assert [t.value for t in study.trials] == [0.35, 0.95]
+    assert study.trials[1].params["sleep"] == pytest.approx(math.log(0.1))  # latent: exponent
+    assert study.best_trial.value == 0.95
+    searcher.suggest("t-new")
+    assert len(study.trials) == 3  # the sampler's count goes on from the history
+
+
+def test_a_finite_space_passes_over_configurations_the_experiment_already_ran() -> None:
+    spec = parse_spec(
+        {
+            "name": "s",
+            "trainable": "toy_curve",
+            "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": [0.0, 0.1]}},
+            "sampling": {"method": "random", "seed": 5},
+            "primary_metric": {"name": "score", "goal": "maximize"},
+            "budget": {"max_total_runs": 6},
+        }
+    )
+    ran = [({"x": 0.2, "y": 0.0}, 0.1), ({"x": 0.3, "y": 0.1}, 0.3)]
+    searcher = build_searcher(spec, ran, own_runs=2)
+    new = [searcher.suggest(f"t{i}") for i in range(4)]
+    assert searcher.suggest("t5") == "FINISHED"
+    seen = {tuple(sorted(p.items())) for p in [*new, *(p for p, _ in ran)]}
+    assert len(seen) == 6  # every configuration once, the finished two not again

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect
 
 from tuner.core.spec import parse_spec
-from tuner.errors import NotFoundError
+from tuner.errors import ConflictError, NotFoundError, SpecError
 from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
 
 
@@ -216,3 +216,24 @@ def test_the_experiments_list_takes_two_queries_whatever_its_size(store: Store) 
         assert best is not None and expected is not None and best.id == expected.id
         assert best.best_metric == (0.9 if record.goal == "maximize" else 0.1)
         assert record.run_counts["completed"] == 3
+
+
+def test_only_a_finished_experiment_is_extended_and_only_upwards(store: Store) -> None:
+    record = store.create_experiment(spec())
+    with pytest.raises(ConflictError, match="only a finished experiment"):
+        store.extend_experiment(record.id, max_total_runs=10)
+    updates = [RunUpdate(f"t{i}", status="completed", number=i + 1, params={}) for i in range(3)]
+    store.apply(record.id, updates, [])
+    store.finish_experiment(record.id, "completed", "max_total_runs reached")
+    with pytest.raises(SpecError) as small:
+        store.extend_experiment(record.id, max_total_runs=3)
+    assert small.value.problems[0].field == "max_total_runs" and "3 runs" in str(small.value)
+    with pytest.raises(SpecError):
+        store.extend_experiment(record.id)
+    assert store.get_experiment(record.id).status == "completed"  # nothing changed
+    extended = store.extend_experiment(record.id, max_total_runs=8, max_duration_minutes=5)
+    assert (extended.status, extended.extensions, extended.stop_reason) == ("queued", 1, None)
+    assert extended.spec["budget"]["max_total_runs"] == 8
+    assert extended.spec["budget"]["max_duration_minutes"] == 5
+    assert extended.started_at is None and extended.finished_at is None
+    assert len(store.list_runs(record.id)) == 3  # nothing stored is lost

@@ -110,6 +110,43 @@ class Expression:
             return self.transform(trial.suggest_float(name, float(args[0]), float(args[1])))
         return self.transform(trial.suggest_float(name, _UNIT_EPS, 1.0 - _UNIT_EPS))
 
+    def latent(self, value: Any) -> float | int | Scalar:
+        """The latent value that gives ``value`` (to tell a sampler of a finished run);
+        raises ValueError for a value this expression cannot produce."""
+        kind, args = self.kind, self.args
+        if kind == "choice":
+            if value not in list(args[0]):
+                raise ValueError(f"{value!r} is not one of the choices")
+            return value  # type: ignore[no-any-return]
+        if not _is_number(value):
+            raise ValueError(f"{value!r} is not a number")
+        reach = self.reach()
+        if not reach.low <= float(value) <= reach.high:
+            raise ValueError(f"{value!r} is outside [{reach.low:g}, {reach.high:g}]")
+        if kind == "randint":
+            return int(value)
+        if kind in ("uniform", "quniform"):
+            return float(value)
+        if kind in ("loguniform", "qloguniform"):
+            return math.log(float(value))
+        mu, sigma = float(args[0]), float(args[1])
+        normal = math.log(float(value)) if kind in ("lognormal", "qlognormal") else float(value)
+        unit = _STD_NORMAL.cdf((normal - mu) / sigma)
+        return min(max(unit, _UNIT_EPS), 1.0 - _UNIT_EPS)
+
+    def distribution(self) -> Any:
+        """The Optuna distribution of the latent value, as :meth:`suggest` draws it."""
+        import optuna
+
+        kind, args = self.kind, self.args
+        if kind == "choice":
+            return optuna.distributions.CategoricalDistribution(list(args[0]))
+        if kind == "randint":
+            return optuna.distributions.IntDistribution(0, int(args[0]) - 1)
+        if kind in ("uniform", "quniform", "loguniform", "qloguniform"):
+            return optuna.distributions.FloatDistribution(float(args[0]), float(args[1]))
+        return optuna.distributions.FloatDistribution(_UNIT_EPS, 1.0 - _UNIT_EPS)
+
     def transform(self, latent: float) -> Scalar:
         kind, args = self.kind, self.args
         if kind in ("choice", "randint"):

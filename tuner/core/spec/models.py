@@ -23,6 +23,7 @@ from tuner.core.spec.sections import (
     Sampling,
     Split,
     Strict,
+    WarmStart,
     problems_error,
 )
 
@@ -56,6 +57,7 @@ class ExperimentSpec(Strict):
     budget: Budget
     resources: Resources = Field(default_factory=Resources)
     max_failures: int = Field(default=1, ge=0, le=10)
+    warm_start: WarmStart | None = None
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
@@ -123,7 +125,7 @@ class ExperimentSpec(Strict):
         return self.budget.max_total_runs
 
     def to_json(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json", exclude={"search_space"})
+        data = self.model_dump(mode="json", exclude={"search_space"}, by_alias=True)
         data["search_space"] = {k: v.to_json() for k, v in self.search_space.items()}
         return data
 

@@ -148,3 +148,12 @@ class Split(Strict):
 class Resources(Strict):
     cpu: float = Field(default=1.0, gt=0)
     gpu: float = Field(default=0.0, ge=0)
+
+
+class WarmStart(Strict):
+    """DESIGN §5: the finished runs of earlier experiments of the same trainable seed the
+    sampler; configurations outside this space are skipped; the budget counts new runs only."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: list[str] = Field(alias="from", min_length=1, max_length=100)
