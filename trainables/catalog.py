@@ -71,7 +71,11 @@ FINAL_METRICS = (
     "skill_measure",
     "ex_post",  # the future covariates whose actual values stood in for forecasts, if any
     "device",  # the TensorFlow device that trained: CPU, or /device:GPU:0 when given a GPU
+    "members",  # a trial group's: how many networks trained (repeats x folds)
+    "member_best_epochs",  # and each one's best epoch (best_epoch is their mean)
 )
+# A trial group also reports, each epoch, <metric>_std beside each mean and
+# <primary>_members (each member's best so far).
 
 FAMILIES: dict[str, tuple[str, dict[str, object]]] = {
     "ffn": ("feed-forward network on the flattened window", {"hidden_layers": 1, "latent_dim": 10}),

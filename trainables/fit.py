@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import functools
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,44 +123,73 @@ def fit_forecaster(
 ) -> dict[str, Any]:
     device = configure_tensorflow(ctx.cpus, ctx.gpus)
     seed_training(ctx.seed)
+    run = prepare_run(family, params, data, ctx.primary_metric)
+    if ctx.repeats * ctx.folds > 1:
+        from trainables.groups import fit_group
+
+        final = fit_group(run, params, ctx)
+    else:
+        final = fit_single(run, params, ctx)
+    return {**final, "device": device}
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """A run's windows and scoring, and how to build (and compile) one fresh network."""
+
+    prepared: Prepared
+    evaluation: Evaluation
+    residual: bool  # an untrained network is the baseline
+    build: Callable[[], Any]
+
+
+def prepare_run(
+    family: str, params: dict[str, Any], data: Series, primary_metric: str | None
+) -> RunInputs:
     from trainables.models import TEACHER_FORCED, build_model
 
     calendar, correction = bool(params.get("calendar")), str(params.get("residual", "none"))
     if correction not in RESIDUALS:
         raise ValueError(f"residual must be one of {', '.join(RESIDUALS)}, got {correction!r}")
     residual = correction == "baseline"
-    T, horizon = int(params["T"]), int(params["horizon"])
-    prepared = prepare(data, T, horizon, params.get("train_start"), calendar=calendar)
-    evaluation = Evaluation.of(prepared, ctx.primary_metric)
+    T, horizon, start = int(params["T"]), int(params["horizon"]), params.get("train_start")
+    prepared = prepare(data, T, horizon, start, calendar=calendar)
+    evaluation = Evaluation.of(prepared, primary_metric)
     if residual:
         period = evaluation.baseline_period
-        prepared = prepare(
-            data, T, horizon, params.get("train_start"), calendar, difference_period=period
-        )
+        prepared = prepare(data, T, horizon, start, calendar, difference_period=period)
     if family in TEACHER_FORCED:
         prepared = prepared.with_previous_values()
     if residual:
         prepared = prepared.with_baseline(period)
-    model = build_model(
-        family,
-        params,
-        prepared.features.shape[1],
-        prepared.future_features,
-        residual=residual,
-    )
+    features, ahead = prepared.features.shape[1], prepared.future_features
+
+    def build() -> Any:
+        return build_model(family, params, features, ahead, residual=residual)
+
+    return RunInputs(prepared, evaluation, residual, build)
+
+
+def compile_for_training(model: Any, params: dict[str, Any], loss: Any = "mse") -> None:
     model.compile(
         optimizer=make_optimizer(params),
-        loss="mse",
+        loss=loss,
         jit_compile=True,
         steps_per_execution=STEPS_PER_EXECUTION,
     )
+
+
+def fit_single(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     import keras
 
+    prepared, evaluation = run.prepared, run.evaluation
+    model = run.build()
+    compile_for_training(model, params)
     # Patience on val_loss; the best epoch's weights are restored when training ends.
     stopping = keras.callbacks.EarlyStopping(
         monitor="val_loss", mode="min", patience=int(params["patience"]), restore_best_weights=True
     )
-    untrained = (model.get_weights(), validate(model, prepared)[1]) if residual else None
+    untrained = (model.get_weights(), validate(model, prepared)[1]) if run.residual else None
     model.fit(
         prepared.train.inputs,
         prepared.train.y,
@@ -173,8 +204,7 @@ def fit_forecaster(
         # No epoch beat the untrained residual model, which *is* the baseline: keep it.
         model.set_weights(untrained[0])
         best_epoch = 0
-    final = finish(model, prepared, evaluation, ctx.run_dir, best_epoch)
-    return {**final, "device": device}
+    return finish(model, prepared, evaluation, ctx.run_dir, best_epoch)
 
 
 def finish(

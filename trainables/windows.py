@@ -51,6 +51,18 @@ class Windows:
     def __len__(self) -> int:
         return len(self.origins)
 
+    def take(self, rows: np.ndarray | slice) -> Windows:
+        """These windows' ``rows`` (a slice stays a view)."""
+        return Windows(*(None if a is None else a[rows] for a in self._arrays()))
+
+    def followed_by(self, more: Windows) -> Windows:
+        """These windows, then ``more`` (copied: a fold trains on both)."""
+        pairs = zip(self._arrays(), more._arrays(), strict=True)
+        return Windows(*(None if a is None else np.concatenate([a, b]) for a, b in pairs))
+
+    def _arrays(self) -> tuple[np.ndarray | None, ...]:
+        return (self.x, self.y, self.origins, self.future, self.base, self.previous)
+
     @property
     def inputs(self) -> np.ndarray | list[np.ndarray]:
         """What the model is fed: the window alone, or with its forecast-window inputs."""

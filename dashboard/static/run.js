@@ -79,9 +79,10 @@ export function runPage(root, id) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
-// Each val_<m> chart also draws the run's baseline on validation (a dashed line) once known.
+// Each val_<m> chart also draws the run's baseline on validation (a dashed line) once known,
+// and for a trial group the spread over its members (mean ± std, a band).
 async function drawMetrics(container, metrics, final) {
-  const names = Object.keys(metrics.series);
+  const names = Object.keys(metrics.series).filter((n) => !n.endsWith("_std"));
   if (container.children.length !== names.length) {
     container.replaceChildren(...names.map((n) => el("div", { className: "chart", dataset: { metric: n } })));
   }
@@ -92,8 +93,20 @@ async function drawMetrics(container, metrics, final) {
     return [{ type: "scatter", mode: "lines", name: final.baseline, x: [steps[0], steps[steps.length - 1]],
       y: [value, value], line: { dash: "dash", color: "#cf222e" } }];
   };
+  const spread = (name) => {
+    const mean = metrics.series[name];
+    const std = metrics.series[`${name}_std`];
+    if (!std) return [];
+    const edge = (sign) => mean.map((v, i) => (v === null || std[i] === null ? null : v + sign * std[i]));
+    return [
+      { type: "scatter", mode: "lines", x: steps, y: edge(1), line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
+      { type: "scatter", mode: "lines", x: steps, y: edge(-1), line: { width: 0 }, fill: "tonexty",
+        fillcolor: "rgba(9,105,218,0.18)", name: "± std over members" },
+    ];
+  };
   await Promise.all(names.map((name, i) => Plotly.react(container.children[i],
-    [{ type: "scatter", mode: "lines+markers", name, x: steps, y: metrics.series[name], marker: { size: 4 } },
+    [...spread(name),
+      { type: "scatter", mode: "lines+markers", name, x: steps, y: metrics.series[name], marker: { size: 4 } },
       ...baselineLine(name)],
     layout(name, "epoch", name), config)));
 }

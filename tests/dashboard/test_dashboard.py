@@ -157,6 +157,7 @@ def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) 
 )
 def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     quick = yaml.safe_load((ROOT / "configs" / "quick.yaml").read_text())
+    quick["evaluation"] = {"repeats": 2}  # trial groups: the charts show the members' spread
     experiment = httpx.post(f"{server.url}/api/experiments", json=quick).json()
     assert wait_for_end(server.url, experiment["id"])["status"] == "completed"
     best = httpx.get(f"{server.url}/api/experiments/{experiment['id']}/best").json()
@@ -170,10 +171,17 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     assert final["baseline"] in verdict  # the run beside its own baseline, read from the page
     expected = "better than the baseline" if final["skill"] > 0 else "does NOT beat its baseline"
     assert expected in verdict
-    baseline_line = page.evaluate(
-        "() => document.querySelector('[data-metric=val_mape]').data[1].y[0]"
-    )  # the dashed line on the validation chart is the baseline's validation value
-    assert baseline_line == pytest.approx(final["baseline_val_mape"])
+    traces = page.evaluate(
+        "() => document.querySelector('[data-metric=val_mape]').data"
+        ".map((t) => ({name: t.name, y: t.y, fill: t.fill || null}))"
+    )
+    baseline_line = next(t for t in traces if t["name"] == final["baseline"])
+    # The dashed line on the validation chart is the baseline's validation value.
+    assert baseline_line["y"][0] == pytest.approx(final["baseline_val_mape"])
+    band = next(t for t in traces if t["fill"] == "tonexty")  # mean - std, filled up to + std
+    metrics = httpx.get(f"{server.url}/api/runs/{best['id']}/metrics").json()["series"]
+    lower = [m - s for m, s in zip(metrics["val_mape"], metrics["val_mape_std"], strict=True)]
+    assert band["y"] == pytest.approx(lower)
     page.select_option("#step", "24")
     page.wait_for_function(
         "() => document.getElementById('chart-forecast').data[1].name.includes('24 steps')"

@@ -75,3 +75,33 @@ def test_missing_data_fails_the_experiment_with_a_clear_reason(
         del os.environ["TUNEDRIVE_GEFCOM_URL"]
     assert record.status == "failed"
     assert "put energy.csv" in (record.stop_reason or "")
+
+
+def test_a_trial_group_through_the_engine_is_judged_on_its_mean(
+    settings: Settings, store: Store
+) -> None:
+    spec = parse_spec(
+        {
+            "name": "ffn-group",
+            "trainable": "ffn",
+            "dataset": "synthetic",
+            "fixed": {"T": 24, "horizon": 6, "max_epochs": 2, "train_start": "2014-08-01"},
+            "search_space": {"latent_dim": {"choice": [5]}},
+            "primary_metric": {"name": "val_mase", "goal": "minimize"},
+            "evaluation": {"repeats": 2, "folds": 2},
+            "budget": {"max_total_runs": 1},
+        }
+    )
+    record = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    (run,) = store.list_runs(record.id)
+    rows = store.metric_rows(run.id)
+    assert len(rows) == 2
+    for row in rows:
+        members = row.values["val_mase_members"]
+        assert len(members) == 4 and "val_mase_std" in row.values
+        assert row.primary_value == pytest.approx(sum(members) / 4)  # what policies saw
+    assert run.best_metric == min(r.primary_value for r in rows)
+    assert run.final_metrics and run.final_metrics["members"] == 4
+    members_dir = settings.resolved_storage_path / record.id / run.artifact_dir / "members"
+    assert len(list(members_dir.glob("*.keras"))) == 4

@@ -39,6 +39,10 @@ class RunContext:
     # training there and finish as usual (best epoch restored, test metrics returned). A report
     # after that raises RunStopped, which ends a trainable that does not ask.
     stop_requested: Callable[[], bool] = field(default=lambda: False)
+    # A trial group (DESIGN §6.4): train this many seeds on each of this many rolling-origin
+    # folds, and report their mean (a trainable that cannot ignores these).
+    repeats: int = 1
+    folds: int = 1
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]

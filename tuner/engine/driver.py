@@ -190,6 +190,8 @@ def _tune(
         finished_trials=done,
         seed=experiment_seed(spec.sampling.seed, record.id),
         run_offset=len(earlier),
+        repeats=spec.evaluation.repeats,
+        folds=spec.evaluation.folds,
         stop_board=record.id if policy is not None else None,
     )
     # This driver owns the board (the handle keeps it alive until the driver returns); the

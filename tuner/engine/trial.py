@@ -42,6 +42,8 @@ class TrialPlan:
     seed: int = 0  # the experiment's; each run's is derived from it and the run's number
     stop_board: str | None = None  # the experiment whose board says which runs a policy stopped
     run_offset: int = 0  # runs the experiment had before this stretch (it was extended)
+    repeats: int = 1  # a trial group's seeds and folds (DESIGN §6.4)
+    folds: int = 1
 
 
 SEED_KEY = "_seed"
@@ -109,6 +111,8 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
         primary_metric=plan.metric,
         seed=seed,
         stop_requested=stopped.is_set,
+        repeats=plan.repeats,
+        folds=plan.folds,
     )
     try:
         final = plan.definition.resolve_fit()(params, data, context) or {}

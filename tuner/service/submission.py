@@ -80,6 +80,12 @@ def check_windows_fit(spec: ExperimentSpec, shape: SeriesShape) -> None:
     split = spec.split.model_dump(mode="json") if spec.split else None
     rows = split_rows(shape, split, train_start)
     shortest = min(rows, key=rows.__getitem__)
+    folds = spec.evaluation.folds
+    if horizon is not None and folds > 1 and "validation" in rows:
+        origins = rows["validation"] - int(horizon)  # validation windows, split into folds
+        if origins < folds:
+            problem = f"{folds} folds need {folds} validation windows; the split has {origins}"
+            raise SpecError([FieldProblem("evaluation.folds", problem)])
     if T is None or horizon is None or T + horizon <= rows[shortest]:
         return
     step = timedelta(seconds=shape.step_seconds)

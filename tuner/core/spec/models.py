@@ -23,6 +23,7 @@ from tuner.core.spec.sections import (
     Sampling,
     Split,
     Strict,
+    TrialGroups,
     WarmStart,
     problems_error,
 )
@@ -58,6 +59,7 @@ class ExperimentSpec(Strict):
     resources: Resources = Field(default_factory=Resources)
     max_failures: int = Field(default=1, ge=0, le=10)
     warm_start: WarmStart | None = None
+    evaluation: TrialGroups = Field(default_factory=TrialGroups)
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 

@@ -157,3 +157,11 @@ class WarmStart(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: list[str] = Field(alias="from", min_length=1, max_length=100)
+
+
+class TrialGroups(Strict):
+    """DESIGN §6.4: each run trains ``repeats`` seeds on each of ``folds`` rolling-origin
+    folds of the validation period and reports their mean; 1 x 1 is a plain run."""
+
+    repeats: int = Field(default=1, ge=1, le=16)
+    folds: int = Field(default=1, ge=1, le=8)

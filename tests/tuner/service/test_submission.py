@@ -1,0 +1,38 @@
+"""Checks a spec can only pass against its data: here, trial-group folds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tuner.core.spec import parse_spec
+from tuner.core.splits import SeriesShape
+from tuner.errors import SpecError
+from tuner.service.submission import check_windows_fit
+
+SHAPE = SeriesShape(datetime(2020, 1, 1), rows=400, step_seconds=3600)  # 60 validation rows
+
+
+def spec_with_folds(folds: int) -> object:
+    return parse_spec(
+        {
+            "name": "folds",
+            "trainable": "ffn",
+            "dataset": "uploaded",
+            "target": "y",
+            "fixed": {"T": 4, "horizon": 55},
+            "search_space": {"latent_dim": {"choice": [4]}},
+            "primary_metric": {"name": "val_mae", "goal": "minimize"},
+            "evaluation": {"folds": folds},
+            "budget": {"max_total_runs": 1},
+        }
+    )
+
+
+def test_folds_need_a_validation_window_each() -> None:
+    check_windows_fit(spec_with_folds(5), SHAPE)  # 60 - 55 = 5 windows: one per fold
+    with pytest.raises(SpecError) as refused:
+        check_windows_fit(spec_with_folds(6), SHAPE)
+    assert refused.value.problems[0].field == "evaluation.folds"
+    assert "the split has 5" in str(refused.value)

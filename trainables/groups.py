@@ -1,0 +1,198 @@
+"""Trial groups (DESIGN §6.4): one run trains N seeds on each of K rolling-origin folds.
+
+Fold i validates on the i-th of K equal consecutive blocks of the validation period and trains
+on everything before it. A fold's N members are one stacked Keras model: one input, N
+networks side by side, the sum of their MSEs as the loss, so each member's gradients are its
+own and one pass over a batch trains all N (far cheaper than N runs). The members train in
+lockstep: after every epoch the run reports, for each measure, the mean over members of each
+member's best-so-far value (and ``<metric>_std``), so policies and samplers see the mean.
+Each member keeps its own patience and best weights. The test forecast is the mean of the
+last fold's members (a seed ensemble); every member's model is saved.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from trainables.evaluation import Evaluation
+from trainables.fit import PREDICT_BATCH, RunInputs, compile_for_training, finish
+from trainables.windows import Prepared
+from tuner.core.registry import RunContext
+
+
+@dataclass
+class Member:
+    """One seed on one fold: its network inside the fold's stack, and its best so far."""
+
+    network: Any
+    best_loss: float = math.inf
+    best_weights: list[Any] | None = None
+    best_epoch: int = 0
+    wait: int = 0
+    best: dict[str, float] = field(default_factory=dict)  # best-so-far of each val_ measure
+
+
+@dataclass
+class Fold:
+    prepared: Prepared
+    evaluation: Evaluation
+    stack: Any
+    members: list[Member]
+
+
+def fold_windows(
+    prepared: Prepared, evaluation: Evaluation, folds: int
+) -> list[tuple[Prepared, Evaluation]]:
+    """Each fold's windows and scoring: validation on its block, training on all before it."""
+    origins = prepared.valid.origins
+    bounds = [round(i * len(origins) / folds) for i in range(folds + 1)]
+    if min(b - a for a, b in itertools.pairwise(bounds)) < 1:
+        raise ValueError(f"folds={folds} leaves a fold without validation windows")
+    out = []
+    for lo, hi in itertools.pairwise(bounds):
+        before = np.flatnonzero(origins + prepared.horizon <= origins[lo])  # targets end before
+        train = (
+            prepared.train.followed_by(prepared.valid.take(before))
+            if len(before)
+            else prepared.train
+        )
+        block = slice(lo, hi)
+        scoring = replace(
+            evaluation,
+            actual_valid=evaluation.actual_valid[block],
+            baseline_valid=evaluation.baseline_valid[block],
+        )
+        out.append((replace(prepared, train=train, valid=prepared.valid.take(block)), scoring))
+    return out
+
+
+def stacked(run: RunInputs, repeats: int, seed: int | None) -> tuple[Any, list[Member]]:
+    """N networks of the run's family on shared inputs, output (batch, N, horizon). Member r
+    starts from seed + r on every fold, so the folds share their N initial networks."""
+    import keras
+
+    networks = []
+    for repeat in range(repeats):
+        if seed is not None:
+            keras.utils.set_random_seed(seed + repeat)
+        networks.append(run.build())
+    inputs, fed = _shared_inputs(networks[0])
+    outputs = [keras.layers.Reshape((1, -1))(network(fed)) for network in networks]
+    joined = keras.layers.Concatenate(axis=1)(outputs) if len(outputs) > 1 else outputs[0]
+    return keras.Model(inputs, joined), [Member(network) for network in networks]
+
+
+def _shared_inputs(network: Any) -> tuple[list[Any], Any]:
+    """Fresh inputs shaped like ``network``'s, and what to call a network with."""
+    import keras
+
+    inputs = [keras.Input(tuple(t.shape[1:])) for t in network.inputs]
+    return inputs, inputs if len(inputs) > 1 else inputs[0]
+
+
+def member_losses(y_true: Any, y_pred: Any) -> Any:
+    """The sum over members of each one's MSE: each member's gradient is its own."""
+    import keras
+
+    squared = keras.ops.square(y_pred - keras.ops.expand_dims(y_true, 1))
+    return keras.ops.sum(keras.ops.mean(squared, axis=-1), axis=-1)
+
+
+def fit_group(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    folds = []
+    for prepared, evaluation in fold_windows(run.prepared, run.evaluation, ctx.folds):
+        stack, members = stacked(run, ctx.repeats, ctx.seed)
+        compile_for_training(stack, params, loss=member_losses)
+        fold = Fold(prepared, evaluation, stack, members)
+        if run.residual:  # untrained, a member is the baseline: it must beat that to move
+            for member, loss in zip(members, _score(fold)[1], strict=True):
+                member.best_loss, member.best_weights = loss, member.network.get_weights()
+        folds.append(fold)
+    patience = int(params["patience"])
+    for epoch in range(1, int(params["max_epochs"]) + 1):
+        losses = [_train_one_epoch(fold, params) for fold in folds]
+        for fold in folds:
+            _update(fold, epoch, *_score(fold))
+        members = [m for fold in folds for m in fold.members]
+        ctx.report(_group_report(members, float(np.mean(losses)), ctx.primary_metric))
+        if ctx.stop_requested() or all(m.wait >= patience for m in members):
+            break
+    for member in (m for fold in folds for m in fold.members):
+        if member.best_weights is not None:
+            member.network.set_weights(member.best_weights)
+    return _finish_group(folds, ctx)
+
+
+def _train_one_epoch(fold: Fold, params: dict[str, Any]) -> float:
+    history = fold.stack.fit(
+        fold.prepared.train.inputs,
+        fold.prepared.train.y,
+        batch_size=int(params["batch_size"]),
+        epochs=1,
+        verbose=0,
+        shuffle=True,
+    )
+    return float(history.history["loss"][-1]) / len(fold.members)
+
+
+def _score(fold: Fold) -> tuple[list[dict[str, float]], list[float]]:
+    """Each member's validation measures and val_loss (MSE plus its weight penalty)."""
+    scaled = np.asarray(
+        fold.stack.predict(fold.prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0)
+    )
+    measures, losses = [], []
+    for i, member in enumerate(fold.members):
+        mine = scaled[:, i, :].astype(np.float64)
+        penalty = float(sum(float(v) for v in member.network.losses))
+        losses.append(float(np.mean((mine - fold.prepared.valid.y) ** 2)) + penalty)
+        measures.append(fold.evaluation.validation(fold.prepared.load_scaler.unscale(mine)))
+    return measures, losses
+
+
+def _update(fold: Fold, epoch: int, measures: list[dict[str, float]], losses: list[float]) -> None:
+    for member, scores, loss in zip(fold.members, measures, losses, strict=True):
+        for name, value in {**scores, "val_loss": loss}.items():
+            if not math.isnan(value) and not value >= member.best.get(name, math.inf):
+                member.best[name] = value  # every measure and val_loss: lower is better
+        if loss < member.best_loss:
+            member.best_loss, member.best_epoch, member.wait = loss, epoch, 0
+            member.best_weights = member.network.get_weights()
+        else:
+            member.wait += 1
+
+
+def _group_report(members: list[Member], loss: float, primary: str | None) -> dict[str, Any]:
+    report: dict[str, Any] = {"loss": loss}
+    for name in members[0].best:
+        values = np.array([m.best.get(name, math.nan) for m in members])
+        report[name], report[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
+    if primary in report:  # what each member contributed, to check the mean against
+        report[f"{primary}_members"] = [round(m.best.get(primary, math.nan), 9) for m in members]
+    return report
+
+
+def _finish_group(folds: list[Fold], ctx: RunContext) -> dict[str, Any]:
+    """The seed ensemble of the last fold forecasts the test period; every member is saved."""
+    import keras
+
+    members_dir = ctx.run_dir / "members"
+    members_dir.mkdir(parents=True, exist_ok=True)
+    for f, fold in enumerate(folds, start=1):
+        for r, member in enumerate(fold.members, start=1):
+            member.network.save(members_dir / f"fold{f}-seed{r}.keras")
+    last = folds[-1]
+    networks = [m.network for m in last.members]
+    ensemble = networks[0]
+    if len(networks) > 1:
+        inputs, fed = _shared_inputs(networks[0])
+        ensemble = keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
+    epochs = [m.best_epoch for fold in folds for m in fold.members]
+    final = finish(
+        ensemble, last.prepared, last.evaluation, ctx.run_dir, round(float(np.mean(epochs)))
+    )
+    return {**final, "members": len(epochs), "member_best_epochs": epochs}
