@@ -18,7 +18,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard clean
+.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ bench-api: $(STAMP)
 
 bench-dashboard: $(STAMP) system-deps
 	$(PY) bench/dashboard_load.py
+
+bench-groups: $(STAMP)
+	$(PY) bench/trial_groups.py
+
+bench-efficiency: $(STAMP)
+	$(PY) bench/tuning_efficiency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules

@@ -84,7 +84,7 @@ def tunedrive(
     from tuner.engine.driver import run_experiment
     from tuner.store import Store
 
-    settings = Settings(home=home, data_dir=Path(os.environ["TUNEDRIVE_DATA_DIR"]))
+    settings = Settings(home=home)
     store = Store.open(settings.resolved_database_url)
     spec = parse_spec(
         {
@@ -117,8 +117,9 @@ def fit_with(params: dict[str, Any], report: Any, stop: Any, seed: int) -> dict[
     from trainables.datasets import ensure_gefcom2014, read_energy_csv
     from trainables.fit import fit_forecaster
     from tuner.core.registry import RunContext
+    from tuner.core.settings import Settings
 
-    series = read_energy_csv(ensure_gefcom2014(Path(os.environ["TUNEDRIVE_DATA_DIR"])))
+    series = read_energy_csv(ensure_gefcom2014(Path(Settings().resolved_data_dir)))
     with tempfile.TemporaryDirectory() as run_dir:
         ctx = RunContext(report, Path(run_dir), primary_metric=METRIC, seed=seed)
         ctx.stop_requested = stop

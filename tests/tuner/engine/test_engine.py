@@ -183,19 +183,24 @@ def test_random_sampling_of_twelve_configurations_tries_twelve(
     assert len({r.seed for r in runs}) == 12
 
 
-def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    spec = toy_spec(
+def strong_and_weak(tmp_path: Path, **choices: list[Any]) -> Any:
+    """A bandit grid of a strong run (x 0.9) and a weak one (x 0.05), one at a time, crossed
+    with ``choices``."""
+    space = {"x": {"choice": [0.9, 0.05]}, "y": {"choice": [0.0]}}
+    space |= {name: {"choice": values} for name, values in choices.items()}
+    return toy_spec(
         {"method": "grid"},
         POLICIES["bandit"],
         tmp_path,
-        search_space={
-            "x": {"choice": [0.9, 0.05]},
-            "y": {"choice": [0.0]},
-            "nan_at": {"choice": [0, 3]},
-        },
+        search_space=space,
+        budget={"max_total_runs": 2 * len(next(iter(choices.values()))), "max_concurrent_runs": 1},
     )
+
+
+def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    spec = strong_and_weak(tmp_path, nan_at=[0, 3])
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     runs = store.list_runs(record.id)
     # Runs with nan_at 3 that the bandit did not stop first (at 2) reach their NaN at 3.
@@ -214,17 +219,8 @@ def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
 def test_a_run_that_trains_on_after_its_stop_ends_at_its_next_report(
     settings: Settings, store: Store, tmp_path: Path
 ) -> None:
-    spec = toy_spec(
-        {"method": "grid"},
-        POLICIES["bandit"],
-        tmp_path,
-        search_space={
-            "x": {"choice": [0.9, 0.05]},
-            "y": {"choice": [0.0]},
-            "heeds_stop": {"choice": [False]},
-        },
-        budget={"max_total_runs": 2, "max_concurrent_runs": 1},
-    )
+    spec = strong_and_weak(tmp_path, heeds_stop=[False])
+    assert spec.budget.max_concurrent_runs == 1  # the strong run first: the bandit stops the weak
     record = run_experiment(store.create_experiment(spec).id, settings, store)
     runs = store.list_runs(record.id)
     assert len(runs) == 2, (record.status, record.stop_reason, [r.params for r in runs])
