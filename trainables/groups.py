@@ -43,6 +43,7 @@ class Fold:
     evaluation: Evaluation
     stack: Any
     members: list[Member]
+    batches: Any = None  # its training windows as a reshuffled tf.data pipeline, made once
 
 
 def fold_windows(
@@ -129,15 +130,28 @@ def fit_group(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[s
 
 
 def _train_one_epoch(fold: Fold, params: dict[str, Any]) -> float:
-    history = fold.stack.fit(
-        fold.prepared.train.inputs,
-        fold.prepared.train.y,
-        batch_size=int(params["batch_size"]),
-        epochs=1,
-        verbose=0,
-        shuffle=True,
-    )
+    if fold.batches is None:
+        fold.batches = _batches(fold.prepared, int(params["batch_size"]))
+    history = fold.stack.fit(fold.batches, epochs=1, verbose=0)
     return float(history.history["loss"][-1]) / len(fold.members)
+
+
+def _batches(prepared: Prepared, batch_size: int) -> Any:
+    """Shuffled batches gathered from tensors made once: an epoch-by-epoch ``fit`` on NumPy
+    arrays would convert every window again each epoch."""
+    import tensorflow as tf
+
+    windows = prepared.train
+    inputs = windows.inputs if isinstance(windows.inputs, list) else [windows.inputs]
+    tensors = [tf.constant(np.ascontiguousarray(a)) for a in inputs]
+    targets = tf.constant(np.ascontiguousarray(windows.y))
+
+    def gather(rows: Any) -> Any:
+        fed = [tf.gather(t, rows) for t in tensors]
+        return (tuple(fed) if len(fed) > 1 else fed[0]), tf.gather(targets, rows)
+
+    rows = tf.data.Dataset.range(len(windows)).shuffle(len(windows), reshuffle_each_iteration=True)
+    return rows.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
 def _score(fold: Fold) -> tuple[list[dict[str, float]], list[float]]:
