@@ -174,15 +174,31 @@ def bare_ray(args: argparse.Namespace, seed: int, home: Path) -> Outcome:
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
+    home.mkdir(parents=True, exist_ok=True)
+
     def trainable(config: dict[str, Any]) -> None:
         def report(metrics: dict[str, Any]) -> None:
             tune.report({METRIC: float(metrics[METRIC])})
 
         final = fit_with({**_defaults(), **fixed(args), **config}, report, lambda: False, seed)
         # Beside its results, not as one: a last report would count as an epoch for ASHA.
-        trial_dir = Path(tune.get_context().get_trial_dir())
-        (trial_dir / "test_mape.txt").write_text(str(final["test_mape"]))
+        (home / f"{tune.get_context().get_trial_id()}.txt").write_text(str(final["test_mape"]))
 
+    class Collect(tune.Callback):
+        """Every reported value in the order the driver saw them, and each trial's."""
+
+        def __init__(self) -> None:
+            self.timeline: list[float] = []
+            self.best: dict[str, float] = {}
+
+        def on_trial_result(
+            self, iteration: int, trials: Any, trial: Any, result: Any, **_: Any
+        ) -> None:
+            value = float(result[METRIC])
+            self.timeline.append(value)
+            self.best[trial.trial_id] = min(value, self.best.get(trial.trial_id, math.inf))
+
+    collect = Collect()
     param_space = {name: tune.choice(spec["choice"]) for name, spec in SPACE.items()}
     tuner = tune.Tuner(
         tune.with_resources(trainable, {"cpu": 1}),
@@ -195,20 +211,14 @@ def bare_ray(args: argparse.Namespace, seed: int, home: Path) -> Outcome:
             search_alg=tune.search.BasicVariantGenerator(random_state=seed),
             scheduler=ASHAScheduler(max_t=args.epochs, grace_period=2, reduction_factor=3),
         ),
-        run_config=tune.RunConfig(name=f"bare-{seed}", storage_path=str(home), verbose=0),
+        run_config=tune.RunConfig(
+            name=f"bare-{seed}", storage_path=str(home), callbacks=[collect], verbose=0
+        ),
     )
-    results = tuner.fit()
-    rows = []
-    best, best_test = math.inf, None
-    for result in results:
-        history = result.metrics_dataframe
-        rows += list(zip(history["timestamp"], history[METRIC], strict=True))
-        if len(history) and history[METRIC].min() < best:
-            best = float(history[METRIC].min())
-            written = Path(result.path) / "test_mape.txt"  # absent when ASHA stopped it
-            best_test = float(written.read_text()) if written.exists() else None
-    timeline = [float(v) for _, v in sorted(rows, key=lambda r: r[0])]
-    return Outcome(timeline, best_test)
+    tuner.fit()
+    best = min(collect.best, key=collect.best.__getitem__)
+    written = home / f"{best}.txt"  # absent when ASHA stopped the best run
+    return Outcome(collect.timeline, float(written.read_text()) if written.exists() else None)
 
 
 def _defaults() -> dict[str, Any]:
@@ -232,7 +242,11 @@ def main() -> None:
     import ray
 
     ray.init(
-        num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=False,
     )
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     bandit = {
