@@ -50,6 +50,7 @@ def build_searcher(
         mode=mode,
         sampler=build_sampler(spec),
         history=[told for told in (as_optuna_trial(spec, *run) for run in history) if told],
+        finished=history[:own_runs],
     )
 
 
@@ -71,11 +72,45 @@ def as_optuna_trial(spec: ExperimentSpec, params: dict[str, Any], value: float) 
 class SeededOptunaSearch(OptunaSearch):
     """Ray Tune's Optuna searcher whose study starts with finished trials (extend and warm
     start); the sampler's trial count continues from them. Ray's own ``evaluated_rewards``
-    refuses a define-by-run space, hence the study is seeded here."""
+    refuses a define-by-run space, hence the study is seeded here.
 
-    def __init__(self, *args: Any, history: Sequence[Any] = (), **kwargs: Any) -> None:
+    It never starts a configuration that already finished in this experiment (DESIGN §5): TPE
+    in a space of ``choice``s does propose one again; the study is then told that run's known
+    value and asked again (up to ``MAX_REDRAWS`` times, after which the space is as good as
+    exhausted and the repeat is let through)."""
+
+    MAX_REDRAWS = 50
+
+    def __init__(
+        self,
+        *args: Any,
+        history: Sequence[Any] = (),
+        finished: Sequence[Finished] = (),
+        **kwargs: Any,
+    ) -> None:
         self._history = list(history)
+        self._finished = {_key(params): value for params, value in finished}
+        self._drawn: dict[str, dict[str, Any]] = {}
         super().__init__(*args, **kwargs)
+
+    def suggest(self, trial_id: str) -> dict[str, Any] | None:
+        config = super().suggest(trial_id)
+        for _ in range(self.MAX_REDRAWS):
+            if not isinstance(config, dict) or _key(config) not in self._finished:
+                break
+            self._ot_study.tell(self._ot_trials.pop(trial_id), self._finished[_key(config)])
+            config = super().suggest(trial_id)
+        if isinstance(config, dict):
+            self._drawn[trial_id] = config
+        return config
+
+    def on_trial_complete(
+        self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False
+    ) -> None:
+        super().on_trial_complete(trial_id, result, error)
+        config, value = self._drawn.pop(trial_id, None), (result or {}).get(self.metric)
+        if config is not None and not error and isinstance(value, int | float):
+            self._finished[_key(config)] = float(value)
 
     def _setup_study(self, mode: Any) -> None:
         super()._setup_study(mode)

@@ -111,3 +111,24 @@ def test_a_finite_space_passes_over_configurations_the_experiment_already_ran() 
     assert searcher.suggest("t5") == "FINISHED"
     seen = {tuple(sorted(p.items())) for p in [*new, *(p for p, _ in ran)]}
     assert len(seen) == 6  # every configuration once, the finished two not again
+
+
+def test_bayesian_sampling_of_a_small_finite_space_never_repeats_a_finished_configuration() -> None:
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    spec = parse_spec(
+        {
+            "name": "s",
+            "trainable": "toy_curve",
+            "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": [0.0, 0.1]}},
+            "sampling": {"method": "bayesian", "seed": 2},
+            "primary_metric": {"name": "score", "goal": "maximize"},
+            "budget": {"max_total_runs": 6},
+        }
+    )
+    searcher = build_searcher(spec)
+    drawn = []
+    for i in range(6):  # one at a time: each ends before the next is drawn
+        config = searcher.suggest(f"t{i}")
+        drawn.append(tuple(sorted(config.items())))
+        searcher.on_trial_complete(f"t{i}", {"_objective": config["x"] + config["y"]})
+    assert len(set(drawn)) == 6  # TPE, left alone, draws its favourite again
