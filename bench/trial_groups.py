@@ -21,8 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS  # noqa: E402
 from trainables.datasets import ensure_gefcom2014, read_energy_csv  # noqa: E402
-from trainables.fit import configure_tensorflow, fit_single, prepare_run  # noqa: E402
+from trainables.fit import configure_tensorflow, fit_single  # noqa: E402
 from trainables.groups import fit_group  # noqa: E402
+from trainables.runs import prepare_run  # noqa: E402
 from tuner.core.registry import RunContext  # noqa: E402
 from tuner.core.settings import Settings  # noqa: E402
 

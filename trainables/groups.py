@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from trainables.evaluation import Evaluation
-from trainables.fit import PREDICT_BATCH, RunInputs, compile_for_training, finish
+from trainables.runs import PREDICT_BATCH, RunInputs, compile_for_training, finish
 from trainables.windows import Prepared
 from tuner.core.registry import RunContext
 

@@ -9,8 +9,8 @@ import pytest
 
 from tests.trainables.test_inputs import series_with_temperature
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
-from trainables.fit import predict_load, prepare_run
 from trainables.groups import fit_group, fold_windows
+from trainables.runs import predict_load, prepare_run
 from tuner.core.registry import RunContext
 
 PARAMS = {**SHARED_HYPERPARAMETERS, **FAMILIES["ffn"][1], "T": 12, "horizon": 3}

@@ -184,8 +184,8 @@ def test_the_calendar_is_given_over_the_forecast_window_too() -> None:
 def test_residual_with_an_all_zero_network_reproduces_the_baseline() -> None:
     import keras
 
-    from trainables.fit import predict_load
     from trainables.models import build_model
+    from trainables.runs import predict_load
 
     n = 24 * 40
     hours = np.arange(n)
@@ -204,8 +204,8 @@ def test_residual_with_an_all_zero_network_reproduces_the_baseline() -> None:
 
 def test_an_untrained_residual_model_is_its_baseline() -> None:
     """The last layer starts at zero, so training starts from the baseline's forecast."""
-    from trainables.fit import predict_load
     from trainables.models import build_model
+    from trainables.runs import predict_load
 
     n = 24 * 40
     values = 100 + 10 * np.sin(2 * np.pi * np.arange(n) / 24)

@@ -1,0 +1,123 @@
+"""What every way of training a run shares: its windows and scoring (:class:`RunInputs`), how
+a network is compiled, and how a run ends (its test forecast, model and final metrics).
+
+Both the single-network loop (:mod:`trainables.fit`) and trial groups (:mod:`trainables.groups`)
+build on this module.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainables.datasets import Series
+from trainables.evaluation import Evaluation
+from trainables.windows import Prepared, Windows, prepare
+
+RESIDUALS = ("none", "baseline")
+STEPS_PER_EXECUTION = 16
+PREDICT_BATCH = 2048
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """A run's windows and scoring, and how to build (and compile) one fresh network."""
+
+    prepared: Prepared
+    evaluation: Evaluation
+    residual: bool  # an untrained network is the baseline
+    build: Callable[[], Any]
+
+
+def prepare_run(
+    family: str, params: dict[str, Any], data: Series, primary_metric: str | None
+) -> RunInputs:
+    from trainables.models import TEACHER_FORCED, build_model
+
+    calendar, correction = bool(params.get("calendar")), str(params.get("residual", "none"))
+    if correction not in RESIDUALS:
+        raise ValueError(f"residual must be one of {', '.join(RESIDUALS)}, got {correction!r}")
+    residual = correction == "baseline"
+    T, horizon, start = int(params["T"]), int(params["horizon"]), params.get("train_start")
+    prepared = prepare(data, T, horizon, start, calendar=calendar)
+    evaluation = Evaluation.of(prepared, primary_metric)
+    if residual:
+        period = evaluation.baseline_period
+        prepared = prepare(data, T, horizon, start, calendar, difference_period=period)
+    if family in TEACHER_FORCED:
+        prepared = prepared.with_previous_values()
+    if residual:
+        prepared = prepared.with_baseline(period)
+    features, ahead = prepared.features.shape[1], prepared.future_features
+
+    def build() -> Any:
+        return build_model(family, params, features, ahead, residual=residual)
+
+    return RunInputs(prepared, evaluation, residual, build)
+
+
+def compile_for_training(model: Any, params: dict[str, Any], loss: Any = "mse") -> None:
+    model.compile(
+        optimizer=make_optimizer(params),
+        loss=loss,
+        jit_compile=True,
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
+
+
+def make_optimizer(params: dict[str, Any]) -> Any:
+    import keras
+
+    name, rate = str(params["optimizer"]).lower(), float(params["learning_rate"])
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }
+    if name not in optimizers:
+        raise ValueError(f"optimizer must be one of {', '.join(optimizers)}, got {name!r}")
+    return optimizers[name](learning_rate=rate)
+
+
+def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray:
+    scaled = model.predict(windows.inputs, batch_size=PREDICT_BATCH, verbose=0)
+    return prepared.load_scaler.unscale(np.asarray(scaled, dtype=np.float64))
+
+
+def finish(
+    model: Any, prepared: Prepared, evaluation: Evaluation, run_dir: Path, best_epoch: int
+) -> dict[str, Any]:
+    predicted = predict_load(model, prepared, prepared.test)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model.save(run_dir / "model.keras")
+    write_forecast(
+        run_dir / "forecast.csv", prepared, prepared.test, predicted, evaluation.actual_test
+    )
+    final = {**evaluation.test(predicted), "best_epoch": best_epoch}
+    if prepared.series.future_covariates:  # actual values stood in for their forecasts
+        final["ex_post"] = list(prepared.series.future_covariates)
+    return final
+
+
+def write_forecast(
+    path: Path, prepared: Prepared, windows: Windows, predicted: np.ndarray, actual: np.ndarray
+) -> None:
+    stamps = prepared.series.timestamps[windows.origins].astype("datetime64[s]").astype(str)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["origin", "horizon_step", "predicted", "actual"])
+        for row, origin in enumerate(stamps):
+            for step in range(prepared.horizon):
+                writer.writerow(
+                    [
+                        origin.replace("T", " "),
+                        step + 1,
+                        f"{predicted[row, step]:.3f}",
+                        actual[row, step],
+                    ]
+                )
