@@ -178,7 +178,7 @@ def test_calendar_and_residual_train_and_reload(family: str, tmp_path: Path) -> 
         saved = np.array([float(r["predicted"]) for r in csv.DictReader(handle)]).reshape(-1, 6)
     np.testing.assert_allclose(again, saved, atol=2e-3)
     if teacher:
-        window, previous, ahead, base = (np.array(a[:64]) for a in based.test.inputs)
+        window, previous, *_ = (np.array(a[:64]) for a in based.test.inputs)
         assert np.array_equal(previous[:, 0], window[:, -1, 0])  # y[t]: the last observed
         scrambled = previous.copy()
         scrambled[:, 1:] = np.random.default_rng(0).uniform(size=scrambled[:, 1:].shape)
