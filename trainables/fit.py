@@ -24,6 +24,7 @@ from trainables.runs import (
     compile_for_training,
     finish,
     prepare_run,
+    validation_loss,
 )
 from trainables.windows import Prepared
 from tuner.core.registry import RunContext
@@ -66,8 +67,7 @@ def validate(model: Any, prepared: Prepared) -> tuple[np.ndarray, float]:
     """One batched pass over the validation windows: the scaled forecast and Keras'
     ``val_loss`` (the MSE plus the weight penalty)."""
     scaled = np.asarray(model.predict(prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0))
-    penalty = float(sum(float(v) for v in model.losses)) if model.losses else 0.0
-    return scaled, float(np.mean((scaled - prepared.valid.y) ** 2)) + penalty
+    return scaled, validation_loss(scaled, prepared.valid.y, model)
 
 
 def validation_reporter(

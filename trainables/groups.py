@@ -20,7 +20,13 @@ from typing import Any
 import numpy as np
 
 from trainables.evaluation import Evaluation
-from trainables.runs import PREDICT_BATCH, RunInputs, compile_for_training, finish
+from trainables.runs import (
+    PREDICT_BATCH,
+    RunInputs,
+    compile_for_training,
+    finish,
+    validation_loss,
+)
 from trainables.windows import Prepared
 from tuner.core.registry import RunContext
 
@@ -162,8 +168,7 @@ def _score(fold: Fold) -> tuple[list[dict[str, float]], list[float]]:
     measures, losses = [], []
     for i, member in enumerate(fold.members):
         mine = scaled[:, i, :].astype(np.float64)
-        penalty = float(sum(float(v) for v in member.network.losses))
-        losses.append(float(np.mean((mine - fold.prepared.valid.y) ** 2)) + penalty)
+        losses.append(validation_loss(mine, fold.prepared.valid.y, member.network))
         measures.append(fold.evaluation.validation(fold.prepared.load_scaler.unscale(mine)))
     return measures, losses
 

@@ -84,6 +84,12 @@ def make_optimizer(params: dict[str, Any]) -> Any:
     return optimizers[name](learning_rate=rate)
 
 
+def validation_loss(scaled: np.ndarray, target: np.ndarray, network: Any) -> float:
+    """Keras' ``val_loss`` for one network: the MSE in scaled units plus its weight penalty."""
+    penalty = float(sum(float(v) for v in network.losses)) if network.losses else 0.0
+    return float(np.mean((scaled - target) ** 2)) + penalty
+
+
 def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray:
     scaled = model.predict(windows.inputs, batch_size=PREDICT_BATCH, verbose=0)
     return prepared.load_scaler.unscale(np.asarray(scaled, dtype=np.float64))

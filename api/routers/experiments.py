@@ -21,9 +21,9 @@ from tuner.client.schemas import (
 )
 from tuner.core.documents import load_json, load_yaml
 from tuner.errors import FieldProblem, NotFoundError, SpecError, UnsupportedBody
-from tuner.service.importance import parameter_importance, scored_runs
+from tuner.service.importance import parameter_importance
 from tuner.service.submission import submit_experiment as queue_experiment
-from tuner.store.records import EXPERIMENT_STATES, RUN_STATES
+from tuner.store.records import EXPERIMENT_STATES, RUN_STATES, scored_runs
 
 # Every store call goes through off_loop: no database work ever holds the event loop.
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")

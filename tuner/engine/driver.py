@@ -15,12 +15,12 @@ import time
 
 from tuner.core.settings import Settings
 from tuner.core.spec import ExperimentSpec, parse_spec
-from tuner.engine.history import StoredHistories, finished_runs, warm_start_runs
+from tuner.engine.history import StoredHistories, warm_start_runs
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
 from tuner.engine.stopping import heartbeat, make_stopper
 from tuner.engine.store_link import CURRENT_LEASES, StoreLink
 from tuner.errors import LeaseLost, TunedriveError
-from tuner.store import ExperimentRecord, Store
+from tuner.store import ExperimentRecord, Store, scored_runs
 from tuner.store.records import FINISHED_RUN_STATES
 
 log = logging.getLogger("tunedrive.driver")
@@ -227,11 +227,11 @@ def _tune(
     new_runs = spec.planned_runs - len(earlier)
     if new_runs <= 0:
         return "completed", "every configuration of the space has run"
-    history = finished_runs(earlier) + warm_start_runs(spec, store)
+    own = scored_runs(earlier)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
-            search_alg=build_searcher(spec, history, own_runs=len(finished_runs(earlier))),
+            search_alg=build_searcher(spec, own + warm_start_runs(spec, store), len(own)),
             scheduler=scheduler,
             num_samples=new_runs,
             max_concurrent_trials=spec.budget.max_concurrent_runs,

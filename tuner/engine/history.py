@@ -7,18 +7,13 @@ from typing import Any
 
 from tuner.core.spec import ExperimentSpec
 from tuner.engine.store_link import StoreLink
-from tuner.store import RunRecord, Store
-
-
-def finished_runs(runs: list[RunRecord]) -> list[tuple[dict[str, Any], float]]:
-    """The configurations and best values of runs that reported one, for a sampler."""
-    return [(r.params, r.best_metric) for r in runs if r.best_metric is not None]
+from tuner.store import Store, scored_runs
 
 
 def warm_start_runs(spec: ExperimentSpec, store: Store) -> list[tuple[dict[str, Any], float]]:
     """The finished runs of the experiments this one warm-starts from (DESIGN §5)."""
     sources = spec.warm_start.from_ if spec.warm_start else []
-    return [run for source in sources for run in finished_runs(store.list_runs(source))]
+    return [run for source in sources for run in scored_runs(store.list_runs(source))]
 
 
 class StoredHistories:

@@ -8,16 +8,8 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from tuner.store import RunRecord
-
 MIN_RUNS = 3  # fewer leaves nothing to attribute
 MAX_RUNS = 500  # a seeded sample beyond: fANOVA's forest took tens of seconds on 2,000 runs
-
-
-def scored_runs(runs: Sequence[RunRecord]) -> list[tuple[dict[str, Any], float]]:
-    """(params, best value) of the runs that reported the primary metric: plain data, sent to
-    the worker process that computes the importance."""
-    return [(r.params, r.best_metric) for r in runs if r.best_metric is not None and r.params]
 
 
 def parameter_importance(

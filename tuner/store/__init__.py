@@ -10,7 +10,14 @@ from tuner.store.datasets import DatasetStore
 from tuner.store.experiments import ExperimentStore
 from tuner.store.leases import LeaseStore
 from tuner.store.metrics import MetricStore
-from tuner.store.records import ExperimentRecord, MetricRecord, NewMetricRow, RunRecord, RunUpdate
+from tuner.store.records import (
+    ExperimentRecord,
+    MetricRecord,
+    NewMetricRow,
+    RunRecord,
+    RunUpdate,
+    scored_runs,
+)
 from tuner.store.runs import RunStore
 
 
@@ -31,6 +38,7 @@ __all__ = [
     "RunRecord",
     "RunUpdate",
     "Store",
+    "scored_runs",
     "upgrade_schema",
     "utcnow",
 ]

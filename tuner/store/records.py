@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, make_dataclass
 from datetime import datetime
 from typing import Any, get_args, get_type_hints
@@ -44,6 +45,12 @@ ExperimentRecord = _record_of(
 RunRecord = _record_of(RunRow, "RunRecord")
 MetricRecord = _record_of(MetricRow, "MetricRecord", without=("id",))
 DatasetRecord = _record_of(DatasetRow, "DatasetRecord")
+
+
+def scored_runs(runs: Sequence[Any]) -> list[tuple[dict[str, Any], float]]:
+    """(params, best value) of the runs that reported the primary metric: what a sampler
+    learns from and what parameter importance is computed over."""
+    return [(r.params, r.best_metric) for r in runs if r.best_metric is not None and r.params]
 
 
 @dataclass

@@ -29,6 +29,20 @@ def spec_for(method: str, seed: int, rule: str = "random") -> Any:
     )
 
 
+def finite_spec(method: str, seed: int, runs: int, y: list[float]) -> Any:
+    """A toy space of choices only: x in 0.1, 0.2, 0.3 crossed with ``y``."""
+    return parse_spec(
+        {
+            "name": "finite",
+            "trainable": "toy_curve",
+            "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": y}},
+            "sampling": {"method": method, "seed": seed},
+            "primary_metric": {"name": "score", "goal": "maximize"},
+            "budget": {"max_total_runs": runs},
+        }
+    )
+
+
 def suggestions(spec: Any, n: int = 16) -> list[dict[str, Any]]:
     """Drives the real Ray Tune searcher: suggest, then report a deterministic objective."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -57,16 +71,7 @@ def test_sobol_covers_the_unit_interval_evenly() -> None:
 
 
 def test_grid_searcher_is_capped_and_seeded() -> None:
-    spec = parse_spec(
-        {
-            "name": "g",
-            "trainable": "toy_curve",
-            "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": [0.0, 0.5]}},
-            "sampling": {"method": "grid", "seed": 1},
-            "primary_metric": {"name": "score", "goal": "maximize"},
-            "budget": {"max_total_runs": 4},
-        }
-    )
+    spec = finite_spec("grid", 1, runs=4, y=[0.0, 0.5])
     searcher = build_searcher(spec)
     configs = [searcher.suggest(f"t{i}") for i in range(6)]
     assert all(isinstance(c, dict) for c in configs[:4]) and configs[4] == "FINISHED"
@@ -95,16 +100,7 @@ def test_a_bayesian_sampler_starts_from_the_finished_runs_it_is_given() -> None:
 
 
 def test_a_finite_space_passes_over_configurations_the_experiment_already_ran() -> None:
-    spec = parse_spec(
-        {
-            "name": "s",
-            "trainable": "toy_curve",
-            "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": [0.0, 0.1]}},
-            "sampling": {"method": "random", "seed": 5},
-            "primary_metric": {"name": "score", "goal": "maximize"},
-            "budget": {"max_total_runs": 6},
-        }
-    )
+    spec = finite_spec("random", 5, runs=6, y=[0.0, 0.1])
     ran = [({"x": 0.2, "y": 0.0}, 0.1), ({"x": 0.3, "y": 0.1}, 0.3)]
     searcher = build_searcher(spec, ran, own_runs=2)
     new = [searcher.suggest(f"t{i}") for i in range(4)]
@@ -115,16 +111,7 @@ def test_a_finite_space_passes_over_configurations_the_experiment_already_ran() 
 
 def test_bayesian_sampling_of_a_small_finite_space_never_repeats_a_finished_configuration() -> None:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    spec = parse_spec(
-        {
-            "name": "s",
-            "trainable": "toy_curve",
-            "search_space": {"x": {"choice": [0.1, 0.2, 0.3]}, "y": {"choice": [0.0, 0.1]}},
-            "sampling": {"method": "bayesian", "seed": 2},
-            "primary_metric": {"name": "score", "goal": "maximize"},
-            "budget": {"max_total_runs": 6},
-        }
-    )
+    spec = finite_spec("bayesian", 2, runs=6, y=[0.0, 0.1])
     searcher = build_searcher(spec)
     drawn = []
     for i in range(6):  # one at a time: each ends before the next is drawn

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from tests.seeding import seed_experiment
 from tuner.core.settings import Settings
-from tuner.service.importance import parameter_importance, scored_runs
-from tuner.store import Store
+from tuner.service.importance import parameter_importance
+from tuner.store import Store, scored_runs
 
 
 def test_the_parameter_that_drives_the_metric_comes_first(tmp_path: Path) -> None:
