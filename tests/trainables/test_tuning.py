@@ -29,7 +29,7 @@ def test_ffn_experiment_on_synthetic_data(settings: Settings, store: Store) -> N
                 "batch_size": 64,
             },
             "search_space": {"latent_dim": {"choice": [5, 10]}},
-            "sampling": {"method": "grid"},
+            "sampling": {"method": "grid", "seed": 5},
             "primary_metric": {"name": "val_mape", "goal": "minimize"},
             "budget": {"max_total_runs": 2, "max_concurrent_runs": 2},
         }
@@ -51,6 +51,20 @@ def test_ffn_experiment_on_synthetic_data(settings: Settings, store: Store) -> N
         assert (run_dir / "model.keras").exists() and (run_dir / "forecast.csv").exists()
     best = store.best_run(record.id)
     assert best is not None and best.best_metric == min(r.best_metric for r in runs)
+
+    # DESIGN §6.4: the same spec and seed again, runs trained side by side in another order
+    # perhaps: each run number has the same seed and the same metrics, every value of every
+    # epoch.
+    again = run_experiment(store.create_experiment(spec).id, settings, store)
+    assert again.status == "completed", again.stop_reason
+
+    def series(experiment_id: str) -> dict[int, tuple[int | None, list[dict[str, float]]]]:
+        return {
+            run.number: (run.seed, [row.values for row in store.metric_rows(run.id)])
+            for run in store.list_runs(experiment_id)
+        }
+
+    assert series(again.id) == series(record.id)
 
 
 def test_missing_data_fails_the_experiment_with_a_clear_reason(

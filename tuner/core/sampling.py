@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from tuner.core.spec import ExperimentSpec, Expression
 
 OBJECTIVE_KEY = "_objective"  # best-so-far primary metric, in every result a trial reports
+# Beside the sampled values, every config a searcher draws carries its run's number (in the
+# order drawn, after the runs of earlier stretches): Ray's ids for searched trials are random,
+# and a run's seed follows from its number (DESIGN §6.4).
+RUN_NUMBER_KEY = "_run_number"
 
 
 def build_sampler(spec: ExperimentSpec) -> optuna.samplers.BaseSampler:

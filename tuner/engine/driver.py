@@ -189,7 +189,6 @@ def _tune(
         gpus=spec.resources.gpu,
         finished_trials=done,
         seed=experiment_seed(spec.sampling.seed, record.id),
-        run_offset=len(earlier),
         repeats=spec.evaluation.repeats,
         folds=spec.evaluation.folds,
         stop_board=record.id if policy is not None else None,
@@ -231,7 +230,9 @@ def _tune(
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
-            search_alg=build_searcher(spec, own + warm_start_runs(spec, store), len(own)),
+            search_alg=build_searcher(
+                spec, own + warm_start_runs(spec, store), len(own), run_offset=len(earlier)
+            ),
             scheduler=scheduler,
             num_samples=new_runs,
             max_concurrent_trials=spec.budget.max_concurrent_runs,

@@ -13,6 +13,7 @@ from ray.tune import Callback
 from ray.tune.result import AUTO_RESULT_KEYS
 from sqlalchemy.exc import SQLAlchemyError
 
+from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
 from tuner.engine.store_link import StoreLink
 from tuner.engine.trial import NODE_KEY, SEED_KEY
@@ -125,13 +126,17 @@ class StoreRecorder(Callback):
             state.restarting = False
             self.flush()
             return
-        state = self._runs[tid] = _RunState(number=len(self._runs) + 1, open=True)
+        params = {name: value for name, value in trial.config.items() if name != RUN_NUMBER_KEY}
+        number = trial.config.get(RUN_NUMBER_KEY)
+        if number is None or number in {state.number for state in self._runs.values()}:
+            number = len(self._runs) + 1  # a searcher restored from a checkpoint older than it
+        state = self._runs[tid] = _RunState(number=number, open=True)
         self._updates.append(
             RunUpdate(
                 tid,
                 status="running",
                 number=state.number,
-                params=dict(trial.config),
+                params=params,
                 started_at=utcnow(),
                 attempts=1,
                 artifact_dir=tid,

@@ -12,6 +12,7 @@ from ray.tune.search.optuna import OptunaSearch
 
 from tuner.core.sampling import (
     OBJECTIVE_KEY,
+    RUN_NUMBER_KEY,
     DefineByRun,
     build_sampler,
     grid_indices,
@@ -26,23 +27,29 @@ Finished = tuple[dict[str, Any], float]  # a finished run's configuration and be
 
 
 def build_searcher(
-    spec: ExperimentSpec, history: Sequence[Finished] = (), own_runs: int = 0
+    spec: ExperimentSpec,
+    history: Sequence[Finished] = (),
+    own_runs: int = 0,
+    run_offset: int = 0,
 ) -> Searcher:
     """``history``: finished runs the sampler learns from before it draws (this experiment's,
     when it is extended, and those of the experiments it warm-starts from); ``own_runs``: how
-    many of them are this experiment's own, which a finite space never repeats (DESIGN §5)."""
+    many of them are this experiment's own, which a finite space never repeats (DESIGN §5);
+    ``run_offset``: the runs of the experiment's earlier stretches, which its numbers follow."""
     import optuna
 
     mode = "max" if spec.primary_metric.goal == "maximize" else "min"
     done = [params for params, _ in history[:own_runs]]
     if spec.sampling.method == "grid":
-        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, done=done)
+        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, done=done, run_offset=run_offset)
     if spec.sampling.method == "random" and is_finite(spec.search_space):
         # Optuna's random sampler draws with replacement: in a small space it repeated
         # configurations while others were never tried. Each once, in random order, instead.
         size = grid_size(spec.search_space)
         indices = random_indices(size, spec.planned_runs, spec.sampling.seed)
-        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, indices=indices, done=done)
+        return GridSearcher(
+            spec, metric=OBJECTIVE_KEY, mode=mode, indices=indices, done=done, run_offset=run_offset
+        )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return SeededOptunaSearch(
         space=DefineByRun(spec.search_space),
@@ -51,6 +58,7 @@ def build_searcher(
         sampler=build_sampler(spec),
         history=[told for told in (as_optuna_trial(spec, *run) for run in history) if told],
         finished=history[:own_runs],
+        run_offset=run_offset,
     )
 
 
@@ -86,9 +94,11 @@ class SeededOptunaSearch(OptunaSearch):
         *args: Any,
         history: Sequence[Any] = (),
         finished: Sequence[Finished] = (),
+        run_offset: int = 0,
         **kwargs: Any,
     ) -> None:
         self._history = list(history)
+        self._numbered = run_offset
         self._finished = {_key(params): value for params, value in finished}
         self._drawn: dict[str, dict[str, Any]] = {}
         super().__init__(*args, **kwargs)
@@ -100,9 +110,11 @@ class SeededOptunaSearch(OptunaSearch):
                 break
             self._ot_study.tell(self._ot_trials.pop(trial_id), self._finished[_key(config)])
             config = super().suggest(trial_id)
-        if isinstance(config, dict):
-            self._drawn[trial_id] = config
-        return config
+        if not isinstance(config, dict):
+            return config
+        self._drawn[trial_id] = config
+        self._numbered += 1
+        return {**config, RUN_NUMBER_KEY: self._numbered}
 
     def on_trial_complete(
         self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False
@@ -132,8 +144,10 @@ class GridSearcher(Searcher):
         mode: str,
         indices: list[int] | None = None,
         done: Sequence[dict[str, Any]] = (),
+        run_offset: int = 0,
     ) -> None:
         super().__init__(metric=metric, mode=mode)
+        self._numbered = run_offset
         # Configurations this experiment already ran (it was extended): each is passed over
         # once where the walk meets it again.
         self._done = Counter(_key(point) for point in done)
@@ -155,7 +169,8 @@ class GridSearcher(Searcher):
             if self._done[key] > 0:
                 self._done[key] -= 1
                 continue
-            return point
+            self._numbered += 1
+            return {**point, RUN_NUMBER_KEY: self._numbered}
         return Searcher.FINISHED
 
     def on_trial_complete(
@@ -170,11 +185,11 @@ class GridSearcher(Searcher):
 
     def save(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "wb") as handle:
-            pickle.dump((self._indices, self._next, self._done), handle)
+            pickle.dump((self._indices, self._next, self._done, self._numbered), handle)
 
     def restore(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "rb") as handle:
-            self._indices, self._next, self._done = pickle.load(handle)
+            self._indices, self._next, self._done, self._numbered = pickle.load(handle)
 
 
 def _key(point: dict[str, Any]) -> str:

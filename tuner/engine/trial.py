@@ -19,7 +19,7 @@ import ray
 from ray import tune
 
 from tuner.core.registry import RunContext, TrainableDefinition
-from tuner.core.sampling import OBJECTIVE_KEY
+from tuner.core.sampling import OBJECTIVE_KEY, RUN_NUMBER_KEY
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY
 from tuner.engine.stop_board import find_board
 from tuner.errors import RunStopped
@@ -41,7 +41,6 @@ class TrialPlan:
     finished_trials: frozenset[str] = frozenset()  # after a driver restart: never train again
     seed: int = 0  # the experiment's; each run's is derived from it and the run's number
     stop_board: str | None = None  # the experiment whose board says which runs a policy stopped
-    run_offset: int = 0  # runs the experiment had before this stretch (it was extended)
     repeats: int = 1  # a trial group's seeds and folds (DESIGN §6.4)
     folds: int = 1
 
@@ -54,12 +53,8 @@ def experiment_seed(sampling_seed: int | None, experiment_id: str) -> int:
     return sampling_seed if sampling_seed is not None else zlib.crc32(experiment_id.encode())
 
 
-def run_seed(seed: int, trial_id: str, offset: int = 0) -> int:
-    """DESIGN §6.4: from the experiment's seed and the run's number (Ray's trial index, the
-    suffix of its id, counts runs in the order they were created; ``offset`` runs came
-    before this Ray experiment)."""
-    suffix = trial_id.rsplit("_", 1)[-1]
-    number = offset + int(suffix) + 1 if suffix.isdigit() else zlib.crc32(trial_id.encode())
+def run_seed(seed: int, number: int) -> int:
+    """DESIGN §6.4: from the experiment's seed and the run's number."""
     return (seed * 1_000_003 + number) % 2**31
 
 
@@ -73,14 +68,15 @@ def node_name() -> str:
 
 def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None = None) -> None:
     assert plan is not None
-    params = {**plan.definition.hyperparameters, **plan.fixed, **config}
+    sampled = {name: value for name, value in config.items() if name != RUN_NUMBER_KEY}
+    params = {**plan.definition.hyperparameters, **plan.fixed, **sampled}
     trial_id = tune.get_context().get_trial_id()
     if trial_id in plan.finished_trials:
         return  # its result is in the store; Ray's checkpoint predates the run's end
     run_dir = Path(plan.artifact_root) / trial_id
     run_dir.mkdir(parents=True, exist_ok=True)
     state = {"best": math.nan, "step": 0}
-    seed = run_seed(plan.seed, trial_id, plan.run_offset)
+    seed = run_seed(plan.seed, config[RUN_NUMBER_KEY])
     board = find_board(plan.stop_board) if plan.stop_board else None
     stopped = threading.Event()
 

@@ -179,7 +179,7 @@ def test_random_sampling_of_twelve_configurations_tries_twelve(
     # Each run's seed is stored, is what its trainable was given, and follows from the
     # experiment's seed and the run's number.
     assert all(r.seed is not None and r.final_metrics["seed"] == r.seed for r in runs)
-    assert [r.seed for r in runs] == [run_seed(11, r.trial_id) for r in runs]
+    assert [r.seed for r in runs] == [run_seed(11, r.number) for r in runs]
     assert len({r.seed for r in runs}) == 12
 
 

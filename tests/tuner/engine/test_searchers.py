@@ -8,6 +8,7 @@ from typing import Any
 import optuna
 import pytest
 
+from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.core.spec import parse_spec
 from tuner.engine.searchers import build_searcher
 
@@ -43,6 +44,11 @@ def finite_spec(method: str, seed: int, runs: int, y: list[float]) -> Any:
     )
 
 
+def sampled(config: Any) -> tuple[tuple[str, Any], ...]:
+    """A drawn configuration without its run number, as a hashable point."""
+    return tuple(sorted((k, v) for k, v in config.items() if k != RUN_NUMBER_KEY))
+
+
 def suggestions(spec: Any, n: int = 16) -> list[dict[str, Any]]:
     """Drives the real Ray Tune searcher: suggest, then report a deterministic objective."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -75,7 +81,7 @@ def test_grid_searcher_is_capped_and_seeded() -> None:
     searcher = build_searcher(spec)
     configs = [searcher.suggest(f"t{i}") for i in range(6)]
     assert all(isinstance(c, dict) for c in configs[:4]) and configs[4] == "FINISHED"
-    assert len({tuple(c.items()) for c in configs[:4]}) == 4  # distinct grid points
+    assert len({sampled(c) for c in configs[:4]}) == 4  # distinct grid points
     again = build_searcher(spec)
     assert [again.suggest(f"t{i}") for i in range(4)] == configs[:4]  # same seed, same order
 
@@ -105,7 +111,7 @@ def test_a_finite_space_passes_over_configurations_the_experiment_already_ran() 
     searcher = build_searcher(spec, ran, own_runs=2)
     new = [searcher.suggest(f"t{i}") for i in range(4)]
     assert searcher.suggest("t5") == "FINISHED"
-    seen = {tuple(sorted(p.items())) for p in [*new, *(p for p, _ in ran)]}
+    seen = {sampled(p) for p in [*new, *(p for p, _ in ran)]}
     assert len(seen) == 6  # every configuration once, the finished two not again
 
 
@@ -116,6 +122,27 @@ def test_bayesian_sampling_of_a_small_finite_space_never_repeats_a_finished_conf
     drawn = []
     for i in range(6):  # one at a time: each ends before the next is drawn
         config = searcher.suggest(f"t{i}")
-        drawn.append(tuple(sorted(config.items())))
+        drawn.append(sampled(config))
         searcher.on_trial_complete(f"t{i}", {"_objective": config["x"] + config["y"]})
     assert len(set(drawn)) == 6  # TPE, left alone, draws its favourite again
+
+
+@pytest.mark.parametrize(
+    ("method", "space"), [("grid", "finite"), ("random", "finite"), ("bayesian", "any")]
+)
+def test_each_drawn_configuration_carries_its_run_number_after_the_earlier_stretches(
+    method: str, space: str, tmp_path: Any
+) -> None:
+    """A run's seed follows from its number (DESIGN §6.4), and Ray's ids of searched trials are
+    random: the number travels in the config, counted on from the runs before this stretch,
+    and survives the searcher's checkpoint (a driver restart)."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    spec = (
+        finite_spec(method, 3, runs=6, y=[0.0, 0.1]) if space == "finite" else spec_for(method, 3)
+    )
+    searcher = build_searcher(spec, run_offset=2)
+    assert [searcher.suggest(f"t{i}")[RUN_NUMBER_KEY] for i in range(2)] == [3, 4]
+    searcher.save(str(tmp_path / "searcher.pkl"))
+    restored = build_searcher(spec)
+    restored.restore(str(tmp_path / "searcher.pkl"))
+    assert restored.suggest("t2")[RUN_NUMBER_KEY] == 5
