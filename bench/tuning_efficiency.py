@@ -9,10 +9,11 @@ early-termination policy saves buy more configurations. Methods, each over ``--s
 (the sampler's seed and the training seeds):
 
   a. tunedrive, random sampling, no early termination
-  b. tunedrive's recommended setting: Bayesian (TPE) sampling + bandit policy
-  c. tunedrive, Bayesian sampling + ASHA
+  b. tunedrive's recommended setting: Bayesian (TPE) sampling + ASHA
+  c. tunedrive, random sampling + ASHA (what e runs, through tunedrive)
   d. bare Optuna: TPE + MedianPruner (the same Keras training code, pruned at its reports)
   e. bare Ray Tune: random search + ASHAScheduler
+  f. with ``--bandit``: tunedrive, Bayesian sampling + the bandit policy (HyperDrive's)
 
 For each method the median over seeds of: the best validation MAPE after 25/50/100 % of the
 epoch budget (epochs counted in the order they were trained; epochs past the budget, trained
@@ -23,7 +24,7 @@ Goals: (b) reaches (a)'s final best with <= 50 % of (a)'s epochs; early terminat
 >= 30 % of epochs at a best no more than 1 % worse; (b) at least as good as (d) and (e).
 
 Usage: TUNEDRIVE_DATA_DIR=... python bench/tuning_efficiency.py [--runs 16] [--epochs 12]
-       [--seeds 3] [--train-start 2014-01-01]
+       [--seeds 3] [--train-start 2014-01-01] [--bandit]
 """
 
 from __future__ import annotations
@@ -50,10 +51,11 @@ from efficiency_task import (
     tutorial_space,
 )
 
-RANDOM, RECOMMENDED, ASHA = (
+RANDOM, RECOMMENDED, ASHA, BANDIT = (
     "a. random, no early termination",
-    "b. tunedrive: bayesian + bandit",
-    "c. tunedrive: bayesian + ASHA",
+    "b. tunedrive: bayesian + ASHA",
+    "c. tunedrive: random + ASHA",
+    "f. tunedrive: bayesian + bandit",
 )
 OPTUNA, RAY = "d. bare Optuna: TPE + median", "e. bare Ray Tune: random + ASHA"
 
@@ -130,6 +132,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--train-start", default="2014-01-01")
+    parser.add_argument("--bandit", action="store_true", help="also f: bayesian + bandit")
     args = parser.parse_args()
     import ray
 
@@ -152,11 +155,13 @@ def main() -> None:
     asha = {"policy": "asha", "grace_period": 2, "reduction_factor": 3}
     methods = {
         RANDOM: lambda s, h: tunedrive(args, s, "random", None, h),
-        RECOMMENDED: lambda s, h: tunedrive(args, s, "bayesian", bandit, h),
-        ASHA: lambda s, h: tunedrive(args, s, "bayesian", asha, h),
+        RECOMMENDED: lambda s, h: tunedrive(args, s, "bayesian", asha, h),
+        ASHA: lambda s, h: tunedrive(args, s, "random", asha, h),
         OPTUNA: lambda s, h: bare_optuna(args, s),
         RAY: lambda s, h: bare_ray(args, s, h),
     }
+    if args.bandit:
+        methods[BANDIT] = lambda s, h: tunedrive(args, s, "bayesian", bandit, h)
     outcomes: dict[str, list[Outcome]] = {name: [] for name in methods}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(1, args.seeds + 1):
@@ -190,7 +195,7 @@ def main() -> None:
     print("goals (epochs as a share of the budget, which (a) spends in full):")
     share = reach[RECOMMENDED][1.0] / budget
     print(f"  (b) reaches (a)'s final best with {_share(share)} of its epochs (goal <= 50%)")
-    for name in (RECOMMENDED, ASHA):
+    for name in [RECOMMENDED, ASHA, *([BANDIT] if args.bandit else [])]:
         share = reach[name][1.01] / budget
         print(f"  ({name[0]}) comes within 1% of (a)'s best with {_share(share)} (goal <= 70%)")
     for name in (OPTUNA, RAY):
