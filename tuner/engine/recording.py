@@ -128,8 +128,9 @@ class StoreRecorder(Callback):
             return
         params = {name: value for name, value in trial.config.items() if name != RUN_NUMBER_KEY}
         number = trial.config.get(RUN_NUMBER_KEY)
-        if number is None or number in {state.number for state in self._runs.values()}:
-            number = len(self._runs) + 1  # a searcher restored from a checkpoint older than it
+        if number is None or number in {known.number for known in self._runs.values()}:
+            # Taken: the searcher came back from a checkpoint older than that run.
+            number = len(self._runs) + 1
         state = self._runs[tid] = _RunState(number=number, open=True)
         self._updates.append(
             RunUpdate(
