@@ -14,6 +14,7 @@ from ray.tune.result import AUTO_RESULT_KEYS
 from sqlalchemy.exc import SQLAlchemyError
 
 from tuner.core.sampling import RUN_NUMBER_KEY
+from tuner.core.values import as_real
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
 from tuner.engine.store_link import StoreLink
 from tuner.engine.trial import NODE_KEY, SEED_KEY
@@ -175,10 +176,8 @@ class StoreRecorder(Callback):
             self._updates.append(RunUpdate(tid, final_metrics=values))
             return
         step = int(result.get(STEP_KEY, state.epochs + 1))
-        primary = values.get(self.metric)
-        primary = (
-            float(primary) if isinstance(primary, int | float) and math.isfinite(primary) else None
-        )
+        primary = as_real(values.get(self.metric))
+        primary = primary if primary is not None and math.isfinite(primary) else None
         update = RunUpdate(tid, epochs=step)
         if primary is not None and (
             state.best is None or (primary > state.best if self.maximize else primary < state.best)

@@ -10,7 +10,8 @@ from typing import Any
 
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
-from tuner.core.policies import EarlyTerminationPolicy, RunSnapshot
+from tuner.core.policies import EarlyTerminationPolicy, RunHistories
+from tuner.core.values import as_real
 
 STEP_KEY = "_step"  # 1-based report number within the current attempt of a run
 FINAL_KEY = "_final"  # marks the end-of-run report (test metrics), which policies ignore
@@ -27,7 +28,8 @@ _QUIET_CHECKPOINT_ACCESS = _QuietCheckpointAccess()
 
 
 class PolicyScheduler(FIFOScheduler):
-    """Keeps each run's primary-metric history and asks the policy after every report."""
+    """Keeps each run's primary-metric history, indexed as the policy reads it, and asks the
+    policy after every report: a decision costs the same whatever the number of runs."""
 
     def __init__(
         self,
@@ -42,8 +44,9 @@ class PolicyScheduler(FIFOScheduler):
         logging.getLogger("ray.tune.execution.tune_controller").addFilter(_QUIET_CHECKPOINT_ACCESS)
         self.policy = policy
         self.primary_metric = metric
-        self.histories: dict[str, list[float]] = {}
-        self.finished: set[str] = set()
+        self.histories: RunHistories = (
+            policy.new_histories() if policy else RunHistories(True, lambda k: False)
+        )
         self.stopped_at: dict[str, int] = {}  # trial id -> interval k it was stopped at
         self.diverged: dict[str, int] = {}  # trial id -> interval k that reported NaN or inf
         self.max_run_seconds = max_run_seconds
@@ -90,10 +93,7 @@ class PolicyScheduler(FIFOScheduler):
         if not self._loaded:
             self._loaded = True
             if self._history_source is not None:
-                histories, finished = self._history_source()
-                for trial_id, values in histories.items():
-                    self.histories.setdefault(trial_id, list(values))
-                self.finished |= finished
+                self.histories.load(*self._history_source())
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> str:
         self._ensure_loaded()
@@ -102,24 +102,19 @@ class PolicyScheduler(FIFOScheduler):
             return TrialScheduler.CONTINUE
         if trial.trial_id in self.stopped_at:
             return TrialScheduler.STOP  # it went on after its stop was posted: end it here
-        history = self.histories.setdefault(trial.trial_id, [])
-        step = int(result.get(STEP_KEY, len(history) + 1))
-        del history[max(0, step - 1) :]  # a retried run reports from step 1 again
-        if not (isinstance(value, int | float) and math.isfinite(value)):
+        step = int(result.get(STEP_KEY, self.histories.reports(trial.trial_id) + 1))
+        number = as_real(value)
+        if number is None or not math.isfinite(number):
             # DESIGN §4: the run ends at once as failed and the value never enters any
             # policy's statistics (its earlier, finite values stay).
             self.diverged[trial.trial_id] = step
             return TrialScheduler.STOP
-        history.append(float(value))
+        k = self.histories.report(trial.trial_id, number, step)  # a retry starts at step 1
         if self.policy is None:
             return TrialScheduler.CONTINUE
-        snapshot = {
-            tid: RunSnapshot(values, finished=tid in self.finished)
-            for tid, values in self.histories.items()
-        }
-        if self.policy.should_stop(trial.trial_id, snapshot):
-            self.stopped_at[trial.trial_id] = len(history)
-            self.finished.add(trial.trial_id)  # its history is final from here on
+        if self.policy.should_stop(trial.trial_id, self.histories):
+            self.stopped_at[trial.trial_id] = k
+            self.histories.finish(trial.trial_id)  # its history is final from here on
             return self._stop(trial.trial_id)
         return TrialScheduler.CONTINUE
 
@@ -138,13 +133,13 @@ class PolicyScheduler(FIFOScheduler):
         return TrialScheduler.CONTINUE
 
     def on_trial_complete(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> None:
-        self.finished.add(trial.trial_id)
+        self.histories.finish(trial.trial_id)
 
     def on_trial_error(self, tune_controller: Any, trial: Any) -> None:
-        self.finished.add(trial.trial_id)
+        self.histories.finish(trial.trial_id)
 
     def on_trial_remove(self, tune_controller: Any, trial: Any) -> None:
-        self.finished.add(trial.trial_id)
+        self.histories.finish(trial.trial_id)
 
     def debug_string(self) -> str:
         return f"PolicyScheduler({type(self.policy).__name__ if self.policy else 'none'})"

@@ -20,6 +20,7 @@ from ray import tune
 
 from tuner.core.registry import RunContext, TrainableDefinition
 from tuner.core.sampling import OBJECTIVE_KEY, RUN_NUMBER_KEY
+from tuner.core.values import as_real
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY
 from tuner.engine.stop_board import find_board
 from tuner.errors import RunStopped
@@ -66,6 +67,13 @@ def node_name() -> str:
     return f"{socket.gethostname()}/{ray.get_runtime_context().get_node_id()[:12]}"
 
 
+def coerced(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Every real number (numpy's included) as a float; other values as they are."""
+    return {
+        name: value if (real := as_real(value)) is None else real for name, value in metrics.items()
+    }
+
+
 def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None = None) -> None:
     assert plan is not None
     sampled = {name: value for name, value in config.items() if name != RUN_NUMBER_KEY}
@@ -83,11 +91,12 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
     def report(metrics: Mapping[str, Any]) -> None:
         if stopped.is_set():
             raise RunStopped(f"run {trial_id} reported after a policy had stopped it")
+        metrics = coerced(metrics)
         value = metrics.get(plan.metric)
-        if isinstance(value, int | float) and math.isfinite(value):
+        if isinstance(value, float) and math.isfinite(value):
             best = state["best"]
             if math.isnan(best) or (value > best if plan.maximize else value < best):
-                state["best"] = float(value)
+                state["best"] = value
         state["step"] += 1
         result = {**metrics, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"]}
         if state["step"] == 1:
@@ -115,5 +124,10 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
     except RunStopped:
         return  # a trainable that went on training after its stop: it ends without results
     tune.report(
-        {**final, FINAL_KEY: True, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"] + 1}
+        {
+            **coerced(final),
+            FINAL_KEY: True,
+            OBJECTIVE_KEY: state["best"],
+            STEP_KEY: state["step"] + 1,
+        }
     )

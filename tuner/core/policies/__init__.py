@@ -7,6 +7,7 @@ from typing import Any
 from tuner.core.policies.asha import AshaPolicy
 from tuner.core.policies.bandit import BanditPolicy
 from tuner.core.policies.base import EarlyTerminationPolicy, RunSnapshot
+from tuner.core.policies.histories import RunHistories
 from tuner.core.policies.median_stopping import MedianStoppingPolicy
 from tuner.core.policies.truncation_selection import TruncationSelectionPolicy
 
@@ -36,6 +37,7 @@ __all__ = [
     "BanditPolicy",
     "EarlyTerminationPolicy",
     "MedianStoppingPolicy",
+    "RunHistories",
     "RunSnapshot",
     "TruncationSelectionPolicy",
     "build_policy",

@@ -9,9 +9,8 @@ apply: the rungs are the schedule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
-from tuner.core.policies.base import EarlyTerminationPolicy, RunSnapshot, best_until, strictly_worse
+from tuner.core.policies.base import EarlyTerminationPolicy, strictly_worse
+from tuner.core.policies.histories import RunHistories
 
 
 class AshaPolicy(EarlyTerminationPolicy):
@@ -28,6 +27,7 @@ class AshaPolicy(EarlyTerminationPolicy):
         self.grace_period = grace_period
         self.reduction_factor = reduction_factor
         self.max_t = max_t
+        self._rungs = frozenset(self.rungs())
 
     def rungs(self) -> list[int]:
         """k = g·η^i for i = 0, 1, … while k < max_t."""
@@ -38,29 +38,31 @@ class AshaPolicy(EarlyTerminationPolicy):
         return found
 
     def is_evaluation_point(self, k: int) -> bool:
-        return k in self.rungs()
+        return k in self._rungs
 
-    def decide(self, run_id: str, k: int, runs: Mapping[str, RunSnapshot]) -> bool:
-        # Runs with k reports already reached rung k before this one did (it reports k now).
-        recorded = [
-            best_until(r.values, k, self.maximize)
-            for rid, r in runs.items()
-            if rid != run_id and len(r.values) >= k
-        ]
-        if not recorded:
+    def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
+        # Runs with k reports reached rung k before this one did (it reports k now).
+        recorded = runs.count(k) - 1
+        if recorded < 1:
             return False
-        cutoff = _cutoff(recorded, self.reduction_factor, self.maximize)
-        return strictly_worse(
-            best_until(runs[run_id].values, k, self.maximize), cutoff, self.maximize
-        )
+        own = runs.best(run_id)
+        low, high, weight = _cutoff_position(recorded, self.reduction_factor)
+
+        def oriented(i: int) -> float:
+            # The i-th smallest in the better-is-higher orientation (negated for minimize).
+            if self.maximize:
+                return runs.order_statistic(k, i, of="bests", without=own)
+            return -runs.order_statistic(k, recorded - 1 - i, of="bests", without=own)
+
+        below = oriented(low)
+        value = below + weight * (oriented(high) - below) if high != low else below
+        cutoff = value if self.maximize else -value
+        return strictly_worse(own, cutoff, self.maximize)
 
 
-def _cutoff(recorded: Sequence[float], reduction_factor: int, maximize: bool) -> float:
-    """The (1 − 1/η) quantile in the better-is-higher orientation, interpolated linearly
-    between order statistics (numpy's default), back in the goal's own orientation."""
-    oriented = sorted(v if maximize else -v for v in recorded)
-    position = (1 - 1 / reduction_factor) * (len(oriented) - 1)
+def _cutoff_position(count: int, reduction_factor: int) -> tuple[int, int, float]:
+    """Where the (1 − 1/η) quantile of ``count`` values sits, with linear interpolation
+    between order statistics (numpy's default): (low index, high index, weight of high)."""
+    position = (1 - 1 / reduction_factor) * (count - 1)
     low = int(position)
-    high = min(low + 1, len(oriented) - 1)
-    value = oriented[low] + (position - low) * (oriented[high] - oriented[low])
-    return value if maximize else -value
+    return low, min(low + 1, count - 1), position - low

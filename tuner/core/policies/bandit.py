@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from tuner.core.policies.base import EarlyTerminationPolicy, RunSnapshot, best_until, strictly_worse
+from tuner.core.policies.base import EarlyTerminationPolicy, strictly_worse
+from tuner.core.policies.histories import RunHistories
 
 
 class BanditPolicy(EarlyTerminationPolicy):
@@ -29,15 +28,10 @@ class BanditPolicy(EarlyTerminationPolicy):
         self.slack_factor = slack_factor
         self.slack_amount = slack_amount
 
-    def decide(self, run_id: str, k: int, runs: Mapping[str, RunSnapshot]) -> bool:
-        best_of_each = [
-            best_until(r.values, k, self.maximize) for r in runs.values() if len(r.values) >= k
-        ]
-        overall = max(best_of_each) if self.maximize else min(best_of_each)
-        threshold = _threshold(overall, self.maximize, self.slack_factor, self.slack_amount)
-        return strictly_worse(
-            best_until(runs[run_id].values, k, self.maximize), threshold, self.maximize
-        )
+    def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
+        # B(k) over every run with k reports, r's own b_r(k) among them.
+        threshold = _threshold(runs.best_at(k), self.maximize, self.slack_factor, self.slack_amount)
+        return strictly_worse(runs.best(run_id), threshold, self.maximize)
 
 
 def _threshold(best: float, maximize: bool, factor: float | None, amount: float | None) -> float:

@@ -1,7 +1,8 @@
 """The early-termination policy base: a schedule plus one decision method.
 
-Policies are pure. They see plain snapshots of reported primary-metric values and return a
-decision; they never touch Ray, the store or a clock (DESIGN.md §4).
+Policies are pure. They read reported primary-metric values from :class:`RunHistories` (or
+plain snapshots, which are indexed first) and return a decision; they never touch Ray, the
+store or a clock (DESIGN.md §4). A decision reads a constant number of stored values.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from tuner.core.policies.histories import RunHistories
 
 
 @dataclass(frozen=True)
@@ -43,20 +46,29 @@ class EarlyTerminationPolicy(ABC):
     def is_evaluation_point(self, k: int) -> bool:
         return k >= 1 and k >= self.delay_evaluation and k % self.evaluation_interval == 0
 
-    def should_stop(self, run_id: str, runs: Mapping[str, RunSnapshot]) -> bool:
+    def new_histories(self) -> RunHistories:
+        """An empty index of the values this policy's decisions read."""
+        return RunHistories(self.maximize, self.is_evaluation_point)
+
+    def histories_of(self, runs: Mapping[str, RunSnapshot]) -> RunHistories:
+        """Plain snapshots, indexed (O(all values): for tests and one-off decisions)."""
+        histories = self.new_histories()
+        histories.load(
+            {rid: list(r.values) for rid, r in runs.items()},
+            [rid for rid, r in runs.items() if r.finished],
+        )
+        return histories
+
+    def should_stop(self, run_id: str, runs: RunHistories | Mapping[str, RunSnapshot]) -> bool:
         """True when ``run_id`` should stop after its latest report."""
-        k = len(runs[run_id].values)
-        return self.is_evaluation_point(k) and self.decide(run_id, k, runs)
+        histories = runs if isinstance(runs, RunHistories) else self.histories_of(runs)
+        k = histories.reports(run_id)
+        return self.is_evaluation_point(k) and self.decide(run_id, k, histories)
 
     @abstractmethod
-    def decide(self, run_id: str, k: int, runs: Mapping[str, RunSnapshot]) -> bool:
-        """The policy's rule at interval ``k``, which the schedule says to evaluate."""
-
-
-def best_until(values: Sequence[float], k: int, maximize: bool) -> float:
-    """b_r(k): the best of the first k values under the goal."""
-    head = values[:k]
-    return max(head) if maximize else min(head)
+    def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
+        """The policy's rule at interval ``k`` (``run_id``'s latest report), which the schedule
+        says to evaluate."""
 
 
 def strictly_worse(value: float, reference: float, maximize: bool) -> bool:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from statistics import fmean, median
-
-from tuner.core.policies.base import EarlyTerminationPolicy, RunSnapshot, best_until, strictly_worse
+from tuner.core.policies.base import EarlyTerminationPolicy, strictly_worse
+from tuner.core.policies.histories import RunHistories
 
 
 class MedianStoppingPolicy(EarlyTerminationPolicy):
@@ -24,16 +22,23 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
             raise ValueError(f"min_runs must be >= 1, got {min_runs}")
         self.min_runs = min_runs
 
-    def decide(self, run_id: str, k: int, runs: Mapping[str, RunSnapshot]) -> bool:
-        others = [r.values for rid, r in runs.items() if rid != run_id and len(r.values) >= k]
-        if len(others) < self.min_runs:
+    def new_histories(self) -> RunHistories:
+        return RunHistories(self.maximize, self.is_evaluation_point, means=True)
+
+    def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
+        others = runs.count(k) - 1  # every run with k reports but r
+        if others < self.min_runs:
             return False
-        reference = _median_of_running_means(others, k)
-        return strictly_worse(
-            best_until(runs[run_id].values, k, self.maximize), reference, self.maximize
-        )
+        own_mean = runs.mean(run_id)
+        middle = [
+            runs.order_statistic(k, i, of="means", without=own_mean)
+            for i in _middle_indices(others)
+        ]
+        reference = sum(middle) / len(middle)
+        return strictly_worse(runs.best(run_id), reference, self.maximize)
 
 
-def _median_of_running_means(series: Sequence[Sequence[float]], k: int) -> float:
-    """Median over runs of mean(x(1..k)); the mean of the two middle values for an even count."""
-    return median(fmean(values[:k]) for values in series)
+def _middle_indices(count: int) -> tuple[int, ...]:
+    """The median's order statistics: the middle one, or the two middle ones of an even count."""
+    half = count // 2
+    return (half,) if count % 2 else (half - 1, half)

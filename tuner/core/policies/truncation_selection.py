@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
-from tuner.core.policies.base import EarlyTerminationPolicy, RunSnapshot, best_until, strictly_worse
+from tuner.core.policies.base import EarlyTerminationPolicy
+from tuner.core.policies.histories import RunHistories
 
 
 class TruncationSelectionPolicy(EarlyTerminationPolicy):
@@ -28,22 +28,21 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
         self.truncation_percentage = truncation_percentage
         self.exclude_finished_runs = exclude_finished_runs
 
-    def decide(self, run_id: str, k: int, runs: Mapping[str, RunSnapshot]) -> bool:
-        population = [
-            best_until(r.values, k, self.maximize)
-            for rid, r in runs.items()
-            if len(r.values) >= k
-            and (rid == run_id or not (self.exclude_finished_runs and r.finished))
-        ]
-        own = best_until(runs[run_id].values, k, self.maximize)
-        return _rank_from_worst(own, population, self.maximize) <= _cutoff(
-            len(population), self.truncation_percentage
+    def new_histories(self) -> RunHistories:
+        return RunHistories(
+            self.maximize, self.is_evaluation_point, finished_bests=self.exclude_finished_runs
         )
 
-
-def _rank_from_worst(value: float, population: list[float], maximize: bool) -> int:
-    """1 = worst. Runs tied with ``value`` count as better, so r ranks below all its ties."""
-    return 1 + sum(1 for other in population if strictly_worse(other, value, maximize))
+    def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
+        own = runs.best(run_id)
+        size, worse = runs.count(k), runs.count_worse(k, own)
+        if self.exclude_finished_runs:
+            # The population keeps r itself even when r is marked finished.
+            own_finished = runs.is_finished(run_id)
+            size -= runs.count(k, finished_only=True) - own_finished
+            worse -= runs.count_worse(k, own, finished_only=True)
+        # Rank 1 = worst; runs tied with r count as better, so r ranks below all its ties.
+        return 1 + worse <= _cutoff(size, self.truncation_percentage)
 
 
 def _cutoff(population_size: int, percentage: int) -> int:
