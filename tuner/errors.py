@@ -63,3 +63,13 @@ class LeaseLost(TunedriveError):
 
 class RunStopped(TunedriveError):
     """A run reported again after an early-termination policy had stopped it."""
+
+
+class StoreUnavailable(TunedriveError):
+    """The store could not be written within the retry cap (an outage): the driver journals
+    what it holds, stops renewing its lease and ends; the next driver writes the journal."""
+
+
+class StoreRefused(TunedriveError):
+    """The store refused a write that no retry can fix (a constraint, a value it cannot hold);
+    the message names it, and the experiment fails with it."""

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     cancel_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often drivers poll cancel"
     )
+    store_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a driver retries a store write before it journals and ends",
+    )
     api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list, description="bearer tokens the API accepts (comma-separated)"
     )

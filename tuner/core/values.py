@@ -12,3 +12,11 @@ def as_real(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     return float(value)
+
+
+def as_number(value: Any) -> int | float | None:
+    """A reported value for the record: integers (numpy's too) as int, other reals as float,
+    None for anything that is not a real number."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return as_real(value)

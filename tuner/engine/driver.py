@@ -16,10 +16,11 @@ import time
 from tuner.core.settings import Settings
 from tuner.core.spec import ExperimentSpec, parse_spec
 from tuner.engine.history import StoredHistories, warm_start_runs
+from tuner.engine.journal import replay_journal
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
 from tuner.engine.stopping import heartbeat, make_stopper
-from tuner.engine.store_link import CURRENT_LEASES, StoreLink
-from tuner.errors import LeaseLost, TunedriveError
+from tuner.engine.store_link import CURRENT_LEASES, StoreLink, StoreNumbers, journal_path
+from tuner.errors import LeaseLost, StoreUnavailable, TunedriveError
 from tuner.store import ExperimentRecord, Store, scored_runs
 from tuner.store.records import FINISHED_RUN_STATES
 
@@ -73,6 +74,8 @@ def run_experiment(
     generation: int | None = None,
 ) -> ExperimentRecord:
     """Runs the experiment to its end and returns its final record; never raises for a bad run.
+    StoreUnavailable when the store could not be written within the retry cap: the rows are
+    journaled, the lease left to expire, and the next driver goes on from there.
 
     ``generation`` is the lease the dispatcher started this driver with; without one (``tunedrive
     run``, tests) the driver takes the next lease itself. Every write carries it: a driver
@@ -101,34 +104,48 @@ def _drive(
         return store.get_experiment(experiment_id)
     spec = parse_spec(record.spec)
     store.mark_running(experiment_id, generation)
+    # What the previous driver could not write comes first (DESIGN §5: nothing is lost).
+    replay_journal(store, experiment_id, generation, journal_path(settings, experiment_id))
     record = store.get_experiment(experiment_id)
+    link = StoreLink(experiment_id, generation, store, settings)
     alive = threading.Event()
     threading.Thread(
-        target=heartbeat, args=(store, experiment_id, generation, alive), daemon=True
+        target=heartbeat,
+        args=(store, experiment_id, generation, alive, link.writer.broken),
+        daemon=True,
     ).start()
     try:
-        status, reason = _tune(spec, record, settings, store, generation)
-    except LeaseLost:
+        status, reason = _tune(spec, record, settings, link)
+    except (LeaseLost, StoreUnavailable):
         raise
-    except TunedriveError as err:
-        status, reason = "failed", str(err)
     except Exception as err:
-        if isinstance(err.__cause__ or err.__context__, LeaseLost):
-            raise LeaseLost(str(err.__cause__ or err.__context__)) from err
-        log.exception("experiment %s failed", experiment_id)
-        status, reason = "failed", f"{type(err).__name__}: {err}"
+        # Ray Tune re-raises what a callback raised, possibly wrapped in its own error.
+        cause = _tunedrive_cause(err)
+        if isinstance(cause, LeaseLost | StoreUnavailable):
+            raise cause from err
+        if isinstance(cause, TunedriveError):
+            status, reason = "failed", str(cause)
+        else:
+            log.exception("experiment %s failed", experiment_id)
+            status, reason = "failed", f"{type(err).__name__}: {err}"
     finally:
         alive.set()
     store.finish_experiment(experiment_id, status, reason, generation)
     return store.get_experiment(experiment_id)
 
 
+def _tunedrive_cause(err: BaseException) -> BaseException:
+    """The first of tunedrive's own errors along the cause chain (else ``err``)."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, TunedriveError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return err
+
+
 def _tune(
-    spec: ExperimentSpec,
-    record: ExperimentRecord,
-    settings: Settings,
-    store: Store,
-    generation: int,
+    spec: ExperimentSpec, record: ExperimentRecord, settings: Settings, link: StoreLink
 ) -> tuple[str, str]:
     from ray import tune
 
@@ -139,6 +156,7 @@ def _tune(
     from tuner.engine.stop_board import open_board
     from tuner.engine.trial import TrialPlan, experiment_seed, run_trial
 
+    store, generation = link.store, link.generation
     canceled = ("canceled", "canceled by request")
     # Start-up takes seconds (Ray, the data); a cancel meanwhile is honoured between stages.
     init_ray(settings)
@@ -210,7 +228,6 @@ def _tune(
         tune.Tuner.restore(str(experiment_dir), trainable=trainable, resume_unfinished=True).fit()
         del board
         return outcome_from_store(spec, store, record.id, deadline, generation)
-    link = StoreLink(record.id, generation, store)
     first_run_by = time.time() + settings.resource_wait_minutes * 60
     stopper = make_stopper(link, deadline, settings.cancel_poll_seconds, first_run_by)
     scheduler = PolicyScheduler(
@@ -226,12 +243,17 @@ def _tune(
     new_runs = spec.planned_runs - len(earlier)
     if new_runs <= 0:
         return "completed", "every configuration of the space has run"
-    own = scored_runs(earlier)
+    # Every finished configuration is done (no sampler draws it again), whatever its end; the
+    # sampler learns from the scored ones (DESIGN §5).
+    ran = [(r.params, r.best_metric) for r in earlier if r.status in FINISHED_RUN_STATES]
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
             search_alg=build_searcher(
-                spec, own + warm_start_runs(spec, store), len(own), run_offset=len(earlier)
+                spec,
+                scored_runs(earlier) + warm_start_runs(spec, store),
+                ran,
+                StoreNumbers(link),
             ),
             scheduler=scheduler,
             num_samples=new_runs,
@@ -268,7 +290,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     generation = int(args[1]) if len(args) == 2 else None
-    record = run_experiment(args[0], Settings(), generation=generation)
+    try:
+        record = run_experiment(args[0], Settings(), generation=generation)
+    except StoreUnavailable as outage:
+        # The lease is left to expire: a dispatcher restarts the experiment once the store is
+        # back, and that driver writes the journal first.
+        print(f"experiment {args[0]}: {outage}", file=sys.stderr)
+        shutdown_ray()
+        return 3
     shutdown_ray()
     print(f"experiment {record.id}: {record.status} ({record.stop_reason})")
     return 0 if record.status == "completed" else 1

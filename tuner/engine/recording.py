@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
 from ray.tune.result import AUTO_RESULT_KEYS
-from sqlalchemy.exc import SQLAlchemyError
 
 from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.core.values import as_real
@@ -22,8 +20,6 @@ from tuner.store import NewMetricRow, RunUpdate, utcnow
 from tuner.store.records import FINISHED_RUN_STATES
 
 log = logging.getLogger("tunedrive.recorder")
-RETRY_FIRST_SECONDS = 0.2
-RETRY_MAX_SECONDS = 10.0
 _RAY_KEYS = {
     *AUTO_RESULT_KEYS,
     "config",
@@ -101,6 +97,8 @@ class StoreRecorder(Callback):
             return
         self._loaded = True
         for run in self.link.store.list_runs(self.link.experiment_id):
+            if run.started_at is None and run.status == "queued":
+                continue  # a number reserved for a draw that has not started (yet)
             self._runs[run.trial_id] = _RunState(
                 number=run.number,
                 attempt=run.attempts,
@@ -128,10 +126,11 @@ class StoreRecorder(Callback):
             self.flush()
             return
         params = {name: value for name, value in trial.config.items() if name != RUN_NUMBER_KEY}
+        # The store handed this trial its number when the searcher drew it (DESIGN §5): the
+        # seed was derived from it, and it is never changed here.
         number = trial.config.get(RUN_NUMBER_KEY)
-        if number is None or number in {known.number for known in self._runs.values()}:
-            # Taken: the searcher came back from a checkpoint older than that run.
-            number = len(self._runs) + 1
+        if number is None:
+            number = self.link.store.reserve_run(self.link.experiment_id, tid, self.link.generation)
         state = self._runs[tid] = _RunState(number=number, open=True)
         self._updates.append(
             RunUpdate(
@@ -149,7 +148,7 @@ class StoreRecorder(Callback):
     def on_trial_recover(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         if self._ignored(trial):
             return
-        state = self._runs.setdefault(trial.trial_id, _RunState(number=len(self._runs) + 1))
+        state = self._runs.setdefault(trial.trial_id, _RunState(number=0))
         state.restarting = True
         self._new_attempt(state, trial)
         self.flush()
@@ -169,7 +168,7 @@ class StoreRecorder(Callback):
         if self._ignored(trial):
             return
         tid = trial.trial_id
-        state = self._runs.setdefault(tid, _RunState(number=len(self._runs) + 1))
+        state = self._runs.setdefault(tid, _RunState(number=0))
         values = user_metrics(result)
         if result.get(FINAL_KEY):
             state.final_seen = True
@@ -251,27 +250,12 @@ class StoreRecorder(Callback):
 
     # -- writing ------------------------------------------------------------------------------
     def flush(self) -> None:
-        """Writes what is buffered; a store error is retried (with backoff) until it is written
-        or the lease is lost: rows are never dropped."""
+        """Writes what is buffered: transient store errors are retried up to a cap, then the
+        rows are journaled for the next driver (StoreUnavailable); an error no retry fixes
+        raises StoreRefused at once. Rows are never dropped."""
         updates, rows = self._updates, self._rows
         self._updates, self._rows = [], []
-        delay = RETRY_FIRST_SECONDS
-        while True:
-            try:
-                self.link.store.apply(self.link.experiment_id, updates, rows, self.link.generation)
-                return
-            except SQLAlchemyError as error:
-                log.warning(
-                    "experiment %s: writing %d run changes and %d metric rows failed (%s); "
-                    "retrying in %.1f s",
-                    self.link.experiment_id,
-                    len(updates),
-                    len(rows),
-                    error.__class__.__name__,
-                    delay,
-                )
-                time.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_SECONDS)
+        self.link.writer.write(updates, rows)
 
 
 def _error_text(trial: Any) -> str | None:

@@ -1,14 +1,14 @@
-"""The sampling methods behind Ray Tune's Searcher API, all seeded."""
+"""The sampling methods behind Ray Tune's public Searcher API, all seeded."""
 
 from __future__ import annotations
 
+import math
 import pickle
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ray.tune.search import Searcher
-from ray.tune.search.optuna import OptunaSearch
 
 from tuner.core.sampling import (
     OBJECTIVE_KEY,
@@ -22,43 +22,57 @@ from tuner.core.sampling import (
     random_indices,
 )
 from tuner.core.spec import ExperimentSpec
+from tuner.core.values import as_real
 
 Finished = tuple[dict[str, Any], float]  # a finished run's configuration and best value
+Done = tuple[dict[str, Any], float | None]  # a finished run of this experiment, scored or not
+
+
+class CountedNumbers:
+    """Run numbers counted on from ``offset`` (a searcher without a store: tests, benches)."""
+
+    def __init__(self, offset: int = 0) -> None:
+        self.last = offset
+
+    def __call__(self, trial_id: str) -> int:
+        self.last += 1
+        return self.last
 
 
 def build_searcher(
     spec: ExperimentSpec,
     history: Sequence[Finished] = (),
-    own_runs: int = 0,
-    run_offset: int = 0,
+    done: Sequence[Done] = (),
+    numbers: Callable[[str], int] | None = None,
 ) -> Searcher:
-    """``history``: finished runs the sampler learns from before it draws (this experiment's,
-    when it is extended, and those of the experiments it warm-starts from); ``own_runs``: how
-    many of them are this experiment's own, which a finite space never repeats (DESIGN §5);
-    ``run_offset``: the runs of the experiment's earlier stretches, which its numbers follow."""
+    """``history``: the scored runs the sampler learns from before it draws (this experiment's,
+    when it is extended, and those of the experiments it warm-starts from); ``done``: every
+    finished run of this experiment, whatever its end, which no sampler draws again (DESIGN
+    §5); ``numbers``: hands each drawn trial its run number (the store's, in the driver)."""
     import optuna
 
+    numbers = numbers or CountedNumbers()
     mode = "max" if spec.primary_metric.goal == "maximize" else "min"
-    done = [params for params, _ in history[:own_runs]]
+    ran = [params for params, _ in done]
     if spec.sampling.method == "grid":
-        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, done=done, run_offset=run_offset)
+        return GridSearcher(spec, metric=OBJECTIVE_KEY, mode=mode, done=ran, numbers=numbers)
     if spec.sampling.method == "random" and is_finite(spec.search_space):
         # Optuna's random sampler draws with replacement: in a small space it repeated
         # configurations while others were never tried. Each once, in random order, instead.
         size = grid_size(spec.search_space)
         indices = random_indices(size, spec.planned_runs, spec.sampling.seed)
         return GridSearcher(
-            spec, metric=OBJECTIVE_KEY, mode=mode, indices=indices, done=done, run_offset=run_offset
+            spec, metric=OBJECTIVE_KEY, mode=mode, indices=indices, done=ran, numbers=numbers
         )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return SeededOptunaSearch(
-        space=DefineByRun(spec.search_space),
+    return OptunaSearcher(
+        DefineByRun(spec.search_space),
         metric=OBJECTIVE_KEY,
         mode=mode,
         sampler=build_sampler(spec),
         history=[told for told in (as_optuna_trial(spec, *run) for run in history) if told],
-        finished=history[:own_runs],
-        run_offset=run_offset,
+        done=done,
+        numbers=numbers,
     )
 
 
@@ -77,58 +91,88 @@ def as_optuna_trial(spec: ExperimentSpec, params: dict[str, Any], value: float) 
     return optuna.trial.create_trial(params=latent, distributions=distributions, value=value)
 
 
-class SeededOptunaSearch(OptunaSearch):
-    """Ray Tune's Optuna searcher whose study starts with finished trials (extend and warm
-    start); the sampler's trial count continues from them. Ray's own ``evaluated_rewards``
-    refuses a define-by-run space, hence the study is seeded here.
+class OptunaSearcher(Searcher):
+    """An Optuna study behind Ray Tune's public Searcher API (ask at suggest, tell at the end),
+    over a define-by-run space; the study starts with the ``history`` (extend, warm start).
 
     It never starts a configuration that already finished in this experiment (DESIGN §5): TPE
     in a space of ``choice``s does propose one again; the study is then told that run's known
-    value and asked again (up to ``MAX_REDRAWS`` times, after which the space is as good as
-    exhausted and the repeat is let through)."""
+    value (or, for one that failed, that it was pruned) and asked again, up to ``MAX_REDRAWS``
+    times, after which the space is as good as exhausted and the repeat is let through."""
 
     MAX_REDRAWS = 50
 
     def __init__(
         self,
-        *args: Any,
+        space: DefineByRun,
+        *,
+        metric: str,
+        mode: str,
+        sampler: Any,
         history: Sequence[Any] = (),
-        finished: Sequence[Finished] = (),
-        run_offset: int = 0,
-        **kwargs: Any,
+        done: Sequence[Done] = (),
+        numbers: Callable[[str], int],
     ) -> None:
-        self._history = list(history)
-        self._numbered = run_offset
-        self._finished = {_key(params): value for params, value in finished}
-        self._drawn: dict[str, dict[str, Any]] = {}
-        super().__init__(*args, **kwargs)
+        import optuna
+
+        super().__init__(metric=metric, mode=mode)
+        self._space = space
+        self._numbers = numbers
+        self.study = optuna.create_study(
+            sampler=sampler, direction="maximize" if mode == "max" else "minimize"
+        )
+        for trial in history:
+            self.study.add_trial(trial)
+        self._finished: dict[str, float | None] = {_key(params): value for params, value in done}
+        self._asked: dict[str, Any] = {}  # trial id -> (Optuna trial, drawn configuration)
 
     def suggest(self, trial_id: str) -> dict[str, Any] | None:
-        config = super().suggest(trial_id)
-        for _ in range(self.MAX_REDRAWS):
-            if not isinstance(config, dict) or _key(config) not in self._finished:
+        from optuna.trial import TrialState
+
+        for attempt in range(self.MAX_REDRAWS):
+            asked = self.study.ask()
+            config = self._space(asked)
+            key = _key(config)
+            if key not in self._finished or attempt == self.MAX_REDRAWS - 1:
                 break
-            self._ot_study.tell(self._ot_trials.pop(trial_id), self._finished[_key(config)])
-            config = super().suggest(trial_id)
-        if not isinstance(config, dict):
-            return config
-        self._drawn[trial_id] = config
-        self._numbered += 1
-        return {**config, RUN_NUMBER_KEY: self._numbered}
+            known = self._finished[key]
+            if known is None:
+                # Pruned, not failed: TPE ranks a pruned trial below every scored one, so it
+                # moves away from a configuration that failed instead of proposing it again.
+                self.study.tell(asked, state=TrialState.PRUNED)
+            else:
+                self.study.tell(asked, known)
+        self._asked[trial_id] = (asked, config)
+        return {**config, RUN_NUMBER_KEY: self._numbers(trial_id)}
 
     def on_trial_complete(
         self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False
     ) -> None:
-        super().on_trial_complete(trial_id, result, error)
-        config, value = self._drawn.pop(trial_id, None), (result or {}).get(self.metric)
-        if config is not None and not error and isinstance(value, int | float):
-            self._finished[_key(config)] = float(value)
+        from optuna.trial import TrialState
 
-    def _setup_study(self, mode: Any) -> None:
-        super()._setup_study(mode)
-        for trial in self._history:
-            self._ot_study.add_trial(trial)
-        self._history = []  # once: a restored searcher's study already holds them
+        asked, config = self._asked.pop(trial_id, (None, None))
+        if asked is None:
+            return
+        value = as_real((result or {}).get(self.metric))
+        if error or value is None or not math.isfinite(value):
+            self.study.tell(asked, state=TrialState.FAIL)
+            self._finished.setdefault(_key(config), None)
+            return
+        self.study.tell(asked, value)
+        self._finished[_key(config)] = value
+
+    def set_search_properties(
+        self, metric: str | None, mode: str | None, config: dict[str, Any], **spec: Any
+    ) -> bool:
+        return True
+
+    def save(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "wb") as handle:
+            pickle.dump(self.__dict__, handle)
+
+    def restore(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "rb") as handle:
+            self.__dict__.update(pickle.load(handle))
 
 
 class GridSearcher(Searcher):
@@ -144,10 +188,10 @@ class GridSearcher(Searcher):
         mode: str,
         indices: list[int] | None = None,
         done: Sequence[dict[str, Any]] = (),
-        run_offset: int = 0,
+        numbers: Callable[[str], int],
     ) -> None:
         super().__init__(metric=metric, mode=mode)
-        self._numbered = run_offset
+        self._numbers = numbers
         # Configurations this experiment already ran (it was extended): each is passed over
         # once where the walk meets it again.
         self._done = Counter(_key(point) for point in done)
@@ -169,8 +213,7 @@ class GridSearcher(Searcher):
             if self._done[key] > 0:
                 self._done[key] -= 1
                 continue
-            self._numbered += 1
-            return {**point, RUN_NUMBER_KEY: self._numbered}
+            return {**point, RUN_NUMBER_KEY: self._numbers(trial_id)}
         return Searcher.FINISHED
 
     def on_trial_complete(
@@ -185,11 +228,11 @@ class GridSearcher(Searcher):
 
     def save(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "wb") as handle:
-            pickle.dump((self._indices, self._next, self._done, self._numbered), handle)
+            pickle.dump((self._indices, self._next, self._done, self._numbers), handle)
 
     def restore(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "rb") as handle:
-            self._indices, self._next, self._done, self._numbered = pickle.load(handle)
+            self._indices, self._next, self._done, self._numbers = pickle.load(handle)
 
 
 def _key(point: dict[str, Any]) -> str:

@@ -46,7 +46,8 @@ def make_stopper(
                     self.reason = "canceled"
                 elif not self._run_seen:
                     counts = link.store.get_experiment(link.experiment_id).run_counts
-                    self._run_seen = sum(counts.values()) > 0
+                    # Queued runs hold a number only: none of them has started yet.
+                    self._run_seen = sum(counts.values()) - counts.get("queued", 0) > 0
                     if not self._run_seen and time.time() >= first_run_by:
                         self.reason = "no_resources"
             return self.reason is not None
@@ -57,10 +58,20 @@ def make_stopper(
 HEARTBEAT_SECONDS = 2.0
 
 
-def heartbeat(store: Store, experiment_id: str, generation: int, done: threading.Event) -> None:
+def heartbeat(
+    store: Store,
+    experiment_id: str,
+    generation: int,
+    done: threading.Event,
+    broken: threading.Event | None = None,
+) -> None:
     """Tells dispatchers this driver is alive, from start to finish (Ray start-up included);
-    stops when the lease was taken over."""
+    stops when the lease was taken over, or once the driver's writes gave up (``broken``): a
+    driver that cannot write must let its lease expire."""
     while not done.wait(HEARTBEAT_SECONDS):
+        if broken is not None and broken.is_set():
+            log.warning("experiment %s: writes gave up; heartbeat stops", experiment_id)
+            return
         try:
             store.heartbeat(experiment_id, generation)
         except LeaseLost:

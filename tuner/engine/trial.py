@@ -20,7 +20,7 @@ from ray import tune
 
 from tuner.core.registry import RunContext, TrainableDefinition
 from tuner.core.sampling import OBJECTIVE_KEY, RUN_NUMBER_KEY
-from tuner.core.values import as_real
+from tuner.core.values import as_number
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY
 from tuner.engine.stop_board import find_board
 from tuner.errors import RunStopped
@@ -68,9 +68,10 @@ def node_name() -> str:
 
 
 def coerced(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """Every real number (numpy's included) as a float; other values as they are."""
+    """Every number (numpy's included) as a Python int or float; other values as they are."""
     return {
-        name: value if (real := as_real(value)) is None else real for name, value in metrics.items()
+        name: value if (real := as_number(value)) is None else real
+        for name, value in metrics.items()
     }
 
 
@@ -93,10 +94,10 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
             raise RunStopped(f"run {trial_id} reported after a policy had stopped it")
         metrics = coerced(metrics)
         value = metrics.get(plan.metric)
-        if isinstance(value, float) and math.isfinite(value):
+        if isinstance(value, int | float) and math.isfinite(value):
             best = state["best"]
             if math.isnan(best) or (value > best if plan.maximize else value < best):
-                state["best"] = value
+                state["best"] = float(value)
         state["step"] += 1
         result = {**metrics, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"]}
         if state["step"] == 1:

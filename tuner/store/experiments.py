@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 
 from tuner.errors import ConflictError, FieldProblem, NotFoundError, SpecError
 from tuner.store.base import (
@@ -133,6 +133,7 @@ class ExperimentStore(StoreBase):
             row.finished_at = now
             if generation is None:
                 row.lease_generation += 1
+            _drop_unstarted_reservations(session, experiment_id)
             session.execute(
                 update(RunRow)
                 .where(
@@ -219,3 +220,24 @@ class ExperimentStore(StoreBase):
         from tuner.store.overview import experiment_overview
 
         return experiment_overview(self.engine, experiment_id, **limits)
+
+
+def _drop_unstarted_reservations(session: Any, experiment_id: str) -> None:
+    """Numbers drawn for runs that never started are not runs: those past the last run that
+    started are dropped; one below it (its driver died first) stays, canceled, saying so, so
+    that the numbers still run 1..n."""
+    runs = RunRow.__table__.c
+    last_started = session.scalar(
+        select(func.max(runs.number)).where(
+            runs.experiment_id == experiment_id, runs.started_at.is_not(None)
+        )
+    )
+    unstarted = (runs.experiment_id == experiment_id, runs.started_at.is_(None))
+    session.execute(
+        delete(RunRow).where(*unstarted, runs.status == "queued", runs.number > (last_started or 0))
+    )
+    session.execute(
+        update(RunRow)
+        .where(*unstarted, runs.status == "queued")
+        .values(status="canceled", error="never started: the driver that drew it stopped first")
+    )

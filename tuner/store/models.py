@@ -43,6 +43,7 @@ class RunRow(Base):
     __table_args__ = (
         Index("ix_runs_experiment_best", "experiment_id", "best_metric"),
         Index("ix_runs_experiment_trial", "experiment_id", "trial_id", unique=True),
+        Index("ix_runs_experiment_number", "experiment_id", "number", unique=True),
         Index("ix_runs_experiment_status", "experiment_id", "status"),
     )
 

@@ -16,6 +16,16 @@ from tuner.store.records import NewMetricRow, RunRecord, RunUpdate
 
 _EXPERIMENTS, _RUNS = ExperimentRow.__table__, RunRow.__table__
 _RUN_BY_ID = select(_RUNS).where(_RUNS.c.id == bindparam("id"))
+_METRICS = MetricRow.__table__
+_ROW_EXISTS = (
+    select(_METRICS.c.id)
+    .where(
+        _METRICS.c.run_id == bindparam("run"),
+        _METRICS.c.attempt == bindparam("a"),
+        _METRICS.c.step == bindparam("s"),
+    )
+    .limit(1)
+)
 _GOAL_OF_EXPERIMENT = select(_EXPERIMENTS.c.goal).where(_EXPERIMENTS.c.id == bindparam("id"))
 
 
@@ -44,17 +54,30 @@ class RunStore(StoreBase):
                 # reads never count. Metric-only batches, the bulk of the writes, skip this.
                 session.flush()
                 self._keep_counts(session, experiment_id)
-            session.add_all(
-                MetricRow(
-                    run_id=self._run_row(session, experiment_id, r.trial_id).id,
-                    attempt=r.attempt,
-                    step=r.step,
-                    primary_value=r.primary_value,
-                    values=r.values,
-                    recorded_at=r.recorded_at,
+            for r in rows:
+                run_id = self._run_row(session, experiment_id, r.trial_id).id
+                # Exactly once: a retry after a commit whose answer was lost, or a journal
+                # replayed by the next driver, may bring a row that is already stored.
+                if session.scalar(_ROW_EXISTS, {"run": run_id, "a": r.attempt, "s": r.step}):
+                    continue
+                session.add(
+                    MetricRow(
+                        run_id=run_id,
+                        attempt=r.attempt,
+                        step=r.step,
+                        primary_value=r.primary_value,
+                        values=r.values,
+                        recorded_at=r.recorded_at,
+                    )
                 )
-                for r in rows
-            )
+
+    def reserve_run(self, experiment_id: str, trial_id: str, generation: int | None = None) -> int:
+        """The run number of trial ``trial_id``, handed out by the store (DESIGN §5): the number
+        it already has, else the next one, stored at once as a queued run. Fenced by the lease,
+        and unique per experiment (an index), so no two runs ever share a number."""
+        with self._sessions.begin() as session:
+            self._fence(session, experiment_id, generation)
+            return self._run_row(session, experiment_id, trial_id).number
 
     def get_run(self, run_id: str) -> RunRecord:
         with self.engine.connect() as connection:
@@ -113,17 +136,23 @@ class RunStore(StoreBase):
             select(RunRow).where(RunRow.experiment_id == experiment_id, RunRow.trial_id == trial_id)
         ).first()
         if row is None:
+            # The experiment row is held by the fence (or the caller's write), so max + 1 is
+            # not raced; the unique index would refuse a duplicate all the same.
+            taken = session.scalar(
+                select(func.max(RunRow.number)).where(RunRow.experiment_id == experiment_id)
+            )
             row = RunRow(
                 id=new_id(),
                 experiment_id=experiment_id,
                 trial_id=trial_id,
-                number=0,
+                number=(taken or 0) + 1,
                 status="queued",
                 params={},
                 epochs=0,
                 attempts=1,
             )
             session.add(row)
+            session.flush()
         self._run_ids[key] = row.id
         return row
 

@@ -10,7 +10,7 @@ import pytest
 
 from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.core.spec import parse_spec
-from tuner.engine.searchers import build_searcher
+from tuner.engine.searchers import CountedNumbers, build_searcher
 
 
 def spec_for(method: str, seed: int, rule: str = "random") -> Any:
@@ -97,7 +97,7 @@ def test_a_bayesian_sampler_starts_from_the_finished_runs_it_is_given() -> None:
         ({"x": 0.5, "y": 0.7, "sleep": 0.1}, 1.2),  # y = 0.7 is not a choice: skipped
     ]
     searcher = build_searcher(spec, history)
-    study = searcher._ot_study  # Ray's searcher keeps its Optuna study here
+    study = searcher.study
     assert [t.value for t in study.trials] == [0.35, 0.95]
     assert study.trials[1].params["sleep"] == pytest.approx(math.log(0.1))  # latent: exponent
     assert study.best_trial.value == 0.95
@@ -108,7 +108,7 @@ def test_a_bayesian_sampler_starts_from_the_finished_runs_it_is_given() -> None:
 def test_a_finite_space_passes_over_configurations_the_experiment_already_ran() -> None:
     spec = finite_spec("random", 5, runs=6, y=[0.0, 0.1])
     ran = [({"x": 0.2, "y": 0.0}, 0.1), ({"x": 0.3, "y": 0.1}, 0.3)]
-    searcher = build_searcher(spec, ran, own_runs=2)
+    searcher = build_searcher(spec, ran, done=ran)
     new = [searcher.suggest(f"t{i}") for i in range(4)]
     assert searcher.suggest("t5") == "FINISHED"
     seen = {sampled(p) for p in [*new, *(p for p, _ in ran)]}
@@ -127,6 +127,27 @@ def test_bayesian_sampling_of_a_small_finite_space_never_repeats_a_finished_conf
     assert len(set(drawn)) == 6  # TPE, left alone, draws its favourite again
 
 
+@pytest.mark.parametrize("method", ["grid", "random", "bayesian"])
+def test_a_failed_configuration_counts_as_done_but_not_as_history(method: str) -> None:
+    """Extend after failures (DESIGN §5): a run that failed is not drawn again, and the
+    sampler learns only from scored runs."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    spec = finite_spec(method, 4, runs=6, y=[0.0, 0.1])
+    scored = [({"x": 0.1, "y": 0.0}, 0.1)]
+    failed = ({"x": 0.3, "y": 0.1}, None)
+    searcher = build_searcher(spec, scored, done=[*scored, failed])
+    drawn = []
+    for i in range(4):
+        config = searcher.suggest(f"t{i}")
+        drawn.append(sampled(config))
+        searcher.on_trial_complete(f"t{i}", {"_objective": config["x"] + config["y"]})
+    assert len(set(drawn)) == 4
+    assert sampled(failed[0]) not in drawn and sampled(scored[0][0]) not in drawn
+    if method == "bayesian":
+        told = [t.value for t in searcher.study.trials if t.state.name == "COMPLETE"]
+        assert told[0] == 0.1  # the scored run, first in the study
+
+
 @pytest.mark.parametrize(
     ("method", "space"), [("grid", "finite"), ("random", "finite"), ("bayesian", "any")]
 )
@@ -140,7 +161,7 @@ def test_each_drawn_configuration_carries_its_run_number_after_the_earlier_stret
     spec = (
         finite_spec(method, 3, runs=6, y=[0.0, 0.1]) if space == "finite" else spec_for(method, 3)
     )
-    searcher = build_searcher(spec, run_offset=2)
+    searcher = build_searcher(spec, numbers=CountedNumbers(2))
     assert [searcher.suggest(f"t{i}")[RUN_NUMBER_KEY] for i in range(2)] == [3, 4]
     searcher.save(str(tmp_path / "searcher.pkl"))
     restored = build_searcher(spec)
