@@ -25,6 +25,7 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
     """Stops where a policy stopped it and still returns its final metrics and model."""
     quality = float(params["x"]) + float(params["y"])
     epoch = 0
+    _kill_the_driver_once(params["kill_pid_file"])
     for epoch in range(1, int(params["epochs"]) + 1):
         time.sleep(float(params["sleep"]))
         if params["crash_at"] and epoch == params["crash_at"]:
@@ -39,6 +40,9 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
             with open(os.path.join(params["log_dir"], "reports.log"), "a") as log:
                 log.write(f"{quality!r} {epoch} {metrics.get('score')!r}\n")
         ctx.report(metrics)
+        if params["log_dir"]:  # the report returned: the engine promises it is stored
+            with open(os.path.join(params["log_dir"], "acked.log"), "a") as log:
+                log.write(f"{quality!r} {epoch} {metrics.get('score')!r}\n")
         if ctx.stop_requested() and params["heeds_stop"]:
             break
     (ctx.run_dir / "model.txt").write_text(f"quality={quality}\n")
@@ -51,6 +55,19 @@ def fit_curve(params: dict[str, Any], data: Any, ctx: RunContext) -> dict[str, A
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
         "seed": ctx.seed,  # what the trainable was given, to check the stored seed against
     }
+
+
+def _kill_the_driver_once(pid_file: str) -> None:
+    """A run that starts while ``pid_file`` names a process kills it (SIGKILL), once: the
+    driver dies right after the searcher drew this run and the scheduler checkpointed."""
+    if not pid_file:
+        return
+    try:
+        pid = int(open(pid_file).read())
+        os.unlink(pid_file)  # whoever unlinks it first kills: once only
+    except (OSError, ValueError):
+        return
+    os.kill(pid, signal.SIGKILL)
 
 
 TOY = TrainableDefinition(
@@ -66,6 +83,7 @@ TOY = TrainableDefinition(
         "silent": False,
         "heeds_stop": True,  # False: it trains on after a policy stopped it
         "log_dir": "",
+        "kill_pid_file": "",  # a run starting while this file names a pid kills it, once
     },
     metrics=("score", "loss"),
     final_metrics=("final_score", "last_epoch", "gpu_ids", "cuda_visible_devices", "seed"),

@@ -19,7 +19,13 @@ from tuner.engine.history import StoredHistories, warm_start_runs
 from tuner.engine.journal import replay_journal
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
 from tuner.engine.stopping import heartbeat, make_stopper
-from tuner.engine.store_link import CURRENT_LEASES, StoreLink, StoreNumbers, journal_path
+from tuner.engine.store_link import (
+    CURRENT_LEASES,
+    CURRENT_SETTINGS,
+    StoreLink,
+    StoreNumbers,
+    journal_path,
+)
 from tuner.errors import LeaseLost, StoreUnavailable, TunedriveError
 from tuner.store import ExperimentRecord, Store, scored_runs
 from tuner.store.records import FINISHED_RUN_STATES
@@ -86,6 +92,7 @@ def run_experiment(
         if generation is None:
             generation = store.start_driver(experiment_id, f"{socket.gethostname()}-in-process")
         CURRENT_LEASES[experiment_id] = generation
+        CURRENT_SETTINGS[experiment_id] = settings
         return _drive(experiment_id, settings, store, generation)
     except LeaseLost as lost:
         log.warning("%s", lost)

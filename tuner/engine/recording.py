@@ -239,7 +239,11 @@ class StoreRecorder(Callback):
         self.close_open_runs()
 
     def close_open_runs(self) -> None:
-        """Ends runs Ray stopped without a completion event (a cancel or the duration limit)."""
+        """Ends runs Ray stopped without a completion event (a cancel or the duration limit).
+        Not when the store could not be written: then Ray stops them because this driver
+        ends, and the next driver goes on with them."""
+        if self.link.writer.broken.is_set():
+            return
         now = utcnow()
         for tid, state in sorted(self._runs.items()):
             if state.open:

@@ -15,8 +15,10 @@ from tuner.core.settings import Settings
 from tuner.engine.journal import StoreWriter, with_retries
 from tuner.store import Store
 
-# The lease each experiment driven in this process holds, set before Ray Tune restores.
+# The lease each experiment driven in this process holds, and the settings it is driven with
+# (else the environment's), set before Ray Tune restores.
 CURRENT_LEASES: dict[str, int] = {}
+CURRENT_SETTINGS: dict[str, Settings] = {}
 # The one writer of each experiment driven in this process: the heartbeat reads its state.
 WRITERS: dict[tuple[str, int | None], StoreWriter] = {}
 
@@ -89,4 +91,8 @@ class StoreNumbers:
 
 
 def _relink(experiment_id: str) -> StoreLink:
-    return StoreLink(experiment_id, CURRENT_LEASES.get(experiment_id))
+    return StoreLink(
+        experiment_id,
+        CURRENT_LEASES.get(experiment_id),
+        settings=CURRENT_SETTINGS.get(experiment_id),
+    )

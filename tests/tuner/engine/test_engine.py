@@ -375,9 +375,10 @@ def test_resources_no_node_has_fail_after_the_wait_never_complete(
     assert elapsed < 60, elapsed
 
 
-def reported_rows(log_dir: Path) -> list[tuple[str, int, str]]:
-    """(quality, epoch, score) as the trainable wrote them, one per report."""
-    lines = (log_dir / "reports.log").read_text().splitlines()
+def reported_rows(log_dir: Path, name: str = "reports.log") -> list[tuple[str, int, str]]:
+    """(quality, epoch, score) as the trainable wrote them, one per report (``acked.log``:
+    once each report had returned)."""
+    lines = (log_dir / name).read_text().splitlines()
     return [(q, int(e), s) for q, e, s in (line.split() for line in lines)]
 
 
