@@ -114,7 +114,7 @@ function renderSummary(root, e) {
         el(
           "span",
           {},
-          `${finishedRuns(e.run_counts)} of ${budget.max_total_runs} finished, up to ${budget.max_concurrent_runs} at once`,
+          `${finishedRuns(e.run_counts)} of ${budget.max_total_runs} finished, up to ${Math.min(budget.max_concurrent_runs ?? budget.max_total_runs, budget.max_total_runs)} at once`,
           el("br"),
           ...(counts.length ? counts : ["none yet"]),
         ),

@@ -11,6 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from tuner.core.registry import RunContext, TrainableDefinition, register_trainable
@@ -63,7 +64,7 @@ def _kill_the_driver_once(pid_file: str) -> None:
     if not pid_file:
         return
     try:
-        pid = int(open(pid_file).read())
+        pid = int(Path(pid_file).read_text())
         os.unlink(pid_file)  # whoever unlinks it first kills: once only
     except (OSError, ValueError):
         return

@@ -245,7 +245,12 @@ def _tune(
         stop_board=plan.stop_board,
     )
     recorder = StoreRecorder(
-        link, metric, goal == "maximize", scheduler, lambda: stopper.reason is not None
+        link,
+        metric,
+        goal == "maximize",
+        scheduler,
+        lambda: stopper.reason is not None,
+        seed=plan.seed,
     )
     new_runs = spec.planned_runs - len(earlier)
     if new_runs <= 0:
@@ -264,7 +269,7 @@ def _tune(
             ),
             scheduler=scheduler,
             num_samples=new_runs,
-            max_concurrent_trials=spec.budget.max_concurrent_runs,
+            max_concurrent_trials=spec.budget.concurrent_runs,
             reuse_actors=True,
         ),
         run_config=tune.RunConfig(

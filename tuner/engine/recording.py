@@ -15,7 +15,7 @@ from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.core.values import as_real
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
 from tuner.engine.store_link import StoreLink
-from tuner.engine.trial import NODE_KEY, SEED_KEY
+from tuner.engine.trial import NODE_KEY, SEED_KEY, run_seed
 from tuner.store import NewMetricRow, RunUpdate, utcnow
 from tuner.store.records import FINISHED_RUN_STATES
 
@@ -79,8 +79,10 @@ class StoreRecorder(Callback):
         maximize: bool,
         scheduler: PolicyScheduler,
         is_stopping: Any,
+        seed: int | None = None,
     ) -> None:
         self.link = link
+        self.seed = seed  # the experiment's: each run's follows from it and its number
         self.metric = metric
         self.maximize = maximize
         self.scheduler = scheduler
@@ -137,6 +139,7 @@ class StoreRecorder(Callback):
                 tid,
                 status="running",
                 number=state.number,
+                seed=None if self.seed is None else run_seed(self.seed, number),
                 params=params,
                 started_at=utcnow(),
                 attempts=1,

@@ -172,6 +172,8 @@ class ExperimentStore(StoreBase):
             raise SpecError(
                 [FieldProblem("max_total_runs", "give it and/or max_duration_minutes to extend")]
             )
+        from tuner.core.spec import parse_spec
+
         with self._sessions.begin() as session:
             row = self._experiment_row(session, experiment_id)
             if row.status not in FINISHED_EXPERIMENT_STATES:
@@ -188,7 +190,19 @@ class ExperimentStore(StoreBase):
                 budget["max_total_runs"] = max_total_runs
             if max_duration_minutes is not None:
                 budget["max_duration_minutes"] = max_duration_minutes
-            row.spec = {**row.spec, "budget": budget}
+            # The extended spec passes every check a new one would (DESIGN §2), its fields
+            # named as the spec names them.
+            revised = parse_spec({**row.spec, "budget": budget})
+            if revised.planned_runs <= runs:
+                problem = (
+                    f"the search space has {revised.planned_runs} configurations and all have "
+                    "run; a larger budget would start none (submit a wider space instead)"
+                    if max_total_runs is not None
+                    else f"the experiment has spent its budget of {runs} runs, so more time "
+                    f"alone would start none; give a new max_total_runs above {runs} as well"
+                )
+                raise SpecError([FieldProblem("max_total_runs", problem)])
+            row.spec = revised.to_json()
             row.status, row.stop_reason = "queued", None
             row.started_at = row.finished_at = None
             row.cancel_requested, row.driver_attempts = False, 0

@@ -116,7 +116,7 @@ def test_a_decision_reads_as_many_values_at_10_runs_as_at_2000(make) -> None:
             for _ in range(12):
                 histories.report(f"r{i}", rng.random())
         histories.touched = 0
-        for k in range(12):
+        for _ in range(12):
             histories.report("new", rng.random())
             policy.should_stop("new", histories)
         return histories.touched

@@ -215,9 +215,12 @@ def test_valid_spec_round_trips_through_json() -> None:
     assert again == spec
 
 
-def test_concurrency_above_total_is_clamped() -> None:
+def test_concurrency_above_total_is_clamped_but_kept_as_asked() -> None:
     spec = parse_spec(spec_with("budget", {"max_total_runs": 3, "max_concurrent_runs": 10}))
-    assert spec.budget.max_concurrent_runs == 3
+    assert spec.budget.concurrent_runs == 3
+    # Stored as asked: an extension to more runs gets the concurrency the user wanted.
+    again = parse_spec(spec.to_json())
+    assert again.budget.max_concurrent_runs == 10
 
 
 def test_yaml_text_and_message_for_broken_yaml() -> None:

@@ -487,3 +487,33 @@ def test_an_extended_experiment_goes_on_where_it_ended_and_warm_start_seeds_a_ne
     warm_id = store.create_experiment(warm).id
     assert run_experiment(warm_id, settings, store).status == "completed"
     assert len(store.list_runs(warm_id)) == 2
+
+
+def test_an_extension_after_failed_runs_never_redraws_them_and_gets_the_asked_concurrency(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    """DESIGN §5: every finished configuration is done, whatever its end (a failed one too),
+    and the concurrency the user asked for applies once the budget allows it."""
+    spec = toy_spec(
+        {"method": "random", "seed": 5},
+        None,
+        tmp_path,
+        search_space={"x": {"choice": [0.2, 0.4, 0.6, 0.8]}, "raise_at": {"choice": [0, 1]}},
+        fixed={"epochs": 3, "sleep": 0.4},
+        budget={"max_total_runs": 2, "max_concurrent_runs": 4},
+        max_failures=0,
+    )
+    experiment_id = store.create_experiment(spec).id
+    assert run_experiment(experiment_id, settings, store).status == "completed"
+    first = store.list_runs(experiment_id)
+    store.extend_experiment(experiment_id, max_total_runs=6)
+    record = run_experiment(experiment_id, settings, store)
+    assert record.status == "completed", record.stop_reason
+    runs = store.list_runs(experiment_id)
+    assert [r.number for r in runs] == [1, 2, 3, 4, 5, 6]
+    points = [tuple(sorted(r.params.items())) for r in runs]
+    assert len(set(points)) == 6  # no configuration twice, failed ones included
+    assert any(r.status == "failed" for r in runs)
+    assert all(r.seed == run_seed(5, r.number) for r in runs)
+    new = [r for r in runs if r.id not in {f.id for f in first}]
+    assert max_overlap(new) > 2  # four at once as asked, not the first stretch's clamp of 2

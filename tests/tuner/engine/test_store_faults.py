@@ -5,8 +5,8 @@ next driver writes them."""
 from __future__ import annotations
 
 import threading
-from collections import Counter
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 

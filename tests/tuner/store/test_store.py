@@ -40,6 +40,42 @@ def test_migrations_create_tables_and_indexes_and_are_idempotent(tmp_path: Path)
     assert "ix_metric_rows_run_step" in {i["name"] for i in inspector.get_indexes("metric_rows")}
 
 
+def test_the_unique_run_number_migration_moves_duplicates_past_the_highest(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import text
+
+    from tuner.store.base import make_engine, upgrade_schema
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade_schema(engine, "0007")  # before numbers were unique: a restart could repeat one
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO experiments (id, name, trainable, status, spec, goal, created_at, "
+                "cancel_requested, driver_attempts) VALUES ('e', 'old', 'toy_curve', "
+                "'completed', '{}', 'maximize', '2026-01-01', 0, 1)"
+            )
+        )
+        for run_id, number, started in [("a", 1, 1), ("b", 2, 2), ("c", 2, 3), ("d", 3, 4)]:
+            connection.execute(
+                text(
+                    "INSERT INTO runs (id, experiment_id, number, trial_id, status, params, "
+                    "epochs, attempts, started_at) VALUES (:id, 'e', :n, :id, 'completed', "
+                    "'{}', 1, 1, :at)"
+                ),
+                {"id": run_id, "n": number, "at": f"2026-01-01 00:00:0{started}"},
+            )
+    engine.dispose()
+    store = Store.open(f"sqlite:///{tmp_path / 'old.db'}")
+    numbers = {r.trial_id: r.number for r in store.list_runs("e")}
+    assert numbers == {"a": 1, "b": 2, "c": 4, "d": 3}  # the later duplicate moved past 3
+    assert "ix_runs_experiment_number" in {
+        i["name"] for i in inspect(store.engine).get_indexes("runs")
+    }
+    store.close()
+
+
 @pytest.mark.parametrize(("goal", "expected"), [("maximize", "b"), ("minimize", "a")])
 def test_best_run_follows_the_goal_whatever_the_end_state(
     store: Store, goal: str, expected: str
@@ -237,3 +273,53 @@ def test_only_a_finished_experiment_is_extended_and_only_upwards(store: Store) -
     assert extended.spec["budget"]["max_duration_minutes"] == 5
     assert extended.started_at is None and extended.finished_at is None
     assert len(store.list_runs(record.id)) == 3  # nothing stored is lost
+
+
+def test_an_extension_is_validated_keeps_the_asked_concurrency_and_needs_runs_to_start(
+    store: Store,
+) -> None:
+    asked = parse_spec(
+        {
+            "name": "s",
+            "trainable": "toy_curve",
+            "search_space": {"x": {"uniform": [0, 1]}},
+            "primary_metric": {"name": "score", "goal": "maximize"},
+            "budget": {"max_total_runs": 2, "max_concurrent_runs": 4},
+        }
+    )
+    record = store.create_experiment(asked)
+    ended = [RunUpdate(f"t{i}", status="failed", number=i + 1, params={}) for i in range(2)]
+    store.apply(record.id, ended, [])
+    store.finish_experiment(record.id, "completed", "max_total_runs reached")
+    # Spent runs: more time alone would start none, and the refusal says what to give.
+    with pytest.raises(SpecError) as spent:
+        store.extend_experiment(record.id, max_duration_minutes=30)
+    assert spent.value.problems[0].field == "max_total_runs"
+    assert "above 2" in str(spent.value)
+    # The extended spec passes the spec's own checks: a budget past the limit is refused.
+    with pytest.raises(SpecError) as huge:
+        store.extend_experiment(record.id, max_total_runs=10**7)
+    assert huge.value.problems[0].field == "budget.max_total_runs"
+    assert store.get_experiment(record.id).status == "completed"  # nothing changed
+    extended = parse_spec(store.extend_experiment(record.id, max_total_runs=6).spec)
+    assert extended.budget.max_concurrent_runs == 4  # as asked, not the old clamp to 2
+    assert extended.budget.concurrent_runs == 4
+
+
+def test_the_store_hands_out_unique_run_numbers_fenced_by_the_lease(store: Store) -> None:
+    from tuner.errors import LeaseLost
+
+    record = store.create_experiment(spec())
+    generation = store.start_driver(record.id, "test")
+    assert [store.reserve_run(record.id, f"t{i}", generation) for i in range(3)] == [1, 2, 3]
+    assert store.reserve_run(record.id, "t1", generation) == 2  # the same trial, its number
+    newer = store.start_driver(record.id, "another")
+    with pytest.raises(LeaseLost):
+        store.reserve_run(record.id, "t9", generation)  # a driver taken over draws no number
+    assert store.reserve_run(record.id, "t9", newer) == 4
+    # The index refuses a second run under a taken number, whoever writes it.
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        store.apply(record.id, [RunUpdate("t-dup", status="running", number=2)], [], newer)
+    assert [r.number for r in store.list_runs(record.id)] == [1, 2, 3, 4]

@@ -108,18 +108,20 @@ POLICY_MODELS: dict[str, type[BaseModel]] = {
 
 
 class Budget(Strict):
-    """Run budget. A ``max_concurrent_runs`` above ``max_total_runs`` is clamped to it."""
+    """Run budget. ``max_concurrent_runs`` is kept as the user asked; the runs at once are at
+    most ``max_total_runs`` (:attr:`concurrent_runs`), so an extension can raise both."""
 
     max_total_runs: int = Field(gt=0, le=100_000)
     max_concurrent_runs: int | None = Field(default=None, gt=0)
     max_duration_minutes: float | None = Field(default=None, gt=0)
     max_run_minutes: float | None = Field(default=None, gt=0)  # one run's age limit
 
-    @model_validator(mode="after")
-    def _clamp_concurrency(self) -> Budget:
-        if self.max_concurrent_runs is not None and self.max_concurrent_runs > self.max_total_runs:
-            self.max_concurrent_runs = self.max_total_runs
-        return self
+    @property
+    def concurrent_runs(self) -> int | None:
+        """How many runs may run at once: the asked concurrency, clamped to the run budget."""
+        if self.max_concurrent_runs is None:
+            return None
+        return min(self.max_concurrent_runs, self.max_total_runs)
 
 
 class Split(Strict):
