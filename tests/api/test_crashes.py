@@ -187,3 +187,41 @@ def test_server_restart_leaves_the_experiment_unaffected(scene: Scene) -> None:
 
 def driver_pid_gone(pid: int) -> bool:
     return wait_for(lambda: not process_alive(pid), timeout=30, what="the driver to exit")
+
+
+def test_a_driver_killed_as_a_new_run_starts_numbers_on_without_duplicates(
+    tmp_path: Path,
+) -> None:
+    """The driver dies just after the searcher drew a run (its number handed out by the store)
+    and the scheduler checkpointed, as that run starts. The next driver never reuses a number
+    or renumbers a run, and every seed follows from its stored number (DESIGN §5, §6.4)."""
+    from tuner.engine.trial import run_seed
+
+    port = free_port()
+    home = tmp_path / "home"
+    server = serve(home, port)
+    url = f"http://127.0.0.1:{port}"
+    pid_file = tmp_path / "kill-this-driver"
+    try:
+        wait_until_up(url, server)
+        spec = {
+            **SPEC,
+            "fixed": {"epochs": 3, "sleep": 0.3, "kill_pid_file": str(pid_file)},
+        }
+        experiment_id = httpx.post(f"{url}/api/experiments", json=spec).json()["id"]
+        wait_for(
+            lambda: any(r["status"] == "completed" for r in runs_of(url, experiment_id)),
+            what="a first finished run",
+        )
+        pid_file.write_text(str(driver_pid(experiment_id)))  # the next run to start kills it
+        record = wait_for_end(url, experiment_id)
+        assert not pid_file.exists()  # a run did kill the driver
+        assert record["status"] == "completed" and record["driver_restarts"] == 1
+        runs = runs_of(url, experiment_id)
+        assert sorted(r["number"] for r in runs) == list(range(1, 7))  # 1..n, none twice
+        assert all(r["seed"] == run_seed(2, r["number"]) for r in runs)
+        assert all(r["status"] == "completed" for r in runs)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        stop_local_ray(home)
