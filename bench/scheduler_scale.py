@@ -94,7 +94,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(n) for n in args.runs.split(",")]
     lengths = [int(n) for n in args.epochs.split(",")]
-    print("policy                 epochs     runs  load s  reports  decisions/s  mean us   p99 us  values read/decision  mean vs smallest")
+    print(
+        "policy                 epochs     runs  load s  reports  decisions/s  mean us   p99 us  values read/decision  mean vs smallest"
+    )
     worst: dict[str, float] = {}
     for epochs in lengths:
         for name in policies(epochs):

@@ -258,3 +258,24 @@ def test_every_family_trains_on_an_uploaded_data_set(
         RunContext(report=reports.append, run_dir=tmp_path, primary_metric="val_mape"),
     )
     assert len(reports) == 1 and len(final["test_mape_by_horizon"]) == 3
+
+
+def test_a_bom_other_separators_and_offsets_are_read_as_a_user_means_them(
+    client: TestClient, settings: Settings
+) -> None:
+    text = csv_text(rows=60).replace(",", ";")
+    lines = text.splitlines()
+    shifted = [lines[0]] + [line.replace(";", "+02:00;", 1) for line in lines[1:]]
+    body = b"\xef\xbb\xbf" + "\n".join(shifted).encode()
+    response = client.post(
+        "/api/datasets",
+        params={"name": "semicolons"},
+        content=body,
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    record = response.json()
+    assert record["columns"] == ["demand", "price", "wind"]  # no BOM in a name, ; split
+    assert record["start"].startswith("2019-12-31T22:00")  # +02:00 read as UTC
+    stored = dataset_path(settings, record["id"]).read_text().splitlines()
+    assert stored[0] == "timestamp,demand,price,wind"

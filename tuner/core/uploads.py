@@ -71,9 +71,11 @@ def validate_csv(
     if not content.strip():
         raise DataError("the upload is empty; send a CSV with a header row")
     try:
-        frame = pd.read_csv(io.BytesIO(content))
-    except (ValueError, UnicodeDecodeError) as err:
+        # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name.
+        frame = pd.read_csv(io.BytesIO(content), sep=_separator(content), encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise DataError(f"not a readable CSV file: {err}") from None
+    frame.columns = [str(c) for c in frame.columns]
     stamp_column = options.timestamp_column
     if stamp_column not in frame.columns:
         raise DataError(
@@ -110,8 +112,27 @@ def validate_csv(
     )
 
 
+def _separator(content: bytes) -> str:
+    """The header line's separator: the first of , ; tab | that it holds (a comma else)."""
+    header = content.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    counts = {sep: header.count(sep.encode()) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
 def _chosen_columns(frame: Any, options: UploadOptions) -> list[str]:
     present = [str(c) for c in frame.columns if c != options.timestamp_column]
+    if options.timestamp_column != TIMESTAMP_COLUMN and TIMESTAMP_COLUMN in present:
+        # The stored data set names its time column `timestamp`: a value column of that name
+        # would be a second one.
+        wanted = options.columns is None or TIMESTAMP_COLUMN in options.columns
+        if wanted:
+            raise DataError(
+                f"a value column is named {TIMESTAMP_COLUMN!r} while the timestamps are in "
+                f"{options.timestamp_column!r}; rename that column, or leave it out with "
+                f"columns= (e.g. columns={','.join(c for c in present if c != TIMESTAMP_COLUMN)})"
+            )
+        present.remove(TIMESTAMP_COLUMN)
     if options.columns is None:
         if not present:
             raise DataError("no value columns besides the timestamp; add the target column")
@@ -125,7 +146,13 @@ def _chosen_columns(frame: Any, options: UploadOptions) -> list[str]:
 def _timestamps(column: Any, name: str) -> Any:
     import pandas as pd
 
-    stamps = pd.to_datetime(column, errors="coerce", format="mixed")
+    # Offsets (+01:00, Z), even mixed ones, become UTC; timestamps without one are kept as
+    # they are (read as UTC, stored without a zone).
+    try:
+        stamps = pd.to_datetime(column, errors="coerce", format="mixed", utc=True)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise DataError(f"column {name!r}: not readable as timestamps ({err})") from None
+    stamps = stamps.dt.tz_localize(None)
     if stamps.isna().any():
         row = int(stamps.isna().to_numpy().argmax())
         raise DataError(f"row {row + 2}, column {name!r}: {column.iloc[row]!r} is not a timestamp")
