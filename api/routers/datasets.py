@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.blocking import in_process, note_write, off_loop
 from api.deps import SettingsDep, StoreDep
@@ -19,6 +19,7 @@ from tuner.core.uploads import (
     dataset_path,
     validate_csv_file,
 )
+from tuner.service.deletion import delete_dataset as remove_dataset
 from tuner.store import Store
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
@@ -100,3 +101,16 @@ async def list_datasets(
     records = await off_loop(store.list_datasets, limit=limit, offset=offset)
     items = [Dataset.model_validate(r) for r in records]
     return DatasetPage(items=items, limit=limit, offset=offset)
+
+
+@router.delete(
+    "/{dataset_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"model": Error}, 409: {"model": Error}},
+)
+async def delete_dataset(dataset_id: str, store: StoreDep, settings: SettingsDep) -> Response:
+    """Deletes an uploaded data set and its file. 409 while a queued or running experiment
+    uses it."""
+    await off_loop(remove_dataset, store, settings, dataset_id)
+    note_write()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -18,10 +18,13 @@ from tuner.client.schemas import (
     Overview,
     Run,
     RunPage,
+    SpecCheck,
 )
 from tuner.core.documents import load_json, load_yaml
 from tuner.errors import FieldProblem, NotFoundError, SpecError, UnsupportedBody
+from tuner.service.deletion import delete_experiment as remove_experiment
 from tuner.service.importance import parameter_importance
+from tuner.service.submission import plan_experiment
 from tuner.service.submission import submit_experiment as queue_experiment
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES, scored_runs
 
@@ -72,6 +75,26 @@ async def submit_experiment(request: Request, store: StoreDep, settings: Setting
     return experiment_public(record, None)
 
 
+@router.post(
+    "/check",
+    response_model=SpecCheck,
+    responses={413: {"model": Error, "description": "body over the size limit"}},
+    openapi_extra=SPEC_BODY,
+)
+async def check_experiment(request: Request, store: StoreDep, settings: SettingsDep) -> SpecCheck:
+    """Runs every check a submission makes (the spec, its data, windows and resources) and
+    says what it would run; nothing is queued. 422 names each bad field."""
+    spec = await off_loop(plan_experiment, store, await _spec_payload(request), settings)
+    return SpecCheck(
+        name=spec.name,
+        trainable=spec.trainable,
+        sampling=spec.sampling.method,
+        planned_runs=spec.planned_runs,
+        concurrent_runs=spec.budget.concurrent_runs,
+        max_duration_minutes=spec.budget.max_duration_minutes,
+    )
+
+
 @router.get("", response_model=ExperimentPage)
 async def list_experiments(
     store: StoreDep,
@@ -108,6 +131,19 @@ async def cancel_experiment(experiment_id: str, store: StoreDep) -> Experiment:
     record = await off_loop(store.request_cancel, experiment_id)
     note_write()
     return experiment_public(record, await off_loop(store.best_run, experiment_id))
+
+
+@router.delete(
+    "/{experiment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**_ERRORS, 409: {"model": Error}},
+)
+async def delete_experiment(experiment_id: str, store: StoreDep, settings: SettingsDep) -> Response:
+    """Deletes a finished experiment: its runs, metrics and files. 409 while it is queued or
+    running (cancel it first), or while another experiment warm-starts from it."""
+    await off_loop(remove_experiment, store, settings, experiment_id)
+    note_write()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from fastapi.responses import FileResponse
 
 from api.blocking import off_loop
@@ -54,17 +57,35 @@ async def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) ->
 
 def _artifacts(run_id: str, store: Store, settings: Settings) -> list[Artifact]:
     folder = _run_dir(run_id, store, settings)
-    if not folder.is_dir():
-        return []
-    return [
-        Artifact(name=p.name, size=p.stat().st_size)
-        for p in sorted(folder.iterdir())
-        if p.is_file()
-    ]
+    return [Artifact(name=name, size=path.stat().st_size) for name, path in run_files(folder)]
 
 
 @router.get(
-    "/{run_id}/artifacts/{name}",
+    "/{run_id}/archive",
+    response_class=FileResponse,
+    responses={**_ERRORS, 200: {"content": {"application/gzip": {}}}},
+)
+async def download_archive(
+    run_id: str, store: StoreDep, settings: SettingsDep, background: BackgroundTasks
+) -> FileResponse:
+    """The run's whole folder (models, members of a trial group, forecasts) as one tar.gz."""
+    archive = await off_loop(_archive, run_id, store, settings)
+    background.add_task(archive.unlink, missing_ok=True)
+    return FileResponse(archive, filename=f"run-{run_id}.tar.gz", media_type="application/gzip")
+
+
+def _archive(run_id: str, store: Store, settings: Settings) -> Path:
+    folder = _run_dir(run_id, store, settings)
+    handle, name = tempfile.mkstemp(prefix="run-", suffix=".tar.gz")
+    os.close(handle)
+    with tarfile.open(name, "w:gz") as archive:
+        for relative, path in run_files(folder):
+            archive.add(path, arcname=relative, recursive=False)
+    return Path(name)
+
+
+@router.get(
+    "/{run_id}/artifacts/{name:path}",
     response_class=FileResponse,
     responses={**_ERRORS, 200: {"content": {"application/octet-stream": {}}}},
 )
@@ -73,16 +94,41 @@ def download_artifact(
 ) -> FileResponse:
     path = artifact_file(_run_dir(run_id, store, settings), name)
     if path is None:
-        raise NotFoundError(f"run {run_id} has no artifact named {name!r}")
-    return FileResponse(path, filename=name)
+        raise NotFoundError(
+            f"run {run_id} has no artifact named {name!r} (GET /api/runs/{run_id}/artifacts "
+            "lists them)"
+        )
+    return FileResponse(path, filename=PurePosixPath(name).name)
+
+
+def run_files(folder: Path) -> list[tuple[str, Path]]:
+    """Every plain, visible file inside the run's folder, at any depth, by its relative POSIX
+    path; links are never followed (one could point anywhere)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for file in sorted(files):
+            path = Path(root) / file
+            if not file.startswith(".") and path.is_file() and not path.is_symlink():
+                found.append((path.relative_to(folder).as_posix(), path))
+    return sorted(found)
 
 
 def artifact_file(folder: Path, name: str) -> Path | None:
-    """The run's file called ``name``, or None: only a plain, visible file directly inside the
-    run's folder, whatever the name says ('..', a separator) or a link inside points to."""
-    if not name or "/" in name or "\\" in name or name.startswith("."):
+    """The run's file at relative path ``name``, or None: only a plain, visible file inside
+    the run's folder, whatever the name says ('..', an absolute path, a backslash) or a link
+    along the way points to."""
+    if not name or "\\" in name or name.startswith("/"):
         return None
-    path = folder / name
-    if not path.is_file() or path.resolve().parent != folder.resolve():
+    parts = name.split("/")
+    if any(not part or part.startswith(".") for part in parts):
+        return None  # '', '.', '..' and hidden files alike
+    path = folder.joinpath(*parts)
+    if path.is_symlink() or not path.is_file():
         return None
+    root = folder.resolve()
+    if root not in path.resolve().parents:
+        return None  # a link to a folder on the way
     return path

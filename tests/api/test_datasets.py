@@ -279,3 +279,28 @@ def test_a_bom_other_separators_and_offsets_are_read_as_a_user_means_them(
     assert record["start"].startswith("2019-12-31T22:00")  # +02:00 read as UTC
     stored = dataset_path(settings, record["id"]).read_text().splitlines()
     assert stored[0] == "timestamp,demand,price,wind"
+
+
+def test_a_data_set_in_use_is_not_deleted_an_unused_one_is_with_its_file(
+    client: TestClient, settings: Settings
+) -> None:
+    dataset = upload(client, csv_text()).json()
+    spec = {
+        "name": "uses-it",
+        "trainable": "ffn",
+        "dataset": dataset["id"],
+        "target": "demand",
+        "fixed": {"horizon": 6, "T": 24, "max_epochs": 1},
+        "search_space": {"latent_dim": {"choice": [4, 8]}},
+        "primary_metric": {"name": "val_mase", "goal": "minimize"},
+        "budget": {"max_total_runs": 2},
+    }
+    experiment = client.post("/api/experiments", json=spec)
+    assert experiment.status_code == 201, experiment.text
+    busy = client.delete(f"/api/datasets/{dataset['id']}")
+    assert busy.status_code == 409 and experiment.json()["id"] in busy.json()["detail"]
+    assert dataset_path(settings, dataset["id"]).exists()
+    client.post(f"/api/experiments/{experiment.json()['id']}/cancel")
+    assert client.delete(f"/api/datasets/{dataset['id']}").status_code == 204
+    assert not dataset_path(settings, dataset["id"]).exists()
+    assert client.get("/api/datasets").json()["items"] == []

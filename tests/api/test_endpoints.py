@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.routers.runs import artifact_file
+from api.routers.runs import artifact_file, run_files
 from tests.api.live import live_server
 from tuner.core.settings import Settings
 from tuner.store import NewMetricRow, RunUpdate, Store, utcnow
@@ -224,9 +224,19 @@ def test_the_artifact_guard_keeps_to_the_run_folder(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("s")
     (folder / "link.txt").symlink_to(tmp_path / "secret.txt")
     (folder / "sub").mkdir()
+    (folder / "members" / "seed-1").mkdir(parents=True)
+    (folder / "members" / "seed-1" / "model.keras").write_text("m1")
+    (folder / "out").symlink_to(tmp_path, target_is_directory=True)  # a link to a folder
     assert artifact_file(folder, "model.keras") == folder / "model.keras"
-    for name in ("link.txt", ".env", "..", "../secret.txt", "../../secret.txt", "sub", "", "a\\b"):
+    nested = artifact_file(folder, "members/seed-1/model.keras")
+    assert nested == folder / "members" / "seed-1" / "model.keras"
+    refused = ["link.txt", ".env", "..", "../secret.txt", "../../secret.txt", "sub", "", "a\\b"]
+    refused += ["members/../../secret.txt", "out/secret.txt", "/etc/passwd", "members//x"]
+    refused += ["members/./seed-1/model.keras", "members/seed-1"]
+    for name in refused:
         assert artifact_file(folder, name) is None, name
+    listed = [name for name, _ in run_files(folder)]
+    assert listed == ["members/seed-1/model.keras", "model.keras"]  # no link, no hidden file
 
 
 def test_body_limit_is_413(settings: Settings) -> None:
@@ -273,3 +283,65 @@ def test_settings_never_show_secrets(tmp_path: Path) -> None:
     )  # type: ignore[arg-type]
     assert "pw-secret" not in repr(settings) and "tok-secret" not in repr(settings)
     assert settings.resolved_database_url.endswith("pw-secret@127.0.0.1/db")
+
+
+def test_a_trial_groups_members_are_listed_downloaded_and_archived_through_the_sdk(
+    client: httpx.Client, store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    import tarfile
+
+    from tuner.client import Client
+
+    experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
+    seed_runs(store, experiment_id, [0.5])
+    run_id = client.get(f"/api/experiments/{experiment_id}/runs").json()["items"][0]["id"]
+    folder = settings.resolved_storage_path / experiment_id / "t0"
+    (folder / "members" / "fold-1-seed-2").mkdir(parents=True)
+    (folder / "members" / "fold-1-seed-2" / "model.keras").write_bytes(b"member")
+    (folder / "model.keras").write_bytes(b"ensemble")
+    sdk = Client(str(client.base_url))
+    assert [a.name for a in sdk.artifacts(run_id)] == [
+        "members/fold-1-seed-2/model.keras",
+        "model.keras",
+    ]
+    saved = sdk.download_artifact(run_id, "members/fold-1-seed-2/model.keras", tmp_path)
+    assert saved == tmp_path / "model.keras" and saved.read_bytes() == b"member"
+    archive = sdk.download_run_archive(run_id, tmp_path)
+    with tarfile.open(archive) as opened:
+        assert sorted(opened.getnames()) == ["members/fold-1-seed-2/model.keras", "model.keras"]
+    sdk.close()
+
+
+def test_a_finished_experiment_is_deleted_with_its_files_a_queued_one_is_refused(
+    client: httpx.Client, store: Store, settings: Settings
+) -> None:
+    experiment_id = client.post("/api/experiments", json=SPEC).json()["id"]
+    seed_runs(store, experiment_id, [0.5, 0.7])
+    folder = settings.resolved_storage_path / experiment_id / "t0"
+    folder.mkdir(parents=True)
+    (folder / "model.keras").write_text("m")
+    busy = client.delete(f"/api/experiments/{experiment_id}")
+    assert busy.status_code == 409 and "cancel it" in busy.json()["detail"]
+    assert len(client.get(f"/api/experiments/{experiment_id}/runs").json()["items"]) == 2
+    client.post(f"/api/experiments/{experiment_id}/cancel")
+    assert client.delete(f"/api/experiments/{experiment_id}").status_code == 204
+    assert client.get(f"/api/experiments/{experiment_id}").status_code == 404
+    assert not (settings.resolved_storage_path / experiment_id).exists()
+    from sqlalchemy import text
+
+    with store.engine.connect() as connection:  # the store has no row of it left
+        left = connection.execute(text("SELECT count(*) FROM runs")).scalar()
+        rows = connection.execute(text("SELECT count(*) FROM metric_rows")).scalar()
+    assert (left, rows) == (0, 0)
+    assert client.delete(f"/api/experiments/{experiment_id}").status_code == 404
+
+
+def test_check_says_what_a_spec_would_run_and_queues_nothing(client: httpx.Client) -> None:
+    checked = client.post("/api/experiments/check", json=SPEC)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["planned_runs"] == SPEC["budget"]["max_total_runs"]
+    refused = client.post(
+        "/api/experiments/check", json={**SPEC, "resources": {"cpu": 1, "gpu": 64}}
+    )
+    assert refused.status_code == 422 and "resources.gpu" in refused.text
+    assert client.get("/api/experiments").json()["items"] == []

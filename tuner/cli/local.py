@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import os
+import socket
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,7 +65,11 @@ def run(
     except SpecError as err:
         err_console.print(f"[red]spec refused[/red] ({spec_file}): {err}")
         raise typer.Exit(2) from None
-    record = store.create_experiment(spec)
+    # Claimed by this process from the start: a `serve` dispatcher on the same home never
+    # takes it (it would only take it over once this process's heartbeat stopped).
+    claimant = f"{socket.gethostname()}-run-{os.getpid()}"
+    record = store.create_experiment(spec, claimant=claimant)
+    generation = store.start_driver(record.id, claimant)
     from tuner.engine.driver import init_ray, shutdown_ray
 
     init_ray(settings)  # in the main thread, so Ray installs its signal handlers
@@ -74,7 +80,9 @@ def run(
     )
     outcome: dict[str, Any] = {}
     worker = threading.Thread(
-        target=lambda: outcome.update(record=run_experiment(record.id, settings, store)),
+        target=lambda: outcome.update(
+            record=run_experiment(record.id, settings, store, generation)
+        ),
         daemon=True,
     )
     worker.start()
@@ -191,17 +199,3 @@ def driver(
     from tuner.engine.driver import main
 
     raise typer.Exit(main([experiment_id, *([str(generation)] if generation is not None else [])]))
-
-
-@app.command()
-def check(spec_file: Path) -> None:
-    """Validate a spec without running it."""
-    from tuner.core.spec import load_spec
-
-    try:
-        spec = load_spec(spec_file)
-    except SpecError as err:
-        for problem in err.problems:
-            err_console.print(str(problem))
-        raise typer.Exit(2) from None
-    console.print(f"ok: {spec.name}, {spec.planned_runs} runs planned")

@@ -154,6 +154,17 @@ class ExtendRequest(WireModel):
     max_duration_minutes: float | None = Field(default=None, gt=0)
 
 
+class SpecCheck(WireModel):
+    """A spec that passed every submission check, and what it would run (nothing is queued)."""
+
+    name: str
+    trainable: str
+    sampling: str
+    planned_runs: int
+    concurrent_runs: int | None = None
+    max_duration_minutes: float | None = None
+
+
 class Metrics(WireModel):
     """A run's per-epoch series by metric name (its latest attempt)."""
 

@@ -15,24 +15,20 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tuner.client.files import FileCalls, raise_for
 from tuner.client.progress import ProgressBar
 from tuner.client.schemas import (
-    Artifact,
-    Dataset,
     Experiment,
     ExtendRequest,
     Importance,
     Metrics,
     Run,
+    SpecCheck,
 )
 from tuner.errors import (
-    AuthError,
-    ConflictError,
     FieldProblem,
-    NotFoundError,
     ServiceError,
     SpecError,
-    TunedriveError,
 )
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -40,7 +36,7 @@ CONNECT_RETRIES = 4  # httpx backs off 0, 0.5, 1, 2 s between tries
 T = TypeVar("T")
 
 
-class Client:
+class Client(FileCalls):
     """A tunedrive service at ``base_url`` (default ``$TUNEDRIVE_URL``, else local port 8000),
     with the bearer ``token`` it asks for (default ``$TUNEDRIVE_TOKEN``)."""
 
@@ -72,20 +68,25 @@ class Client:
     # -- experiments ---------------------------------------------------------------------------
     def submit(self, spec: dict[str, Any] | str | Path | Any) -> Experiment:
         """Queues an experiment: a spec dict, a YAML/JSON file path, or an ExperimentSpec."""
-        if isinstance(spec, str | Path):
-            path = Path(spec)
-            if not path.is_file():
-                raise SpecError([FieldProblem("", f"no spec file at {path}")])
-            response = self._send(
-                "POST",
-                "/api/experiments",
-                content=path.read_bytes(),
-                headers={"Content-Type": "application/yaml"},  # JSON is YAML too
-            )
-        else:
-            body = spec.to_json() if hasattr(spec, "to_json") else spec
-            response = self._send("POST", "/api/experiments", json=body)
+        response = self._send("POST", "/api/experiments", **_spec_body(spec))
         return Experiment.from_json(response.json())
+
+    def check(self, spec: dict[str, Any] | str | Path | Any) -> SpecCheck:
+        """Every check a submission makes, against the service's data and nodes; queues
+        nothing. SpecError names each bad field."""
+        return SpecCheck.from_json(
+            self._send("POST", "/api/experiments/check", **_spec_body(spec)).json()
+        )
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Deletes a finished experiment with its runs, metrics and files (ConflictError while
+        it is queued or running, or another experiment warm-starts from it)."""
+        self._send("DELETE", f"/api/experiments/{experiment_id}")
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        """Deletes an uploaded data set and its file (ConflictError while an experiment that
+        is queued or running uses it)."""
+        self._send("DELETE", f"/api/datasets/{dataset_id}")
 
     def experiment(self, experiment_id: str) -> Experiment:
         return Experiment.from_json(self._read(f"/api/experiments/{experiment_id}"))
@@ -171,55 +172,6 @@ class Client:
             self._read(f"/api/runs/{run_id}/metrics", _params(max_points=max_points))
         )
 
-    def artifacts(self, run_id: str) -> list[Artifact]:
-        return [Artifact.from_json(a) for a in self._read(f"/api/runs/{run_id}/artifacts")]
-
-    def download_artifact(self, run_id: str, name: str, dest: str | Path | None = None) -> Path:
-        """Saves a run's file (``model.keras``, ``forecast.csv``) to ``dest`` (a folder or a
-        file name; default the current folder) and returns where."""
-        target = Path(dest) if dest is not None else Path.cwd()
-        if target.is_dir():
-            target = target / name
-        partial = target.with_name(target.name + ".partial")
-        with self._http.stream("GET", f"/api/runs/{run_id}/artifacts/{name}") as response:
-            if response.status_code >= 400:
-                response.read()
-                _raise_for(response)
-            with partial.open("wb") as out:
-                for chunk in response.iter_bytes():
-                    out.write(chunk)
-        partial.replace(target)  # never a half-downloaded file under the real name
-        return target
-
-    def upload_dataset(
-        self,
-        path: str | Path,
-        name: str | None = None,
-        timestamp_column: str | None = None,
-        columns: list[str] | None = None,
-        fill_gaps: int | None = None,
-    ) -> Dataset:
-        """Uploads a CSV (a timestamp column, numeric columns); use it as ``dataset: <id>``.
-        ``columns`` keeps only those; ``fill_gaps`` fills gaps of up to that many steps."""
-        path = Path(path)
-        params = _params(
-            name=name or path.stem,
-            timestamp_column=timestamp_column,
-            columns=",".join(columns) if columns else None,
-            fill_gaps=fill_gaps,
-        )
-        response = self._send(
-            "POST",
-            "/api/datasets",
-            params=params,
-            content=path.read_bytes(),
-            headers={"Content-Type": "text/csv"},
-        )
-        return Dataset.from_json(response.json())
-
-    def datasets(self) -> list[Dataset]:
-        return list(self._all_pages("/api/datasets", {}, Dataset.from_json, page_size=500))
-
     def health(self) -> dict[str, Any]:
         return self._read("/api/health")
 
@@ -249,8 +201,18 @@ class Client:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as error:
             raise _unreachable(self.base_url, error) from None
-        _raise_for(response)
+        raise_for(response)
         return response
+
+
+def _spec_body(spec: dict[str, Any] | str | Path | Any) -> dict[str, Any]:
+    """The request body of a spec: a file's text as is (JSON is YAML too), else JSON."""
+    if isinstance(spec, str | Path):
+        path = Path(spec)
+        if not path.is_file():
+            raise SpecError([FieldProblem("", f"no spec file at {path}")])
+        return {"content": path.read_bytes(), "headers": {"Content-Type": "application/yaml"}}
+    return {"json": spec.to_json() if hasattr(spec, "to_json") else spec}
 
 
 def _params(**values: Any) -> dict[str, Any]:
@@ -262,29 +224,3 @@ def _unreachable(base_url: str, error: Exception) -> ServiceError:
         f"cannot reach the tunedrive service at {base_url} ({error}); is `tunedrive serve` "
         "running there? Set TUNEDRIVE_URL to point elsewhere"
     )
-
-
-def _raise_for(response: httpx.Response) -> None:
-    """The server's error as tunedrive's own exception, with its message and field problems."""
-    if response.status_code < 400:
-        return
-    try:
-        body = response.json()
-        detail, problems = str(body.get("detail")), body.get("errors") or []
-    except ValueError:
-        detail, problems = response.text[:500] or response.reason_phrase, []
-    error: TunedriveError
-    code = response.status_code
-    if code == 422:
-        fields = [FieldProblem(p.get("field", ""), p.get("message", "")) for p in problems]
-        error = SpecError(fields or [FieldProblem("", detail)])
-    elif code == 404:
-        error = NotFoundError(detail)
-    elif code == 409:
-        error = ConflictError(detail)
-    elif code == 401:
-        error = AuthError(f"{detail} (set TUNEDRIVE_TOKEN or pass token=)")
-    else:
-        error = ServiceError(f"HTTP {code}: {detail}")
-    error.status_code = code  # type: ignore[attr-defined]
-    raise error

@@ -22,6 +22,13 @@ def submit_experiment(store: Store, payload: Any, settings: Settings) -> Experim
     return store.create_experiment(spec)
 
 
+def plan_experiment(store: Store, payload: Any, settings: Settings) -> ExperimentSpec:
+    """Every check :func:`submit_experiment` makes, queueing nothing: the spec that passed."""
+    spec = parse_spec(payload)
+    check_submission(spec, store, settings)
+    return spec
+
+
 def check_submission(spec: ExperimentSpec, store: Store, settings: Settings) -> None:
     """What a spec can only pass against the store and the nodes: its data, its resources."""
     check_spec_dataset(spec, store)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from tuner.errors import NotFoundError
+from tuner.errors import ConflictError, NotFoundError
 from tuner.store.base import StoreBase, new_id, utcnow
-from tuner.store.models import DatasetRow
+from tuner.store.models import DatasetRow, ExperimentRow
 from tuner.store.records import DatasetRecord
 
 
@@ -39,6 +39,28 @@ class DatasetStore(StoreBase):
             if row is None:
                 raise NotFoundError(f"no data set with id {dataset_id!r}")
             return _dataset_record(row)
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        """Deletes the record (its file is the caller's); ConflictError while an experiment
+        that is queued or running uses it."""
+        with self._sessions.begin() as session:
+            if session.get(DatasetRow, dataset_id) is None:
+                raise NotFoundError(f"no data set with id {dataset_id!r}")
+            users = [
+                experiment_id
+                for experiment_id, spec in session.execute(
+                    select(ExperimentRow.id, ExperimentRow.spec).where(
+                        ExperimentRow.status.in_(("queued", "running"))
+                    )
+                )
+                if (spec or {}).get("dataset") == dataset_id
+            ]
+            if users:
+                raise ConflictError(
+                    f"data set {dataset_id} is in use by experiment {', '.join(users)}; cancel "
+                    "it or wait for it to end, then delete the data set"
+                )
+            session.execute(delete(DatasetRow).where(DatasetRow.id == dataset_id))
 
     def list_datasets(self, limit: int = 100, offset: int = 0) -> list[DatasetRecord]:
         query = (

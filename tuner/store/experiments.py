@@ -15,7 +15,7 @@ from tuner.store.base import (
     run_record,
     utcnow,
 )
-from tuner.store.models import ExperimentRow, RunRow
+from tuner.store.models import ExperimentRow, MetricRow, RunRow
 from tuner.store.records import (
     FINISHED_EXPERIMENT_STATES,
     RUN_STATES,
@@ -38,17 +38,24 @@ _BEST_RUN = {
 
 
 class ExperimentStore(StoreBase):
-    def create_experiment(self, spec: ExperimentSpec) -> ExperimentRecord:
+    def create_experiment(
+        self, spec: ExperimentSpec, claimant: str | None = None
+    ) -> ExperimentRecord:
+        """A queued experiment, or with ``claimant`` one already claimed by it (``tunedrive
+        run`` drives its own: no dispatcher on the same home may take it)."""
+        now = utcnow()
         row = ExperimentRow(
             id=new_id(),
             name=spec.name,
             trainable=spec.trainable,
-            status="queued",
+            status="queued" if claimant is None else "running",
             spec=spec.to_json(),
             goal=spec.primary_metric.goal.value,
-            created_at=utcnow(),
+            created_at=now,
             cancel_requested=False,
             driver_attempts=0,
+            claimed_by=claimant,
+            heartbeat_at=None if claimant is None else now,
         )
         with self._sessions.begin() as session:
             session.add(row)
@@ -208,6 +215,32 @@ class ExperimentStore(StoreBase):
             row.cancel_requested, row.driver_attempts = False, 0
             row.extensions += 1
         return self.get_experiment(experiment_id)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Deletes a finished experiment with its runs and metric rows (its files are the
+        caller's); ConflictError while it is queued or running, or while an experiment that is
+        queued or running warm-starts from it."""
+        with self._sessions.begin() as session:
+            row = self._experiment_row(session, experiment_id)
+            if row.status not in FINISHED_EXPERIMENT_STATES:
+                raise ConflictError(
+                    f"experiment {experiment_id} is {row.status}; cancel it (or wait for its "
+                    "end), then delete it"
+                )
+            for other, spec in session.execute(
+                select(ExperimentRow.id, ExperimentRow.spec).where(
+                    ExperimentRow.status.in_(("queued", "running"))
+                )
+            ):
+                if experiment_id in ((spec or {}).get("warm_start") or {}).get("from", []):
+                    raise ConflictError(
+                        f"experiment {other} warm-starts from {experiment_id}; delete it once "
+                        f"{other} has ended"
+                    )
+            runs = select(RunRow.id).where(RunRow.experiment_id == experiment_id)
+            session.execute(delete(MetricRow).where(MetricRow.run_id.in_(runs)))
+            session.execute(delete(RunRow).where(RunRow.experiment_id == experiment_id))
+            session.execute(delete(ExperimentRow).where(ExperimentRow.id == experiment_id))
 
     def cancel_requested(self, experiment_id: str) -> bool:
         with self._sessions() as session:

@@ -40,3 +40,38 @@ def test_run_prints_the_best_run_and_exits_cleanly(tmp_path: Path) -> None:
     assert "experiment completed: grid exhausted (2 combinations)" in done.stdout
     assert "best run #" in done.stdout and "'x': 0.9" in done.stdout
     assert "GCS" not in done.stderr
+    # Claimed by the `run` process itself from the start: no dispatcher could take it.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "home" / "tunedrive.db") as db:
+        (claimed_by,) = db.execute("SELECT claimed_by FROM experiments").fetchone()
+    assert "-run-" in claimed_by
+
+
+def test_check_runs_the_submission_checks_here(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "TUNEDRIVE_HOME": str(tmp_path / "home"),
+        "TUNEDRIVE_PLUGINS": "tests.tuner.toy",
+        "PYTHONPATH": str(ROOT),
+    }
+    fits, too_big = tmp_path / "fits.yaml", tmp_path / "too-big.yaml"
+    fits.write_text(SPEC)
+    too_big.write_text(SPEC + "resources: {cpu: 1, gpu: 4}\n")
+
+    def check(spec: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tuner.cli", "check", str(spec)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    ok = check(fits)
+    assert ok.returncode == 0, ok.stderr
+    assert "2 runs planned, up to 2 at once" in ok.stdout
+    refused = check(too_big)  # parsing alone passes; the resource check of submission does not
+    assert refused.returncode == 2, refused.stdout
+    assert "resources.gpu" in refused.stderr
