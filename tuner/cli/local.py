@@ -171,6 +171,8 @@ def serve(
     stop = threading.Event()
     # Embedded: one local Ray for every driver, started when the first one needs it.
     local_ray = LocalRay(settings.home_dir) if settings.ray_address is None else None
+    if local_ray is not None:
+        local_ray.use(os.getpid())  # the head outlives this server, and then its drivers only
     dispatcher = Dispatcher(settings, store, local_ray=local_ray)
     if dispatch:
         threading.Thread(target=dispatcher.run, args=(stop,), daemon=True).start()

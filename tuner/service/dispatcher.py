@@ -53,8 +53,13 @@ class Dispatcher:
         for experiment_id, code in self._reap():
             self._restart_or_fail(experiment_id, f"driver process exited with code {code}")
         for record in self.store.claim_stale(self.claimant, self.stale_seconds):
-            if record.id not in self.drivers:
-                self._restart_or_fail(record.id, "driver heartbeat stopped")
+            hung = self.drivers.pop(record.id, None)
+            if hung is not None and hung.poll() is None:
+                # Alive but silent past the lease: killed, then restarted like a dead one (the
+                # new lease would fence it off anyway; this frees its runs' resources).
+                log.warning("experiment %s: driver alive but hung; killing it", record.id)
+                hung.kill()
+            self._restart_or_fail(record.id, "driver heartbeat stopped")
         while len(self.drivers) < self.max_drivers:
             record = self.store.claim_queued(self.claimant)
             if record is None:

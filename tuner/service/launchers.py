@@ -7,8 +7,10 @@ Tune's experiment checkpoint wherever it runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -24,6 +26,18 @@ class DriverHandle(Protocol):
     def poll(self) -> int | None:
         """The driver's exit code once it has ended, else None."""
         ...
+
+    def kill(self) -> None:
+        """Ends a driver that is alive but hung (its heartbeat stopped)."""
+        ...
+
+
+class DriverProcess(subprocess.Popen[bytes]):
+    """A local driver in its own session: killed as a whole process group."""
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
 
 
 class Launcher(Protocol):
@@ -58,19 +72,22 @@ class ProcessLauncher:
     def command(self, experiment_id: str, generation: int) -> list[str]:
         return [sys.executable, "-m", "tuner.engine.driver", experiment_id, str(generation)]
 
-    def start(self, experiment_id: str, generation: int) -> subprocess.Popen[bytes]:
+    def start(self, experiment_id: str, generation: int) -> DriverProcess:
         env = {**os.environ, **settings_environment(self.settings)}
         if self.local_ray is not None:  # started at the first driver, reused by every other
             env["TUNEDRIVE_RAY_ADDRESS"] = self.local_ray.address()
             env.update(self.local_ray.environment())
         with (self.settings.home_dir / f"driver-{experiment_id}.log").open("ab") as log_file:
-            return subprocess.Popen(
+            process = DriverProcess(
                 self.command(experiment_id, generation),
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        if self.local_ray is not None:
+            self.local_ray.use(process.pid)  # the head outlives this driver, not longer
+        return process
 
 
 class RayJob:
@@ -79,6 +96,12 @@ class RayJob:
     def __init__(self, client: Any, job_id: str) -> None:
         self.client = client
         self.job_id = job_id
+
+    def kill(self) -> None:
+        try:
+            self.client.stop_job(self.job_id)
+        except Exception as error:  # the head is unreachable: the new lease fences it anyway
+            log.warning("cannot stop Ray job %s: %s", self.job_id, error)
 
     def poll(self) -> int | None:
         try:

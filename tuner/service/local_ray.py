@@ -5,7 +5,9 @@ loopback (``ray start --head --block`` in its own session) and hands its address
 drivers: experiments run side by side and share the machine, and a driver joins in a second
 instead of starting a Ray of its own. The head outlives a server that is killed, like the
 drivers do; the next server on the same home finds it through ``ray-head.json`` and reuses it.
-A server that stops normally stops the head when no driver of its own is still running.
+A server that stops normally stops the head when no driver of its own is still running; and
+the head stops by itself once no process that used it (a server, a driver) is alive any more
+(:mod:`tuner.service.ray_reaper`), so killed servers leave no Ray behind for good.
 Ray's token authentication is on (Ray listens on the machine's address, not only on loopback):
 the token is a file in the home folder, and only its path travels to the drivers.
 """
@@ -81,6 +83,25 @@ class LocalRay:
     def token_file(self) -> Path:
         return self.home / "ray-auth-token"
 
+    @property
+    def users_dir(self) -> Path:
+        return self.home / "ray-users"
+
+    def use(self, pid: int) -> None:
+        """Notes a process that uses the head (a server, a driver): the head outlives it."""
+        self.users_dir.mkdir(parents=True, exist_ok=True)
+        (self.users_dir / str(pid)).touch()
+
+    def users_alive(self) -> list[int]:
+        """The noted users still alive; the dead ones are forgotten."""
+        alive = []
+        for entry in self.users_dir.glob("*") if self.users_dir.is_dir() else []:
+            if entry.name.isdigit() and process_alive(int(entry.name)):
+                alive.append(int(entry.name))
+            else:
+                entry.unlink(missing_ok=True)
+        return alive
+
     def environment(self) -> dict[str, str]:
         """What a process that joins this Ray needs besides its address."""
         return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(self.token_file)}
@@ -92,6 +113,10 @@ class LocalRay:
             log.info("reusing the local Ray head at %s", found)
             return found
         return self._start()
+
+    def running(self) -> str | None:
+        """The head's address while it runs, else None."""
+        return self._running()
 
     def _running(self) -> str | None:
         try:
@@ -132,6 +157,13 @@ class LocalRay:
             time.sleep(0.2)
         self.state_file.write_text(json.dumps({"pid": head.pid, "address": address}))
         log.info("started a local Ray head at %s", address)
+        with log_path.open("ab") as out:  # stops the head once nothing uses it
+            subprocess.Popen(
+                [sys.executable, "-m", "tuner.service.ray_reaper", str(self.home)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return address
 
     def stop(self, grace_seconds: float = 2.0) -> None:

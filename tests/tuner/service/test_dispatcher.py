@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
+from typing import Any
 from dataclasses import dataclass, field
 
 from tests.api.test_endpoints import SPEC
@@ -20,6 +22,9 @@ class Finished:
 
     def poll(self) -> int | None:
         return self.code
+
+    def kill(self) -> None:
+        self.code = -9
 
 
 @dataclass
@@ -80,3 +85,46 @@ def test_a_driver_that_dies_at_start_up_is_given_up_after_three_starts(
     assert "driver process exited with code 3" in record.stop_reason
     assert "started 3 times, the limit" in record.stop_reason
     assert "ImportError: no module named nowhere" in record.stop_reason  # its last words
+
+
+class HangingDriver(ProcessLauncher):
+    """Real processes that start and then hang: alive, never a heartbeat."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.pids: list[int] = []
+
+    def command(self, experiment_id: str, generation: int) -> list[str]:
+        return [sys.executable, "-c", "import time; time.sleep(600)"]
+
+    def start(self, experiment_id: str, generation: int) -> Any:
+        process = super().start(experiment_id, generation)
+        self.pids.append(process.pid)
+        return process
+
+
+def test_a_driver_alive_but_silent_past_its_lease_is_killed_and_restarted(
+    settings: Settings, store: Store
+) -> None:
+    experiment = store.create_experiment(parse_spec(SPEC))
+    launcher = HangingDriver(settings)
+    dispatcher = Dispatcher(settings, store, launcher=launcher, stale_seconds=1.0)
+    deadline = time.monotonic() + 60
+    while store.get_experiment(experiment.id).status in ("queued", "running"):
+        assert time.monotonic() < deadline, store.get_experiment(experiment.id)
+        dispatcher.step()
+        time.sleep(0.3)
+    record = store.get_experiment(experiment.id)
+    assert record.status == "failed" and record.driver_attempts == 3
+    assert "driver heartbeat stopped" in record.stop_reason
+    assert len(launcher.pids) == 3
+    time.sleep(0.5)
+    for pid in launcher.pids:  # every hung one was killed, checked with the system
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid), pid
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
