@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from dataclasses import dataclass, field
 
 from tests.api.test_endpoints import SPEC
 from tuner.core.settings import Settings
