@@ -18,7 +18,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency clean
+.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency bench-scheduler bench-chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,13 @@ bench-groups: $(STAMP)
 
 bench-efficiency: $(STAMP)
 	$(PY) bench/tuning_efficiency.py
+
+bench-scheduler: $(STAMP)
+	$(PY) bench/scheduler_scale.py
+
+# PostgreSQL, two dispatchers and a 2-node Ray cluster on loopback, 10 minutes of faults.
+bench-chaos: $(STAMP) system-deps
+	$(PY) bench/chaos.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules

@@ -85,14 +85,7 @@ async def check_experiment(request: Request, store: StoreDep, settings: Settings
     """Runs every check a submission makes (the spec, its data, windows and resources) and
     says what it would run; nothing is queued. 422 names each bad field."""
     spec = await off_loop(plan_experiment, store, await _spec_payload(request), settings)
-    return SpecCheck(
-        name=spec.name,
-        trainable=spec.trainable,
-        sampling=spec.sampling.method,
-        planned_runs=spec.planned_runs,
-        concurrent_runs=spec.budget.concurrent_runs,
-        max_duration_minutes=spec.budget.max_duration_minutes,
-    )
+    return SpecCheck.of(spec)
 
 
 @router.get("", response_model=ExperimentPage)

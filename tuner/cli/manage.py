@@ -68,14 +68,7 @@ def _local_check(spec_file: Path) -> Any:
             check_submission(spec, store, settings)
         finally:
             store.close()
-    return SpecCheck(
-        name=spec.name,
-        trainable=spec.trainable,
-        sampling=spec.sampling.method,
-        planned_runs=spec.planned_runs,
-        concurrent_runs=spec.budget.concurrent_runs,
-        max_duration_minutes=spec.budget.max_duration_minutes,
-    )
+    return SpecCheck.of(spec)
 
 
 @app.command()

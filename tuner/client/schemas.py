@@ -164,6 +164,18 @@ class SpecCheck(WireModel):
     concurrent_runs: int | None = None
     max_duration_minutes: float | None = None
 
+    @classmethod
+    def of(cls, spec: Any) -> SpecCheck:
+        """From an experiment spec (any object with the spec's attributes)."""
+        return cls(
+            name=spec.name,
+            trainable=spec.trainable,
+            sampling=spec.sampling.method,
+            planned_runs=spec.planned_runs,
+            concurrent_runs=spec.budget.concurrent_runs,
+            max_duration_minutes=spec.budget.max_duration_minutes,
+        )
+
 
 class Metrics(WireModel):
     """A run's per-epoch series by metric name (its latest attempt)."""

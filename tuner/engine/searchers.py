@@ -91,7 +91,19 @@ def as_optuna_trial(spec: ExperimentSpec, params: dict[str, Any], value: float) 
     return optuna.trial.create_trial(params=latent, distributions=distributions, value=value)
 
 
-class OptunaSearcher(Searcher):
+class _CheckpointedSearcher(Searcher):
+    """Saved into Ray's experiment checkpoint whole (its run-number source relinks)."""
+
+    def save(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "wb") as handle:
+            pickle.dump(self.__dict__, handle)
+
+    def restore(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "rb") as handle:
+            self.__dict__.update(pickle.load(handle))
+
+
+class OptunaSearcher(_CheckpointedSearcher):
     """An Optuna study behind Ray Tune's public Searcher API (ask at suggest, tell at the end),
     over a define-by-run space; the study starts with the ``history`` (extend, warm start).
 
@@ -166,16 +178,8 @@ class OptunaSearcher(Searcher):
     ) -> bool:
         return True
 
-    def save(self, checkpoint_path: str) -> None:
-        with open(checkpoint_path, "wb") as handle:
-            pickle.dump(self.__dict__, handle)
 
-    def restore(self, checkpoint_path: str) -> None:
-        with open(checkpoint_path, "rb") as handle:
-            self.__dict__.update(pickle.load(handle))
-
-
-class GridSearcher(Searcher):
+class GridSearcher(_CheckpointedSearcher):
     """Points of the product of the choices by index, decoded as they are asked for: for a
     grid every combination once, in declaration order (shuffled when seeded), at most
     ``planned_runs``; or the given ``indices`` (random sampling of a finite space)."""
@@ -225,14 +229,6 @@ class GridSearcher(Searcher):
         self, metric: str | None, mode: str | None, config: dict[str, Any], **spec: Any
     ) -> bool:
         return True
-
-    def save(self, checkpoint_path: str) -> None:
-        with open(checkpoint_path, "wb") as handle:
-            pickle.dump((self._indices, self._next, self._done, self._numbers), handle)
-
-    def restore(self, checkpoint_path: str) -> None:
-        with open(checkpoint_path, "rb") as handle:
-            self._indices, self._next, self._done, self._numbers = pickle.load(handle)
 
 
 def _key(point: dict[str, Any]) -> str:

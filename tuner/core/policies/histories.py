@@ -40,11 +40,13 @@ class RunHistories:
         maximize: bool,
         is_level: Callable[[int], bool],
         *,
+        bests: bool = True,
         means: bool = False,
         finished_bests: bool = False,
     ) -> None:
         self.maximize = maximize
         self._is_level = is_level
+        self._keep_bests = bests
         self._keep_means = means
         self._keep_finished = finished_bests
         self._runs: dict[str, _Run] = {}
@@ -55,7 +57,9 @@ class RunHistories:
     def report(self, run_id: str, value: float, step: int | None = None) -> int:
         """Adds run ``run_id``'s report number ``step`` (default: its next); a step at or below
         its count first drops its later reports (a retried run starts again). Returns k."""
-        run = self._runs.setdefault(run_id, _Run())
+        run = self._runs.get(run_id)
+        if run is None:
+            run = self._runs[run_id] = _Run()
         if step is not None and step <= len(run.values):
             self._truncate(run_id, run, step - 1)
         run.values.append(value)
@@ -64,7 +68,8 @@ class RunHistories:
         k = len(run.values)
         if self._is_level(k):
             level = self._levels.setdefault(k, _Level())
-            level.bests.add(run.best)
+            if self._keep_bests:
+                level.bests.add(run.best)
             if self._keep_means:
                 level.means.add(run.total / k)
             if self._keep_finished and run.finished:
@@ -98,7 +103,8 @@ class RunHistories:
         for k, best, mean in self._prefixes(run):
             if k > keep:
                 level = self._levels[k]
-                level.bests.remove(best)
+                if self._keep_bests:
+                    level.bests.remove(best)
                 if self._keep_means:
                     level.means.remove(mean)
                 if self._keep_finished and run.finished:
@@ -148,7 +154,9 @@ class RunHistories:
         level = self._levels.get(k)
         if level is None:
             return 0
-        return len(level.finished_bests if finished_only else level.bests)
+        if finished_only:
+            return len(level.finished_bests)
+        return len(level.bests if self._keep_bests else level.means)
 
     def best_at(self, k: int) -> float:
         """B(k): the best b_r'(k) over the runs with at least k reports."""

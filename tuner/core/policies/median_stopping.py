@@ -23,7 +23,7 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
         self.min_runs = min_runs
 
     def new_histories(self) -> RunHistories:
-        return RunHistories(self.maximize, self.is_evaluation_point, means=True)
+        return RunHistories(self.maximize, self.is_evaluation_point, bests=False, means=True)
 
     def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
         others = runs.count(k) - 1  # every run with k reports but r
