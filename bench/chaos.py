@@ -138,9 +138,13 @@ def soak(minutes: float, experiments: int, seed: int, *, runs: int, epochs: int,
             logs[ids[-1]], seeds[ids[-1]] = log_dir, spec["sampling"]["seed"]
         store = Store.open(database_url, migrate=False)
         end = time.monotonic() + minutes * 60
+        kinds: list[str] = []
         while time.monotonic() < end:
             time.sleep(rng.uniform(*fault_every))
-            kind = rng.choice(["driver", "dispatcher", "ray_worker", "postgres"])
+            if not kinds:  # every kind once per round of four, in a random order
+                kinds = ["driver", "dispatcher", "ray_worker", "postgres"]
+                rng.shuffle(kinds)
+            kind = kinds.pop()
             if kind == "driver":
                 pids = driver_pids()
                 if not pids:
@@ -161,7 +165,9 @@ def soak(minutes: float, experiments: int, seed: int, *, runs: int, epochs: int,
         deadline = time.monotonic() + 15 * 60  # the faults have stopped: everything must end
         while time.monotonic() < deadline:
             try:
-                open_ones = [i for i in ids if store.get_experiment(i).status in ("queued", "running")]
+                open_ones = [
+                    i for i in ids if store.get_experiment(i).status in ("queued", "running")
+                ]
             except Exception:
                 open_ones = ids
             if not open_ones:
@@ -169,14 +175,20 @@ def soak(minutes: float, experiments: int, seed: int, *, runs: int, epochs: int,
             time.sleep(2)
         verdict = Verdict()
         for experiment_id in ids:
-            check_experiment(store, experiment_id, logs[experiment_id], seeds[experiment_id], verdict)
+            check_experiment(
+                store, experiment_id, logs[experiment_id], seeds[experiment_id], verdict
+            )
         store.close()
     return faults, verdict
 
 
 def report(faults: Counter[str], verdict: Verdict) -> None:
     print("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(faults.items())))
-    print(f"experiments ended: {verdict.ended} of {verdict.experiments}; runs: {verdict.runs}")
+    print(f"experiments ended: {verdict.ended} of {verdict.experiments} "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(verdict.endings.items()))}); "
+          f"runs: {verdict.runs}")  # fmt: skip
+    for reason, count in verdict.reasons.most_common():
+        print(f"  {count} x {reason}")
     print(f"metric rows: {verdict.rows_acked} reported (returned to the trainable), "
           f"{verdict.rows_stored} stored; rows lost: {verdict.rows_lost} (goal: 0)")  # fmt: skip
     for problem in verdict.problems:

@@ -20,6 +20,8 @@ class Verdict:
     rows_acked: int = 0
     rows_lost: int = 0  # reports that returned to the trainable but are not in the store
     problems: list[str] = field(default_factory=list)
+    endings: Counter[str] = field(default_factory=Counter)  # experiments by end state
+    reasons: Counter[str] = field(default_factory=Counter)  # and their stop reasons
 
     @property
     def ok(self) -> bool:
@@ -42,6 +44,8 @@ def check_experiment(
         verdict.problems.append(f"{name} never ended: {record.status}")
         return
     verdict.ended += 1
+    verdict.endings[record.status] += 1
+    verdict.reasons[(record.stop_reason or "")[:90]] += 1
     runs = store.list_runs(experiment_id)
     verdict.runs += len(runs)
     numbers = [r.number for r in runs]
