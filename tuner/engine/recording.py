@@ -14,7 +14,7 @@ from ray.tune.result import AUTO_RESULT_KEYS
 from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.core.values import as_real
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
-from tuner.engine.store_link import StoreLink
+from tuner.engine.store_link import StoreLink, StoreNumbers
 from tuner.engine.trial import NODE_KEY, SEED_KEY, run_seed
 from tuner.store import NewMetricRow, RunUpdate, utcnow
 from tuner.store.records import FINISHED_RUN_STATES
@@ -131,8 +131,8 @@ class StoreRecorder(Callback):
         # The store handed this trial its number when the searcher drew it (DESIGN §5): the
         # seed was derived from it, and it is never changed here.
         number = trial.config.get(RUN_NUMBER_KEY)
-        if number is None:
-            number = self.link.store.reserve_run(self.link.experiment_id, tid, self.link.generation)
+        if number is None:  # a searcher of someone else's: the store numbers it now
+            number = StoreNumbers(self.link)(tid)
         state = self._runs[tid] = _RunState(number=number, open=True)
         self._updates.append(
             RunUpdate(
