@@ -70,7 +70,7 @@ def run(
     claimant = f"{socket.gethostname()}-run-{os.getpid()}"
     record = store.create_experiment(spec, claimant=claimant)
     generation = store.start_driver(record.id, claimant)
-    from tuner.engine.driver import init_ray, shutdown_ray
+    from tuner.engine.ray_runtime import init_ray, shutdown_ray
 
     init_ray(settings)  # in the main thread, so Ray installs its signal handlers
     console.print(

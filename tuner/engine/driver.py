@@ -7,7 +7,6 @@ Run it in-process with :func:`run_experiment` or as ``python -m tuner.engine.dri
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import sys
 import threading
@@ -18,6 +17,7 @@ from tuner.core.spec import ExperimentSpec, parse_spec
 from tuner.engine.history import StoredHistories, warm_start_runs
 from tuner.engine.journal import replay_journal
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
+from tuner.engine.ray_runtime import init_ray, shutdown_ray, store_was_away, tunedrive_cause
 from tuner.engine.stopping import heartbeat, make_stopper
 from tuner.engine.store_link import (
     CURRENT_LEASES,
@@ -28,49 +28,10 @@ from tuner.engine.store_link import (
 )
 from tuner.errors import LeaseLost, StoreUnavailable, TunedriveError
 from tuner.store import ExperimentRecord, Store, scored_runs
+from tuner.store.faults import describe
 from tuner.store.records import FINISHED_RUN_STATES
 
 log = logging.getLogger("tunedrive.driver")
-
-RAY_TUNE_ENVIRONMENT = {
-    # Trials still running when an experiment is canceled are killed after this many seconds.
-    "TUNE_FORCE_TRIAL_CLEANUP_S": "2",
-    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",  # the store is the record
-    "RAY_AIR_NEW_OUTPUT": "0",
-    # Ray Tune's experiment checkpoint (what a restarted driver resumes from) every 2 s at most.
-    "TUNE_GLOBAL_CHECKPOINT_S": "2",
-}
-
-
-def configure_ray_tune() -> None:
-    """Ray Tune reads these when a run starts; set here, not at import, and never over a
-    value the user gave."""
-    for name, value in RAY_TUNE_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
-
-
-def init_ray(settings: Settings) -> None:
-    import ray
-
-    configure_ray_tune()
-    if ray.is_initialized():
-        return
-    ray.init(
-        # "local": a Ray of this process's own, never a cluster that `ray start` left on the
-        # machine (which a bare ray.init() would join).
-        address=settings.ray_address or "local",
-        include_dashboard=False,
-        logging_level=logging.WARNING,
-        log_to_driver=os.environ.get("TUNEDRIVE_WORKER_LOGS", "0") == "1",
-        configure_logging=True,
-    )
-
-
-def shutdown_ray() -> None:
-    import ray
-
-    if ray.is_initialized():
-        ray.shutdown()
 
 
 def run_experiment(
@@ -127,9 +88,13 @@ def _drive(
         raise
     except Exception as err:
         # Ray Tune re-raises what a callback raised, possibly wrapped in its own error.
-        cause = _tunedrive_cause(err)
+        cause = tunedrive_cause(err)
         if isinstance(cause, LeaseLost | StoreUnavailable):
             raise cause from err
+        if store_was_away(err):
+            # A read the store could not answer (an outage): not the experiment's failure. The
+            # lease expires and the next driver goes on from the checkpoint.
+            raise StoreUnavailable(f"experiment {experiment_id}: {describe(err)}") from err
         if isinstance(cause, TunedriveError):
             status, reason = "failed", str(cause)
         else:
@@ -139,16 +104,6 @@ def _drive(
         alive.set()
     store.finish_experiment(experiment_id, status, reason, generation)
     return store.get_experiment(experiment_id)
-
-
-def _tunedrive_cause(err: BaseException) -> BaseException:
-    """The first of tunedrive's own errors along the cause chain (else ``err``)."""
-    seen: BaseException | None = err
-    while seen is not None:
-        if isinstance(seen, TunedriveError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return err
 
 
 def _tune(

@@ -8,9 +8,12 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from tuner.engine.store_link import StoreLink
 from tuner.errors import LeaseLost
 from tuner.store import Store
+from tuner.store.faults import is_transient
 
 log = logging.getLogger("tunedrive.driver")
 
@@ -42,15 +45,25 @@ def make_stopper(
                 self.reason = "max_duration"
             elif time.monotonic() - self._last_poll >= poll_seconds:
                 self._last_poll = time.monotonic()
-                if link.store.cancel_requested(link.experiment_id):
-                    self.reason = "canceled"
-                elif not self._run_seen:
-                    counts = link.store.get_experiment(link.experiment_id).run_counts
-                    # Queued runs hold a number only: none of them has started yet.
-                    self._run_seen = sum(counts.values()) - counts.get("queued", 0) > 0
-                    if not self._run_seen and time.time() >= first_run_by:
-                        self.reason = "no_resources"
+                try:
+                    self._poll()
+                except SQLAlchemyError as error:
+                    if not is_transient(error):
+                        raise
+                    # The store is away for now: runs go on, the next poll asks again (writes
+                    # have their own bounded retries and journal).
+                    log.warning("experiment %s: cancel poll failed (%s)", link.experiment_id, error)
             return self.reason is not None
+
+        def _poll(self) -> None:
+            if link.store.cancel_requested(link.experiment_id):
+                self.reason = "canceled"
+            elif not self._run_seen:
+                counts = link.store.get_experiment(link.experiment_id).run_counts
+                # Queued runs hold a number only: none of them has started yet.
+                self._run_seen = sum(counts.values()) - counts.get("queued", 0) > 0
+                if not self._run_seen and time.time() >= first_run_by:
+                    self.reason = "no_resources"
 
     return ExperimentStopper()
 
