@@ -186,7 +186,7 @@ def report(faults: Counter[str], verdict: Verdict) -> None:
     print("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(faults.items())))
     print(f"experiments ended: {verdict.ended} of {verdict.experiments} "
           f"({', '.join(f'{k} {v}' for k, v in sorted(verdict.endings.items()))}); "
-          f"runs: {verdict.runs}")  # fmt: skip
+          f"runs: {verdict.runs}, of which never started: {verdict.never_started}")  # fmt: skip
     for reason, count in verdict.reasons.most_common():
         print(f"  {count} x {reason}")
     print(f"metric rows: {verdict.rows_acked} reported (returned to the trainable), "

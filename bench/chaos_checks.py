@@ -18,6 +18,7 @@ class Verdict:
     runs: int = 0
     rows_stored: int = 0
     rows_acked: int = 0
+    never_started: int = 0  # numbers drawn for runs whose driver died before they started
     rows_lost: int = 0  # reports that returned to the trainable but are not in the store
     problems: list[str] = field(default_factory=list)
     endings: Counter[str] = field(default_factory=Counter)  # experiments by end state
@@ -48,6 +49,7 @@ def check_experiment(
     verdict.reasons[(record.stop_reason or "")[:90]] += 1
     runs = store.list_runs(experiment_id)
     verdict.runs += len(runs)
+    verdict.never_started += sum(r.started_at is None for r in runs)
     numbers = [r.number for r in runs]
     if sorted(numbers) != list(range(1, len(runs) + 1)):
         verdict.problems.append(f"{name}: run numbers {sorted(numbers)} are not 1..{len(runs)}")
@@ -64,7 +66,7 @@ def check_experiment(
         verdict.problems.append(f"{name}: completed with {len(started)} of {budget} runs")
     keys: list[Any] = []
     stored: Counter[tuple[str, int, str]] = Counter()
-    for run in runs:
+    for run in started:  # a number drawn for a run that never started has no rows
         quality = repr(float(run.params["x"]) + float(run.params.get("y", 0.0)))
         for row in store.metric_rows(run.id):
             keys.append((run.id, row.attempt, row.step))
