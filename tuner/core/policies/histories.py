@@ -134,9 +134,6 @@ class RunHistories:
         run = self._runs.get(run_id)
         return len(run.values) if run else 0
 
-    def run_ids(self) -> list[str]:
-        return list(self._runs)
-
     def best(self, run_id: str) -> float:
         """b_r(k) at the run's latest report k."""
         self.touched += 1
