@@ -102,6 +102,8 @@ def _drive(
             status, reason = "failed", f"{type(err).__name__}: {err}"
     finally:
         alive.set()
+    # A driver fenced off while it still ran may have journaled after this one's start.
+    replay_journal(store, experiment_id, generation, journal_path(settings, experiment_id))
     store.finish_experiment(experiment_id, status, reason, generation)
     return store.get_experiment(experiment_id)
 

@@ -60,6 +60,7 @@ class _RunState:
     best: float | None = None
     epochs: int = 0
     final_seen: bool = False  # its end-of-run report (test metrics) arrived
+    started: bool = False  # its start (number, params, seed, time) is recorded
     open: bool = False  # started, not yet ended
     restarting: bool = False  # Ray announced a recovery; the next start is that attempt
     done_before: bool = False  # finished before a driver restart: ignored from then on
@@ -106,6 +107,7 @@ class StoreRecorder(Callback):
                 attempt=run.attempts,
                 best=run.best_metric,
                 final_seen=run.final_metrics is not None,
+                started=run.started_at is not None,
                 done_before=run.status in FINISHED_RUN_STATES,
             )
 
@@ -120,7 +122,7 @@ class StoreRecorder(Callback):
             return
         tid = trial.trial_id
         state = self._runs.get(tid)
-        if state is not None:  # Ray starts a failed run again: a new attempt, same run
+        if state is not None and state.started:  # Ray starts a failed run again: same run
             state.open = True
             if not state.restarting:
                 self._new_attempt(state, trial)
@@ -133,7 +135,10 @@ class StoreRecorder(Callback):
         number = trial.config.get(RUN_NUMBER_KEY)
         if number is None:  # a searcher of someone else's: the store numbers it now
             number = StoreNumbers(self.link)(tid)
-        state = self._runs[tid] = _RunState(number=number, open=True)
+        # Its first start, or a start after attempts that failed before one (a node lost as
+        # the run was being placed): either way its start is recorded whole now.
+        state = state or self._runs.setdefault(tid, _RunState(number=number))
+        state.number, state.open, state.started, state.restarting = number, True, True, False
         self._updates.append(
             RunUpdate(
                 tid,
@@ -142,7 +147,7 @@ class StoreRecorder(Callback):
                 seed=None if self.seed is None else run_seed(self.seed, number),
                 params=params,
                 started_at=utcnow(),
-                attempts=1,
+                attempts=state.attempt,
                 artifact_dir=tid,
             )
         )
