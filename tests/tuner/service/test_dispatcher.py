@@ -63,6 +63,16 @@ def test_at_most_the_configured_number_of_drivers(settings: Settings, store: Sto
     assert store.get_experiment(ids[2]).status == "queued"
 
 
+def dispatch_until_ended(dispatcher: Dispatcher, store: Store, experiment_id: str) -> Any:
+    """Steps the dispatcher until the experiment has ended (60 s at most); its last record."""
+    deadline = time.monotonic() + 60
+    while (record := store.get_experiment(experiment_id)).status in ("queued", "running"):
+        assert time.monotonic() < deadline, record
+        dispatcher.step()
+        time.sleep(0.2)
+    return record
+
+
 class CrashingAtStart(ProcessLauncher):
     """Real driver processes that die before they reach the store (an import error, say)."""
 
@@ -75,12 +85,7 @@ def test_a_driver_that_dies_at_start_up_is_given_up_after_three_starts(
 ) -> None:
     experiment = store.create_experiment(parse_spec(SPEC))
     dispatcher = Dispatcher(settings, store, launcher=CrashingAtStart(settings))
-    deadline = time.monotonic() + 60
-    while store.get_experiment(experiment.id).status in ("queued", "running"):
-        assert time.monotonic() < deadline, store.get_experiment(experiment.id)
-        dispatcher.step()
-        time.sleep(0.2)
-    record = store.get_experiment(experiment.id)
+    record = dispatch_until_ended(dispatcher, store, experiment.id)
     assert record.status == "failed" and record.driver_attempts == 3
     assert "driver process exited with code 3" in record.stop_reason
     assert "started 3 times, the limit" in record.stop_reason
@@ -109,12 +114,7 @@ def test_a_driver_alive_but_silent_past_its_lease_is_killed_and_restarted(
     experiment = store.create_experiment(parse_spec(SPEC))
     launcher = HangingDriver(settings)
     dispatcher = Dispatcher(settings, store, launcher=launcher, stale_seconds=1.0)
-    deadline = time.monotonic() + 60
-    while store.get_experiment(experiment.id).status in ("queued", "running"):
-        assert time.monotonic() < deadline, store.get_experiment(experiment.id)
-        dispatcher.step()
-        time.sleep(0.3)
-    record = store.get_experiment(experiment.id)
+    record = dispatch_until_ended(dispatcher, store, experiment.id)
     assert record.status == "failed" and record.driver_attempts == 3
     assert "driver heartbeat stopped" in record.stop_reason
     assert len(launcher.pids) == 3
