@@ -6,8 +6,8 @@ import TensorFlow, pandas or the model code.
 
 from __future__ import annotations
 
+from trainables.measures import MEASURES
 from tuner.core.domains import Domain, boolean, date_or_none, integer, one_of, real
-from tuner.core.measures import MEASURES
 from tuner.core.registry import TrainableDefinition
 
 SHARED_HYPERPARAMETERS: dict[str, object] = {
@@ -113,9 +113,14 @@ def _definition(name: str) -> TrainableDefinition:
         metrics=EPOCH_METRICS,
         final_metrics=FINAL_METRICS,
         fit=f"trainables.fit:fit_{name}",
-        load_data="trainables.loading:load_for_tuning",
+        load_data="trainables.loading:load_for_spec",
         description=description,
         domains={**SHARED_DOMAINS, **FAMILY_DOMAINS[name]},
+        training_length="max_epochs",
+        trial_groups=True,
+        divergence_hint="try a lower learning_rate",
+        check_spec="trainables.checks:check_spec",
+        check_data="trainables.checks:check_data",
     )
 
 

@@ -6,15 +6,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from trainables.checks import DEFAULT_DATASET
 from trainables.datasets import Series, ensure_gefcom2014, read_energy_csv, synthetic_series
 from trainables.uploaded import apply_split, read_uploaded
 from tuner.errors import DataError
 
 
-def load_for_tuning(dataset: str, settings: Any, options: dict[str, Any] | None = None) -> Series:
+def load_for_tuning(
+    dataset: str | None, settings: Any, options: dict[str, Any] | None = None
+) -> Series:
     """``options`` carries the spec's ``target`` (required for uploads), ``split`` and
-    ``future_covariates``."""
+    ``future_covariates``; no data set is GEFCom2014."""
     options = options or {}
+    dataset = dataset or DEFAULT_DATASET
     if dataset == "synthetic":
         series = synthetic_series()
     elif dataset == "gefcom2014":
@@ -31,3 +35,13 @@ def load_for_tuning(dataset: str, settings: Any, options: dict[str, Any] | None 
             f"{list(series.covariate_names)}"
         )
     return replace(series, future_covariates=future)
+
+
+def load_for_spec(spec: Any, settings: Any) -> Series:
+    """The catalog's loader: the spec's data set, target, split and future covariates."""
+    options = {
+        "target": spec.target,
+        "split": spec.split.model_dump(mode="json") if spec.split else None,
+        "future_covariates": spec.future_covariates,
+    }
+    return load_for_tuning(spec.dataset, settings, options)

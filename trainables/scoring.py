@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tuner.core.measures import MEASURES, PERCENT_MEASURES
+from trainables.measures import MEASURES, PERCENT_MEASURES
 
 SEASONS = {"day": 86_400, "week": 7 * 86_400, "year": 365 * 86_400}
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from trainables.datasets import Series
-from tuner.core.splits import DEFAULT_FRACTIONS
+from trainables.splits import DEFAULT_FRACTIONS
 from tuner.core.uploads import TIMESTAMP_COLUMN, dataset_path
 from tuner.errors import DataError
 

@@ -73,3 +73,12 @@ class StoreUnavailable(TunedriveError):
 class StoreRefused(TunedriveError):
     """The store refused a write that no retry can fix (a constraint, a value it cannot hold);
     the message names it, and the experiment fails with it."""
+
+
+class RunFailed(TunedriveError):
+    """A run that cannot go on, for a reason its error says in full (a metric that is not a
+    number, a command that exited badly, a primary metric never reported)."""
+
+
+class Forbidden(TunedriveError):
+    """Refused by the service's configuration (e.g. command trials turned off)."""

@@ -13,7 +13,7 @@ import pytest
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
 from trainables.datasets import synthetic_series
 from trainables.fit import fit_forecaster
-from tuner.core.measures import MEASURES
+from trainables.measures import MEASURES
 from tuner.core.registry import RunContext, get_trainable
 
 SERIES = synthetic_series()

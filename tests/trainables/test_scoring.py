@@ -19,7 +19,7 @@ from trainables.scoring import (
     skill,
 )
 from trainables.windows import prepare
-from tuner.core.measures import MEASURES
+from trainables.measures import MEASURES
 
 HOUR, HALF_HOUR, DAY = 3600, 1800, 86_400
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tuner.core.measures import MEASURES
+from trainables.measures import MEASURES
 from tuner.core.settings import Settings
 from tuner.core.spec import parse_spec
 from tuner.engine.driver import run_experiment

@@ -9,7 +9,10 @@
 Needs only the client install (httpx, pydantic, pyyaml, typer, rich).
 """
 
+from tuner.client.report import report, should_stop
 from tuner.client.schemas import Artifact, Dataset, Experiment, Metrics, Run
 from tuner.client.sdk import Client
 
-__all__ = ["Artifact", "Client", "Dataset", "Experiment", "Metrics", "Run"]
+__all__ = [
+    "Artifact", "Client", "Dataset", "Experiment", "Metrics", "Run", "report", "should_stop"
+]

@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 
 class Reporter(Protocol):
-    def __call__(self, metrics: Mapping[str, Any]) -> None: ...
+    """One interval report; ``step`` is its interval where the trainable counts its own
+    (default: the next one)."""
+
+    def __call__(self, metrics: Mapping[str, Any], step: int | None = None) -> None: ...
 
 
 @dataclass
@@ -46,7 +49,11 @@ class RunContext:
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]
-DataLoader = Callable[[str, Any, dict[str, Any]], Any]  # (dataset, settings, {target, split})
+# (spec, settings) -> what every run gets. It may carry ``ray_runtime_env``: what Ray must
+# bring to every node for the runs (a code snapshot), given to ray.init by the driver.
+DataLoader = Callable[[Any, Any], Any]
+SpecCheck = Callable[[Any], list[tuple[str, str]]]
+DataCheck = Callable[[Any, Any, Any], None]  # (spec, store, settings)
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,50 @@ class TrainableDefinition:
     description: str = ""
     # The accepted values of each hyperparameter, checked at submission (tuner.core.domains).
     domains: Mapping[str, Domain] = field(default_factory=dict)
+    # Capabilities. The hyperparameter that bounds how many reports a run makes (ASHA's max_t
+    # defaults to its largest value); None: the spec must give max_t.
+    training_length: str | None = None
+    trial_groups: bool = False  # honours evaluation.repeats and evaluation.folds
+    open_hyperparameters: bool = False  # any name: the search space is the declaration
+    reuse_workers: bool = True  # False: every run gets a fresh Ray worker
+    # What a run whose primary metric was not a finite number should try, if anything.
+    divergence_hint: str = ""
+    # Its own checks: ``check_spec(spec) -> [(field, problem)]`` at parsing (no store), and
+    # ``check_data(spec, store, settings)`` at submission (raises SpecError).
+    check_spec: str | SpecCheck | None = None
+    check_data: str | DataCheck | None = None
 
     def resolve_fit(self) -> FitFunction:
         return _resolve(self.fit)
 
     def resolve_loader(self) -> DataLoader | None:
         return None if self.load_data is None else _resolve(self.load_data)
+
+    def spec_problems(self, spec: Any) -> list[tuple[str, str]]:
+        return [] if self.check_spec is None else list(_resolve(self.check_spec)(spec))
+
+    def check_against_data(self, spec: Any, store: Any, settings: Any) -> None:
+        if self.check_data is not None:
+            _resolve(self.check_data)(spec, store, settings)
+
+    def describe(self) -> dict[str, Any]:
+        """What ``GET /api/trainables`` lists: hyperparameters, domains, defaults, metrics."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "hyperparameters": {
+                name: {
+                    "default": default,
+                    "domain": self.domains[name].describe() if name in self.domains else None,
+                }
+                for name, default in self.hyperparameters.items()
+            },
+            "open_hyperparameters": self.open_hyperparameters,
+            "metrics": list(self.metrics),
+            "final_metrics": list(self.final_metrics),
+            "training_length": self.training_length,
+            "trial_groups": self.trial_groups,
+        }
 
 
 def _resolve(target: str | Callable[..., Any]) -> Any:

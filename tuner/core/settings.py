@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1 << 20, gt=0, description="largest request body accepted")
     max_dataset_bytes: int = Field(default=64 << 20, gt=0, description="largest data set upload")
+    max_code_bytes: int = Field(
+        default=64 << 20, gt=0, description="largest code snapshot, packed or unpacked"
+    )
+    allow_commands: bool = Field(
+        default=True,
+        description="accept command trials (a user's code run on the workers); false: refused",
+    )
 
     @field_validator(
         "data_dir", "storage_path", "ray_address", "ray_job_address", "database_url", mode="before"

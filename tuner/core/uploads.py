@@ -13,11 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tuner.core.measures import MIXED_SIGNS
 from tuner.errors import DataError
 
 TIMESTAMP_COLUMN = "timestamp"
 MIN_ROWS = 48
+
+MIXED_SIGNS = "zeros or sign changes"  # a column that has both signs, or zeros
 
 
 @dataclass(frozen=True)

@@ -122,20 +122,15 @@ def _tune(
 
     store, generation = link.store, link.generation
     canceled = ("canceled", "canceled by request")
-    # Start-up takes seconds (Ray, the data); a cancel meanwhile is honoured between stages.
-    init_ray(settings)
-    if store.cancel_requested(record.id):
-        return canceled
+    # Start-up takes seconds (the data, Ray); a cancel meanwhile is honoured between stages.
     settings.ensure_dirs()
     definition = spec.definition
     metric, goal = spec.primary_metric.name, spec.primary_metric.goal.value
     loader = definition.resolve_loader()
-    options = {
-        "target": spec.target,
-        "split": spec.split.model_dump(mode="json") if spec.split else None,
-        "future_covariates": spec.future_covariates,
-    }
-    data = loader(spec.dataset, settings, options) if loader else None
+    data = loader(spec, settings) if loader else None
+    if store.cancel_requested(record.id):
+        return canceled
+    init_ray(settings, getattr(data, "ray_runtime_env", None))
     if store.cancel_requested(record.id):
         return canceled
     # Ray's own result files are off (the store is the record), so its result grid would warn.
@@ -159,7 +154,7 @@ def _tune(
         if r.started_at and record.started_at and r.started_at < record.started_at
     ]
     policy = build_policy(
-        spec.early_termination, goal, int(spec.largest("max_epochs") or 0) or None
+        spec.early_termination, goal, int(spec.largest(definition.training_length) or 0) or None
     )
     plan = TrialPlan(
         definition=definition,
@@ -208,6 +203,7 @@ def _tune(
         scheduler,
         lambda: stopper.reason is not None,
         seed=plan.seed,
+        divergence_hint=definition.divergence_hint,
     )
     new_runs = spec.planned_runs - len(earlier)
     if new_runs <= 0:
@@ -227,7 +223,7 @@ def _tune(
             scheduler=scheduler,
             num_samples=new_runs,
             max_concurrent_trials=spec.budget.concurrent_runs,
-            reuse_actors=True,
+            reuse_actors=definition.reuse_workers,
         ),
         run_config=tune.RunConfig(
             name=experiment_dir.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,13 +30,20 @@ def configure_ray_tune() -> None:
         os.environ.setdefault(name, value)
 
 
-def init_ray(settings: Settings) -> None:
+def init_ray(settings: Settings, runtime_env: dict[str, Any] | None = None) -> None:
+    """Starts or joins Ray. ``runtime_env`` (a trainable's, e.g. its code snapshot) reaches
+    every node that runs this driver's runs; a Ray this process had already joined keeps the
+    one it had, and such a trainable finds its files on the driver's own node instead."""
     import ray
 
     configure_ray_tune()
     if ray.is_initialized():
         return
+    if runtime_env:
+        # Ray leaves out what a .gitignore in the folder names; a snapshot is sent whole.
+        os.environ["RAY_RUNTIME_ENV_IGNORE_GITIGNORE"] = "1"
     ray.init(
+        runtime_env=runtime_env,
         # "local": a Ray of this process's own, never a cluster that `ray start` left on the
         # machine (which a bare ray.init() would join).
         address=settings.ray_address or "local",

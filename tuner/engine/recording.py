@@ -81,8 +81,10 @@ class StoreRecorder(Callback):
         scheduler: PolicyScheduler,
         is_stopping: Any,
         seed: int | None = None,
+        divergence_hint: str = "",
     ) -> None:
         self.link = link
+        self.divergence_hint = divergence_hint  # the trainable's advice, if it has one
         self.seed = seed  # the experiment's: each run's follows from it and its number
         self.metric = metric
         self.maximize = maximize
@@ -205,11 +207,12 @@ class StoreRecorder(Callback):
         tid = trial.trial_id
         state = self._runs.get(tid)
         if tid in self.scheduler.diverged:
+            hint = f" ({self.divergence_hint})" if self.divergence_hint else ""
             update = RunUpdate(
                 tid,
                 status="failed",
-                error=f"diverged at epoch {self.scheduler.diverged[tid]}: {self.metric} was not "
-                "a finite number (try a lower learning_rate)",
+                error=f"diverged at report {self.scheduler.diverged[tid]}: {self.metric} was "
+                f"not a finite number{hint}",
             )
         elif tid in self.scheduler.timed_out:
             minutes = (self.scheduler.max_run_seconds or 0) / 60

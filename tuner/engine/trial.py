@@ -20,10 +20,10 @@ from ray import tune
 
 from tuner.core.registry import RunContext, TrainableDefinition
 from tuner.core.sampling import OBJECTIVE_KEY, RUN_NUMBER_KEY
-from tuner.core.values import as_number
+from tuner.core.values import as_number, interval_value
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY
 from tuner.engine.stop_board import find_board
-from tuner.errors import RunStopped
+from tuner.errors import RunFailed, RunStopped
 
 NODE_KEY = "_node"
 
@@ -75,6 +75,14 @@ def coerced(metrics: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def interval_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """The one boundary for an interval report: every value a number (RunFailed otherwise)."""
+    try:
+        return {str(name): interval_value(str(name), v) for name, v in metrics.items()}
+    except ValueError as err:
+        raise RunFailed(str(err)) from None
+
+
 def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None = None) -> None:
     assert plan is not None
     sampled = {name: value for name, value in config.items() if name != RUN_NUMBER_KEY}
@@ -89,16 +97,17 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
     board = find_board(plan.stop_board) if plan.stop_board else None
     stopped = threading.Event()
 
-    def report(metrics: Mapping[str, Any]) -> None:
+    def report(metrics: Mapping[str, Any], step: int | None = None) -> None:
         if stopped.is_set():
             raise RunStopped(f"run {trial_id} reported after a policy had stopped it")
-        metrics = coerced(metrics)
+        metrics = interval_metrics(metrics)
         value = metrics.get(plan.metric)
         if isinstance(value, int | float) and math.isfinite(value):
             best = state["best"]
             if math.isnan(best) or (value > best if plan.maximize else value < best):
                 state["best"] = float(value)
-        state["step"] += 1
+        # A trainable's own count, where it keeps one, as long as it goes forward.
+        state["step"] = step if step is not None and step > state["step"] else state["step"] + 1
         result = {**metrics, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"]}
         if state["step"] == 1:
             result[NODE_KEY] = node_name()

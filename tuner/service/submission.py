@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
-from tuner.core.measures import MIXED_SIGNS, PERCENT_MEASURES
 from tuner.core.settings import Settings
-from tuner.core.spec import BUILTIN_DATASETS, ExperimentSpec, parse_spec
-from tuner.core.splits import BUILTIN_SHAPES, SeriesShape, split_rows
+from tuner.core.spec import ExperimentSpec, parse_spec
 from tuner.errors import FieldProblem, NotFoundError, SpecError
 from tuner.service.capacity import check_resources, known_nodes
 from tuner.store import ExperimentRecord, Store
@@ -30,8 +27,9 @@ def plan_experiment(store: Store, payload: Any, settings: Settings) -> Experimen
 
 
 def check_submission(spec: ExperimentSpec, store: Store, settings: Settings) -> None:
-    """What a spec can only pass against the store and the nodes: its data, its resources."""
-    check_spec_dataset(spec, store)
+    """What a spec can only pass against the store and the nodes: its data (the trainable's
+    own check), its resources."""
+    spec.definition.check_against_data(spec, store, settings)
     check_warm_start(spec, store)
     where = "this machine" if settings.ray_address is None else "the Ray cluster"
     check_resources(spec, known_nodes(settings), where)
@@ -48,118 +46,3 @@ def check_warm_start(spec: ExperimentSpec, store: Store) -> None:
         if source.trainable != spec.trainable:
             problem = f"experiment {source_id} trained {source.trainable!r}, not {spec.trainable!r}"
             raise SpecError([FieldProblem(field, problem)])
-
-
-def check_spec_dataset(spec: ExperimentSpec, store: Store) -> None:
-    """At submission: the data set exists, has the target column, and every run's input
-    window and horizon fit each of its splits."""
-    if spec.dataset in BUILTIN_DATASETS:
-        shape = BUILTIN_SHAPES.get(spec.dataset)
-    else:
-        record = _uploaded(spec, store)
-        shape = SeriesShape(record.start, record.rows, record.frequency_seconds)
-        check_percent_measure(spec, (record.column_signs or {}).get(str(spec.target)))
-    if shape is not None:
-        check_windows_fit(spec, shape)
-
-
-def check_percent_measure(spec: ExperimentSpec, sign: str | None) -> None:
-    """MAPE and sMAPE divide by the target: refused for one with zeros or sign changes."""
-    measure = spec.primary_metric.name.removeprefix("val_")
-    if sign == MIXED_SIGNS and measure in PERCENT_MEASURES:
-        raise SpecError(
-            [
-                FieldProblem(
-                    "primary_metric.name",
-                    f"{spec.primary_metric.name} divides by the target, and {spec.target!r} has "
-                    "zeros or changes sign; use val_mase (scale-free), val_mae or val_rmse",
-                )
-            ]
-        )
-
-
-def check_windows_fit(spec: ExperimentSpec, shape: SeriesShape) -> None:
-    """DESIGN §2: T + horizon must fit the data set's shortest split (the largest T and
-    horizon any run can get, and the latest train_start)."""
-    T, T_field = _largest(spec, "T")
-    horizon, horizon_field = _largest(spec, "horizon")
-    train_start = _latest_date(spec, "train_start")
-    split = spec.split.model_dump(mode="json") if spec.split else None
-    rows = split_rows(shape, split, train_start)
-    shortest = min(rows, key=rows.__getitem__)
-    folds = spec.evaluation.folds
-    if horizon is not None and folds > 1 and "validation" in rows:
-        origins = rows["validation"] - int(horizon)  # validation windows, split into folds
-        if origins < folds:
-            problem = f"{folds} folds need {folds} validation windows; the split has {origins}"
-            raise SpecError([FieldProblem("evaluation.folds", problem)])
-    if T is None or horizon is None or T + horizon <= rows[shortest]:
-        return
-    step = timedelta(seconds=shape.step_seconds)
-    field = T_field if horizon <= T else horizon_field
-    raise SpecError(
-        [
-            FieldProblem(
-                field,
-                f"T + horizon = {T:g} + {horizon:g} steps does not fit the {shortest} split of "
-                f"{spec.dataset} ({rows[shortest]} steps of {step}; splits: "
-                f"{', '.join(f'{k} {v}' for k, v in rows.items())}); keep T + horizon <= "
-                f"{rows[shortest]}",
-            )
-        ]
-    )
-
-
-def _largest(spec: ExperimentSpec, name: str) -> tuple[float | None, str]:
-    """The largest value a run can get for a numeric hyperparameter, and the field it is from."""
-    if name in spec.search_space:
-        field = f"search_space.{name}.{spec.search_space[name].kind}"
-    else:
-        field = f"fixed.{name}" if name in spec.fixed else name
-    return spec.largest(name), field
-
-
-def _latest_date(spec: ExperimentSpec, name: str) -> date | None:
-    if name in spec.search_space:
-        values = spec.search_space[name].reach().values or ()
-    else:
-        values = (spec.fixed.get(name, spec.definition.hyperparameters.get(name)),)
-    dates = [date.fromisoformat(str(v)) for v in values if v is not None]
-    return max(dates, default=None)
-
-
-def _uploaded(spec: ExperimentSpec, store: Store) -> Any:
-    try:
-        record = store.get_dataset(spec.dataset)
-    except NotFoundError:
-        raise SpecError(
-            [
-                FieldProblem(
-                    "dataset",
-                    f"unknown data set {spec.dataset!r}; use {', '.join(BUILTIN_DATASETS)} "
-                    "or the id of an uploaded data set (GET /api/datasets)",
-                )
-            ]
-        ) from None
-    covariates = [c for c in record.columns if c != spec.target]
-    unknown = [c for c in spec.future_covariates if c not in covariates]
-    if unknown and spec.target in record.columns:
-        raise SpecError(
-            [
-                FieldProblem(
-                    "future_covariates",
-                    f"{', '.join(map(repr, unknown))} not a covariate of {record.name}; "
-                    f"its covariates: {', '.join(covariates) or 'none'}",
-                )
-            ]
-        )
-    if spec.target not in record.columns:
-        what = "is required for an uploaded data set" if spec.target is None else "is not a column"
-        raise SpecError(
-            [
-                FieldProblem(
-                    "target", f"{what}; columns of {record.name}: {', '.join(record.columns)}"
-                )
-            ]
-        )
-    return record

@@ -16,7 +16,7 @@ import yaml
 from tests.api.live import ROOT, LiveServer, free_port, live_server
 from tests.tuner.toy import grid_spec
 from tuner.client import Client
-from tuner.core.measures import MIXED_SIGNS
+from tuner.core.uploads import MIXED_SIGNS
 from tuner.errors import AuthError, ConflictError, NotFoundError, ServiceError, SpecError
 
 SPEC = grid_spec("sdk-test")

@@ -206,7 +206,7 @@ def test_a_diverged_run_fails_and_the_bandit_still_stops_others(
     # Runs with nan_at 3 that the bandit did not stop first (at 2) reach their NaN at 3.
     diverged = [r for r in runs if r.params["nan_at"] == 3 and r.epochs >= 3]
     assert diverged and all(r.status == "failed" for r in diverged)
-    assert all(r.error and "diverged at epoch 3" in r.error and r.epochs == 3 for r in diverged)
+    assert all(r.error and "diverged at report 3" in r.error and r.epochs == 3 for r in diverged)
     assert all(r.best_metric is not None for r in diverged)  # its finite values still count
     healthy = [r for r in runs if r.params["nan_at"] == 0]
     assert any(r.status == "early_terminated" for r in healthy), [

@@ -20,15 +20,15 @@ _POLICIES: dict[str, type[EarlyTerminationPolicy]] = {
 
 
 def build_policy(
-    settings: Any, goal: str, max_epochs: int | None = None
+    settings: Any, goal: str, training_length: int | None = None
 ) -> EarlyTerminationPolicy | None:
     """A policy from the spec's ``early_termination`` model (None or ``policy: none`` → None);
-    ASHA's ``max_t`` defaults to the trainable's ``max_epochs``."""
+    ASHA's ``max_t`` defaults to the largest value of the trainable's training length."""
     if settings is None or settings.policy == "none":
         return None
     options = settings.model_dump(exclude={"policy"})
     if settings.policy == "asha" and options.get("max_t") is None:
-        options["max_t"] = max_epochs or 100
+        options["max_t"] = training_length or 100
     return _POLICIES[settings.policy](goal, **options)
 
 

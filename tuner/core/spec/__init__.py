@@ -1,7 +1,7 @@
 """Experiment spec: models, parameter expressions and parsing with field-named errors."""
 
 from tuner.core.spec.expressions import Expression, parse_expression
-from tuner.core.spec.models import BUILTIN_DATASETS, ExperimentSpec
+from tuner.core.spec.models import COMMAND_TRAINABLE, ExperimentSpec
 from tuner.core.spec.parsing import load_spec, parse_spec
 from tuner.core.spec.sections import (
     Budget,
@@ -13,7 +13,7 @@ from tuner.core.spec.sections import (
 )
 
 __all__ = [
-    "BUILTIN_DATASETS",
+    "COMMAND_TRAINABLE",
     "Budget",
     "EarlyTermination",
     "ExperimentSpec",

@@ -14,6 +14,7 @@ from pydantic.functional_validators import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from tuner.core.registry import TrainableDefinition, get_trainable, trainable_names
+from tuner.core.spec.command import CommandSections
 from tuner.core.spec.expressions import Expression, ExpressionError, parse_expression
 from tuner.core.spec.sections import (
     Budget,
@@ -22,13 +23,12 @@ from tuner.core.spec.sections import (
     Resources,
     Sampling,
     Split,
-    Strict,
     TrialGroups,
     WarmStart,
     problems_error,
 )
 
-BUILTIN_DATASETS = ("gefcom2014", "synthetic")
+COMMAND_TRAINABLE = "command"  # what a spec with trial.command runs
 
 
 def _expression(raw: Any) -> Expression:
@@ -40,10 +40,11 @@ def _expression(raw: Any) -> Expression:
         ) from None
 
 
-class ExperimentSpec(Strict):
+class ExperimentSpec(CommandSections):
     name: str = Field(min_length=1, max_length=200)
-    trainable: str
-    dataset: str = "gefcom2014"
+    trainable: str = ""  # "command" where trial.command is given
+    # The data a trainable reads, if it reads one: its own checks say which (None: its default).
+    dataset: str | None = None
     target: str | None = None  # the column to forecast, for an uploaded data set
     split: Split | None = None  # default: the reference dates (GEFCom2014), 70/15/15 (uploads)
     # Covariates whose values over the forecast window are inputs too (DESIGN §6.2): actual
@@ -65,6 +66,23 @@ class ExperimentSpec(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> ExperimentSpec:
+        if self.trial is not None and self.trainable in ("", COMMAND_TRAINABLE):
+            self.trainable = COMMAND_TRAINABLE
+        elif self.trial is not None:
+            raise problems_error(
+                [("trial", f"trial.command runs your own code; drop trainable {self.trainable!r}")]
+            )
+        if not self.trainable:
+            raise problems_error(
+                [
+                    (
+                        "trainable",
+                        "is required: one of "
+                        f"{', '.join(n for n in trainable_names() if n != COMMAND_TRAINABLE)}, "
+                        "or give trial.command to tune your own code",
+                    )
+                ]
+            )
         definition = get_trainable(self.trainable)
         if definition is None:
             raise problems_error(
@@ -76,15 +94,8 @@ class ExperimentSpec(Strict):
                     )
                 ]
             )
-        problems = _check_parameters(self, definition)
-        if self.dataset in BUILTIN_DATASETS and self.target not in (None, "load"):
-            problems.append(("target", f"{self.dataset} has one target, 'load'"))
-        unknown = set(self.future_covariates) - {"temp"}
-        if self.dataset in BUILTIN_DATASETS and unknown:
-            problems.append(
-                ("future_covariates", f"{self.dataset} has one covariate, 'temp', not {unknown}")
-            )
-        if self.primary_metric.name not in definition.metrics:
+        problems = _check_parameters(self, definition) + _check_capabilities(self, definition)
+        if definition.metrics and self.primary_metric.name not in definition.metrics:
             problems.append(
                 (
                     "primary_metric.name",
@@ -92,6 +103,8 @@ class ExperimentSpec(Strict):
                     f"valid names: {', '.join(definition.metrics)}",
                 )
             )
+        if not problems:
+            problems = definition.spec_problems(self)
         if problems:
             raise problems_error(problems)
         return self
@@ -102,9 +115,11 @@ class ExperimentSpec(Strict):
         assert definition is not None  # checked at validation
         return definition
 
-    def largest(self, name: str) -> float | None:
+    def largest(self, name: str | None) -> float | None:
         """The largest value a numeric hyperparameter can take in any run (searched, fixed or
         the trainable's default); None when not a number."""
+        if name is None:
+            return None
         if name in self.search_space:
             reach = self.search_space[name].reach()
             numbers = [v for v in reach.values or () if isinstance(v, int | float)]
@@ -136,11 +151,12 @@ def _check_parameters(
     spec: ExperimentSpec, definition: TrainableDefinition
 ) -> list[tuple[str, str]]:
     declared = ", ".join(definition.hyperparameters)
+    known = _Known(definition)
     problems: list[tuple[str, str]] = []
     if not spec.search_space:
         problems.append(("search_space", "must declare at least one parameter to search"))
     for name, expression in spec.search_space.items():
-        if name not in definition.hyperparameters:
+        if name not in known:
             problems.append(
                 (
                     f"search_space.{name}",
@@ -165,11 +181,54 @@ def _check_parameters(
             problems.append((f"fixed.{name}", problem))
         if name in spec.search_space:
             problems.append((f"fixed.{name}", "is also in search_space; set it in one place"))
-        elif name not in definition.hyperparameters:
+        elif name not in known:
             problems.append(
                 (
                     f"fixed.{name}",
                     f"not a hyperparameter of {spec.trainable!r}; declared: {declared}",
                 )
             )
+    return problems
+
+
+class _Known:
+    """The hyperparameter names a trainable accepts: its declared ones, or any (open)."""
+
+    def __init__(self, definition: TrainableDefinition) -> None:
+        self.definition = definition
+
+    def __contains__(self, name: object) -> bool:
+        return self.definition.open_hyperparameters or name in self.definition.hyperparameters
+
+
+def _check_capabilities(
+    spec: ExperimentSpec, definition: TrainableDefinition
+) -> list[tuple[str, str]]:
+    """What a spec asks of the trainable that it cannot do."""
+    problems: list[tuple[str, str]] = []
+    groups = spec.evaluation.repeats > 1 or spec.evaluation.folds > 1
+    if groups and not definition.trial_groups:
+        problems.append(
+            (
+                "evaluation",
+                f"{spec.trainable!r} cannot train trial groups (repeats and folds); drop "
+                "evaluation",
+            )
+        )
+    policy = spec.early_termination
+    if (
+        getattr(policy, "policy", None) == "asha"
+        and policy.max_t is None  # type: ignore[union-attr]
+        and definition.training_length is None
+    ):
+        problems.append(
+            (
+                "early_termination.max_t",
+                f"is required: {spec.trainable!r} declares no training length, so give the "
+                "interval at which ASHA's longest runs end",
+            )
+        )
+    if spec.trial is None and (spec.inputs or spec.outputs):
+        field = "inputs" if spec.inputs else "outputs"
+        problems.append((field, "belongs to a command trial (trial.command)"))
     return problems

@@ -5,4 +5,3 @@ from __future__ import annotations
 
 MEASURES = ("mae", "rmse", "mape", "smape", "mase")
 PERCENT_MEASURES = ("mape", "smape")  # divide by the target: undefined at zeros or sign changes
-MIXED_SIGNS = "zeros or sign changes"  # a column no percentage error can be taken of

@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 
 from tuner.core.spec import parse_spec
-from tuner.core.splits import SeriesShape
+from trainables.splits import SeriesShape
 from tuner.errors import SpecError
-from tuner.service.submission import check_windows_fit
+from trainables.checks import check_windows_fit
 
 SHAPE = SeriesShape(datetime(2020, 1, 1), rows=400, step_seconds=3600)  # 60 validation rows
 
