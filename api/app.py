@@ -15,13 +15,14 @@ from api import blocking
 from api.deps import require_token
 from api.guards import LoopbackGuard
 from api.limits import BodyLimit
-from api.routers import datasets, experiments, health, runs
+from api.routers import code, datasets, experiments, health, logs, runs, trainables
 from tuner import __version__
 from tuner.client.schemas import Error
 from tuner.core.settings import Settings
 from tuner.errors import (
     ConflictError,
     DataError,
+    Forbidden,
     NotFoundError,
     SpecError,
     TunedriveError,
@@ -35,6 +36,7 @@ _STATUS: list[tuple[type[TunedriveError], int]] = [
     (ConflictError, 409),
     (DataError, 422),
     (UnsupportedBody, 415),
+    (Forbidden, 403),
 ]
 
 
@@ -67,12 +69,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     }
     app.include_router(experiments.router, dependencies=secured, responses=errors)
     app.include_router(runs.router, dependencies=secured, responses=errors)
+    app.include_router(logs.router, dependencies=secured, responses=errors)
     app.include_router(datasets.router, dependencies=secured, responses=errors)
+    app.include_router(code.router, dependencies=secured, responses=errors)
+    app.include_router(trainables.router, dependencies=secured, responses=errors)
     app.include_router(health.router)
     dashboard.mount(app)
     _install_error_handlers(app)
     app.add_middleware(
-        BodyLimit, default_limit=settings.max_body_bytes, dataset_limit=settings.max_dataset_bytes
+        BodyLimit,
+        default_limit=settings.max_body_bytes,
+        upload_limits={
+            "/api/datasets": settings.max_dataset_bytes,
+            "/api/code": settings.max_code_bytes,
+        },
     )
     # Outermost: a refused request is answered before anything reads its body.
     app.add_middleware(LoopbackGuard, enabled=not settings.api_tokens)

@@ -11,19 +11,21 @@ Message = dict[str, Any]
 
 class BodyLimit:
     """Answers 413 for a body over the limit: at once when Content-Length says so, otherwise
-    as soon as the streamed body passes it. Data set uploads have their own, larger limit."""
+    as soon as the streamed body passes it. Uploads (data sets, code) have their own, larger
+    limits, by path prefix."""
 
-    def __init__(self, app: Any, default_limit: int, dataset_limit: int) -> None:
+    def __init__(self, app: Any, default_limit: int, upload_limits: dict[str, int]) -> None:
         self.app = app
         self.default_limit = default_limit
-        self.dataset_limit = dataset_limit
+        self.upload_limits = upload_limits
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = (
-            self.dataset_limit if scope["path"].startswith("/api/datasets") else self.default_limit
+        limit = next(
+            (n for prefix, n in self.upload_limits.items() if scope["path"].startswith(prefix)),
+            self.default_limit,
         )
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):

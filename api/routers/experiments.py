@@ -24,8 +24,7 @@ from tuner.core.documents import load_json, load_yaml
 from tuner.errors import FieldProblem, NotFoundError, SpecError, UnsupportedBody
 from tuner.service.deletion import delete_experiment as remove_experiment
 from tuner.service.importance import parameter_importance
-from tuner.service.submission import plan_experiment
-from tuner.service.submission import submit_experiment as queue_experiment
+from tuner.service.submission import plan_with_warnings, submit_with_warnings
 from tuner.store.records import EXPERIMENT_STATES, RUN_STATES, scored_runs
 
 # Every store call goes through off_loop: no database work ever holds the event loop.
@@ -68,11 +67,15 @@ async def _spec_payload(request: Request) -> Any:
     openapi_extra=SPEC_BODY,
 )
 async def submit_experiment(request: Request, store: StoreDep, settings: SettingsDep) -> Experiment:
-    """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it."""
+    """Validates the spec (JSON, or YAML with Content-Type application/yaml) and queues it.
+    An Azure ML v2 sweep job (``type: sweep``) is accepted as is; ``warnings`` lists what of it
+    does not apply here."""
     payload = await _spec_payload(request)
-    record = await off_loop(queue_experiment, store, payload, settings)
+    record, warnings = await off_loop(submit_with_warnings, store, payload, settings)
     note_write()
-    return experiment_public(record, None)
+    public = experiment_public(record, None)
+    public.warnings = warnings
+    return public
 
 
 @router.post(
@@ -84,8 +87,9 @@ async def submit_experiment(request: Request, store: StoreDep, settings: Setting
 async def check_experiment(request: Request, store: StoreDep, settings: SettingsDep) -> SpecCheck:
     """Runs every check a submission makes (the spec, its data, windows and resources) and
     says what it would run; nothing is queued. 422 names each bad field."""
-    spec = await off_loop(plan_experiment, store, await _spec_payload(request), settings)
-    return SpecCheck.of(spec)
+    payload = await _spec_payload(request)
+    spec, warnings = await off_loop(plan_with_warnings, store, payload, settings)
+    return SpecCheck.of(spec, warnings)
 
 
 @router.get("", response_model=ExperimentPage)

@@ -43,7 +43,7 @@ def _metric_series(store: Store, run_id: str, max_points: int | None) -> Metrics
     return metric_series(run_id, store.metric_rows(run_id), max_points)
 
 
-def _run_dir(run_id: str, store: StoreDep, settings: SettingsDep) -> Path:
+def run_folder(run_id: str, store: Store, settings: Settings) -> Path:
     run = store.get_run(run_id)
     if not run.artifact_dir:
         raise NotFoundError(f"run {run_id} has no artifacts yet")
@@ -56,7 +56,7 @@ async def list_artifacts(run_id: str, store: StoreDep, settings: SettingsDep) ->
 
 
 def _artifacts(run_id: str, store: Store, settings: Settings) -> list[Artifact]:
-    folder = _run_dir(run_id, store, settings)
+    folder = run_folder(run_id, store, settings)
     return [Artifact(name=name, size=path.stat().st_size) for name, path in run_files(folder)]
 
 
@@ -75,7 +75,7 @@ async def download_archive(
 
 
 def _archive(run_id: str, store: Store, settings: Settings) -> Path:
-    folder = _run_dir(run_id, store, settings)
+    folder = run_folder(run_id, store, settings)
     handle, name = tempfile.mkstemp(prefix="run-", suffix=".tar.gz")
     os.close(handle)
     with tarfile.open(name, "w:gz") as archive:
@@ -92,7 +92,7 @@ def _archive(run_id: str, store: Store, settings: Settings) -> Path:
 def download_artifact(
     run_id: str, name: str, store: StoreDep, settings: SettingsDep
 ) -> FileResponse:
-    path = artifact_file(_run_dir(run_id, store, settings), name)
+    path = artifact_file(run_folder(run_id, store, settings), name)
     if path is None:
         raise NotFoundError(
             f"run {run_id} has no artifact named {name!r} (GET /api/runs/{run_id}/artifacts "

@@ -7,7 +7,7 @@ from typing import Any
 
 from trainables.command.placeholders import command_problems
 from tuner.core.snapshots import snapshot_path
-from tuner.errors import FieldProblem, NotFoundError, SpecError
+from tuner.errors import FieldProblem, Forbidden, NotFoundError, SpecError
 
 FORECASTING_FIELDS = ("dataset", "target", "split")
 
@@ -30,14 +30,9 @@ def check_spec(spec: Any) -> list[tuple[str, str]]:
 def check_data(spec: Any, store: Any, settings: Any) -> None:
     """Every snapshot and data set the spec names is stored (and commands are allowed)."""
     if not settings.allow_commands:
-        raise SpecError(
-            [
-                FieldProblem(
-                    "trial.command",
-                    "command trials are turned off on this service "
-                    "(TUNEDRIVE_ALLOW_COMMANDS=false); use a registered trainable",
-                )
-            ]
+        raise Forbidden(
+            "command trials are turned off on this service (TUNEDRIVE_ALLOW_COMMANDS=false); "
+            "use a registered trainable, or ask its operator"
         )
     problems = []
     snapshots = [("trial.code", spec.trial.code)] + [

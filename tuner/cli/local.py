@@ -42,10 +42,11 @@ def run(
     """Run one experiment here on the embedded defaults (local Ray, SQLite); print the result."""
     require_server_install("run")
     from tuner.core.settings import Settings
-    from tuner.core.spec import load_spec
 
+    settings = Settings()
+    settings.ensure_dirs()
     try:
-        spec = load_spec(spec_file)
+        spec = _local_spec(spec_file, settings)
     except SpecError as err:
         err_console.print(f"[red]spec refused[/red] ({spec_file}):")
         for problem in err.problems:
@@ -55,8 +56,6 @@ def run(
     from tuner.engine.driver import run_experiment
     from tuner.store import Store
 
-    settings = Settings()
-    settings.ensure_dirs()
     store = Store.open(settings.resolved_database_url)
     from tuner.service.submission import check_submission
 
@@ -96,6 +95,30 @@ def run(
     print_result(store, final)
     shutdown_ray()  # before the interpreter exits: a live local Ray aborts the exit otherwise
     raise typer.Exit(0 if final.status == "completed" else 1)
+
+
+def _local_spec(spec_file: Path, settings: Any) -> Any:
+    """The spec file as a spec: a command trial's local code and inputs (relative to the file)
+    stored as snapshots here first; an Azure ML sweep job translated."""
+    from tuner.client.packing import upload_local_files
+    from tuner.core.documents import load_json, load_yaml
+    from tuner.core.spec import parse_submission
+    from tuner.service.code import save_snapshot
+
+    try:
+        text = spec_file.read_text()
+    except OSError as err:
+        from tuner.errors import FieldProblem
+
+        raise SpecError([FieldProblem("", f"cannot read {spec_file}: {err.strerror}")]) from None
+    document = load_json(text) if spec_file.suffix == ".json" else load_yaml(text)
+    if isinstance(document, dict):
+        store_here = lambda archive: save_snapshot(settings, archive).id  # noqa: E731
+        document = upload_local_files(document, spec_file.parent, store_here)
+    spec, warnings = parse_submission(document)
+    for warning in warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    return spec
 
 
 def _follow(

@@ -77,6 +77,8 @@ def submit(
         for problem in err.problems:
             err_console.print(f"  {problem}", markup=False, highlight=False)
         raise typer.Exit(2) from None
+    for warning in experiment.warnings:  # what of an Azure ML sweep job does not apply here
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if not wait:
         _emit(experiment) if as_json else console.print(f"submitted {experiment.id}")
         return

@@ -126,6 +126,9 @@ class Experiment(WireModel):
     run_counts: dict[str, int]
     best_run: Run | None = None
     extensions: int = 0  # how often it was extended
+    # At submission only: what of the document does not apply here (an Azure ML sweep job's
+    # compute target, say); it was accepted all the same.
+    warnings: list[str] = Field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -163,9 +166,11 @@ class SpecCheck(WireModel):
     planned_runs: int
     concurrent_runs: int | None = None
     max_duration_minutes: float | None = None
+    warnings: list[str] = Field(default_factory=list)
+    spec: dict[str, Any] = Field(default_factory=dict)  # the spec as it would be stored
 
     @classmethod
-    def of(cls, spec: Any) -> SpecCheck:
+    def of(cls, spec: Any, warnings: list[str] | None = None) -> SpecCheck:
         """From an experiment spec (any object with the spec's attributes)."""
         return cls(
             name=spec.name,
@@ -174,6 +179,8 @@ class SpecCheck(WireModel):
             planned_runs=spec.planned_runs,
             concurrent_runs=spec.budget.concurrent_runs,
             max_duration_minutes=spec.budget.max_duration_minutes,
+            warnings=warnings or [],
+            spec=spec.to_json(),
         )
 
 
@@ -256,3 +263,25 @@ class DatasetPage(WireModel):
     items: list[Dataset]
     limit: int
     offset: int
+
+
+class CodeSnapshot(WireModel):
+    """A stored code snapshot: name it as ``trial.code`` (or an input's ``code``)."""
+
+    id: str  # the sha256 of its canonical archive
+    files: int
+    bytes: int
+    created: bool  # False: the same files were already stored
+
+
+class Trainable(WireModel):
+    """What ``GET /api/trainables`` lists for each trainable."""
+
+    name: str
+    description: str
+    hyperparameters: dict[str, dict[str, Any]]  # name -> {default, domain}
+    open_hyperparameters: bool  # any name: the search space declares them
+    metrics: list[str]  # reported each interval (empty: whatever the code reports)
+    final_metrics: list[str]
+    training_length: str | None
+    trial_groups: bool

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tuner.client.commands import CommandCalls
 from tuner.client.files import FileCalls, raise_for
 from tuner.client.progress import ProgressBar
 from tuner.client.schemas import (
@@ -26,9 +27,7 @@ from tuner.client.schemas import (
     SpecCheck,
 )
 from tuner.errors import (
-    FieldProblem,
     ServiceError,
-    SpecError,
 )
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -36,7 +35,7 @@ CONNECT_RETRIES = 4  # httpx backs off 0, 0.5, 1, 2 s between tries
 T = TypeVar("T")
 
 
-class Client(FileCalls):
+class Client(FileCalls, CommandCalls):
     """A tunedrive service at ``base_url`` (default ``$TUNEDRIVE_URL``, else local port 8000),
     with the bearer ``token`` it asks for (default ``$TUNEDRIVE_TOKEN``)."""
 
@@ -67,15 +66,17 @@ class Client(FileCalls):
 
     # -- experiments ---------------------------------------------------------------------------
     def submit(self, spec: dict[str, Any] | str | Path | Any) -> Experiment:
-        """Queues an experiment: a spec dict, a YAML/JSON file path, or an ExperimentSpec."""
-        response = self._send("POST", "/api/experiments", **_spec_body(spec))
+        """Queues an experiment: a spec dict, a YAML/JSON file path, or an ExperimentSpec; an
+        Azure ML v2 sweep job too. A command trial's local code folder and path inputs
+        (relative to the spec file) are uploaded with it."""
+        response = self._send("POST", "/api/experiments", **self._spec_body(spec))
         return Experiment.from_json(response.json())
 
     def check(self, spec: dict[str, Any] | str | Path | Any) -> SpecCheck:
         """Every check a submission makes, against the service's data and nodes; queues
         nothing. SpecError names each bad field."""
         return SpecCheck.from_json(
-            self._send("POST", "/api/experiments/check", **_spec_body(spec)).json()
+            self._send("POST", "/api/experiments/check", **self._spec_body(spec)).json()
         )
 
     def delete_experiment(self, experiment_id: str) -> None:
@@ -203,16 +204,6 @@ class Client(FileCalls):
             raise _unreachable(self.base_url, error) from None
         raise_for(response)
         return response
-
-
-def _spec_body(spec: dict[str, Any] | str | Path | Any) -> dict[str, Any]:
-    """The request body of a spec: a file's text as is (JSON is YAML too), else JSON."""
-    if isinstance(spec, str | Path):
-        path = Path(spec)
-        if not path.is_file():
-            raise SpecError([FieldProblem("", f"no spec file at {path}")])
-        return {"content": path.read_bytes(), "headers": {"Content-Type": "application/yaml"}}
-    return {"json": spec.to_json() if hasattr(spec, "to_json") else spec}
 
 
 def _params(**values: Any) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
@@ -13,6 +12,7 @@ from ray.tune.result import AUTO_RESULT_KEYS
 
 from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.core.values import as_real
+from tuner.engine.failures import FailureWatch, error_text
 from tuner.engine.scheduler import FINAL_KEY, STEP_KEY, PolicyScheduler
 from tuner.engine.store_link import StoreLink, StoreNumbers
 from tuner.engine.trial import NODE_KEY, SEED_KEY, run_seed
@@ -94,6 +94,7 @@ class StoreRecorder(Callback):
         self._rows: list[NewMetricRow] = []
         self._runs: dict[str, _RunState] = {}
         self._loaded = False
+        self.failures = FailureWatch()
 
     def _ensure_loaded(self) -> None:
         """Picks up where a previous driver left off: Ray unpickles this callback as it was
@@ -141,6 +142,7 @@ class StoreRecorder(Callback):
         # the run was being placed): either way its start is recorded whole now.
         state = state or self._runs.setdefault(tid, _RunState(number=number))
         state.number, state.open, state.started, state.restarting = number, True, True, False
+        self.failures.start(tid)
         self._updates.append(
             RunUpdate(
                 tid,
@@ -168,7 +170,7 @@ class StoreRecorder(Callback):
         state.best, state.epochs = None, 0
         self._updates.append(
             RunUpdate(
-                trial.trial_id, status="running", attempts=state.attempt, error=_error_text(trial)
+                trial.trial_id, status="running", attempts=state.attempt, error=error_text(trial)
             )
         )
 
@@ -232,6 +234,7 @@ class StoreRecorder(Callback):
             state.open = False
         self._updates.append(update)
         self.flush()
+        self.failures.ended(tid, update.status == "failed", update.error)
 
     def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         if self._ignored(trial):
@@ -239,12 +242,12 @@ class StoreRecorder(Callback):
         state = self._runs.get(trial.trial_id)
         if state is not None:
             state.open = False
+        error = error_text(trial)
         self._updates.append(
-            RunUpdate(
-                trial.trial_id, status="failed", finished_at=utcnow(), error=_error_text(trial)
-            )
+            RunUpdate(trial.trial_id, status="failed", finished_at=utcnow(), error=error)
         )
         self.flush()
+        self.failures.ended(trial.trial_id, True, error)
 
     def on_experiment_end(self, trials: list[Any], **info: Any) -> None:
         self.close_open_runs()
@@ -272,15 +275,3 @@ class StoreRecorder(Callback):
         self._updates, self._rows = [], []
         self.link.writer.write(updates, rows)
 
-
-def _error_text(trial: Any) -> str | None:
-    """The latest failure of a trial, read from the error file Ray writes next to it."""
-    path = getattr(trial, "error_file", None)
-    try:
-        text = Path(path).read_text() if path else None
-    except OSError:
-        text = None
-    if not text:
-        return None
-    latest = text.rsplit("Failure # ", 1)[-1]
-    return latest[-4000:]  # the tail holds the trainable's own traceback line

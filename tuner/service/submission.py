@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuner.core.settings import Settings
-from tuner.core.spec import ExperimentSpec, parse_spec
+from tuner.core.spec import ExperimentSpec, parse_submission
 from tuner.errors import FieldProblem, NotFoundError, SpecError
 from tuner.service.capacity import check_resources, known_nodes
 from tuner.store import ExperimentRecord, Store
@@ -14,16 +14,31 @@ from tuner.store import ExperimentRecord, Store
 def submit_experiment(store: Store, payload: Any, settings: Settings) -> ExperimentRecord:
     """Validates a spec (a mapping, YAML/JSON text or an ExperimentSpec) against the data and
     the nodes it would run on, and queues it."""
-    spec = parse_spec(payload)
-    check_submission(spec, store, settings)
-    return store.create_experiment(spec)
+    return submit_with_warnings(store, payload, settings)[0]
+
+
+def submit_with_warnings(
+    store: Store, payload: Any, settings: Settings
+) -> tuple[ExperimentRecord, list[str]]:
+    """:func:`submit_experiment`, and what of the document does not apply here (an Azure ML
+    sweep job's compute target, say)."""
+    spec, warnings = plan_with_warnings(store, payload, settings)
+    return store.create_experiment(spec), warnings
 
 
 def plan_experiment(store: Store, payload: Any, settings: Settings) -> ExperimentSpec:
     """Every check :func:`submit_experiment` makes, queueing nothing: the spec that passed."""
-    spec = parse_spec(payload)
+    return plan_with_warnings(store, payload, settings)[0]
+
+
+def plan_with_warnings(
+    store: Store, payload: Any, settings: Settings
+) -> tuple[ExperimentSpec, list[str]]:
+    spec, warnings = (payload, []) if isinstance(payload, ExperimentSpec) else parse_submission(
+        payload
+    )
     check_submission(spec, store, settings)
-    return spec
+    return spec, warnings
 
 
 def check_submission(spec: ExperimentSpec, store: Store, settings: Settings) -> None:

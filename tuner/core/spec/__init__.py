@@ -2,7 +2,7 @@
 
 from tuner.core.spec.expressions import Expression, parse_expression
 from tuner.core.spec.models import COMMAND_TRAINABLE, ExperimentSpec
-from tuner.core.spec.parsing import load_spec, parse_spec
+from tuner.core.spec.parsing import load_spec, parse_spec, parse_submission
 from tuner.core.spec.sections import (
     Budget,
     EarlyTermination,
@@ -25,4 +25,5 @@ __all__ = [
     "load_spec",
     "parse_expression",
     "parse_spec",
+    "parse_submission",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from tuner.core.documents import check_plain, load_json, load_yaml
+from tuner.core.spec.azure import from_sweep, is_sweep
 from tuner.core.spec.models import ExperimentSpec
 from tuner.core.spec.sections import POLICY_MODELS
 from tuner.errors import FieldProblem, SpecError
@@ -31,6 +32,17 @@ def parse_spec(data: Any) -> ExperimentSpec:
         raise SpecError(_field_problems(err)) from None
 
 
+def parse_submission(data: Any) -> tuple[ExperimentSpec, list[str]]:
+    """A submitted document: a tunedrive spec, or an Azure ML v2 sweep job (``type: sweep``)
+    translated first. Returns the spec and what of the document does not apply here."""
+    if isinstance(data, bytes | str):
+        data = load_yaml(data)
+    if is_sweep(data):
+        translated, warnings = from_sweep(data)
+        return parse_spec(translated), warnings
+    return parse_spec(data), []
+
+
 def load_spec(path: str | Path) -> ExperimentSpec:
     path = Path(path)
     try:
@@ -39,7 +51,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         raise SpecError(
             [FieldProblem("", f"cannot read spec file {path}: {err.strerror}")]
         ) from None
-    return parse_spec(load_json(text) if path.suffix == ".json" else load_yaml(text))
+    return parse_submission(load_json(text) if path.suffix == ".json" else load_yaml(text))[0]
 
 
 def _field_problems(err: ValidationError) -> list[FieldProblem]:
