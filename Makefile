@@ -18,7 +18,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency bench-scheduler bench-chaos clean
+.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency bench-scheduler bench-chaos bench-command example-byo example-tutorial clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,19 @@ bench-scheduler: $(STAMP)
 # PostgreSQL, two dispatchers and a 2-node Ray cluster on loopback, 10 minutes of faults.
 bench-chaos: $(STAMP) system-deps
 	$(PY) bench/chaos.py
+
+# Tune your own code (README): a scikit-learn forecaster that calls report(), and the
+# reference tutorial's Keras script with its Azure ML v2 sweep YAML, on GEFCom2014.
+example-byo: $(STAMP)
+	$(PY) examples/fetch_data.py examples/gradient_boosting
+	$(VENV)/bin/tunedrive run examples/gradient_boosting/spec.yaml
+
+example-tutorial: $(STAMP)
+	$(PY) examples/fetch_data.py examples/tutorial_ffn
+	$(VENV)/bin/tunedrive run examples/tutorial_ffn/sweep.yml
+
+bench-command: $(STAMP)
+	$(PY) bench/command_overhead.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info node_modules

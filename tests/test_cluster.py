@@ -4,13 +4,16 @@ killed mid-experiment loses nothing. Marked `cluster`; `pytest -m cluster` runs 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from tests.api.live import LiveServer, live_server, wait_for_end
 from tests.postgres import postgres_bin, postgres_server
@@ -41,6 +44,7 @@ class Deployment:
     server: LiveServer
     database_url: str
     worker: Any  # the second node's process
+    storage: str  # the storage path every node sees
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             cluster.wait_for_nodes(2)
             env = {**cluster.env, "TUNEDRIVE_RAY_ADDRESS": cluster.address}
             with live_server(tmp_path / "home", env=env) as server:
-                yield Deployment(cluster, server, database_url, worker)
+                yield Deployment(cluster, server, database_url, worker, storage)
 
 
 def runs_of(url: str, experiment_id: str) -> list[dict[str, Any]]:
@@ -80,6 +84,42 @@ def test_runs_execute_on_both_nodes_and_every_result_is_in_postgres(
     assert store.count_metric_rows(experiment["id"]) == 6 * 6
     assert store.get_experiment(experiment["id"]).run_counts["completed"] == 6
     store.close()
+
+
+def test_a_command_trial_reaches_the_second_node_through_runtime_env(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """The code goes up as a snapshot; each run, on either node, runs it from the copy Ray's
+    runtime_env unpacked there, never from the service's own staging folder."""
+    from tests.trainables.command.scripts import code_folder
+    from tuner.client import Client
+
+    url = deployment.server.url
+    code_folder(tmp_path)
+    spec = {
+        "name": "byo-cluster",
+        "trial": {"command": "python train.py --lr ${{search_space.lr}}", "code": "./src"},
+        "search_space": {"lr": {"choice": [0.1, 0.2, 0.3, 0.4]}},
+        "sampling": {"method": "grid"},
+        "primary_metric": {"name": "loss", "goal": "minimize"},
+        "budget": {"max_total_runs": 4, "max_concurrent_runs": 3},
+    }
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    with Client(url, "") as client:
+        experiment = client.submit(tmp_path / "spec.yaml")  # packs ./src beside the spec
+    done = wait_for_end(url, experiment.id)
+    assert done["status"] == "completed", done["stop_reason"]
+    runs = runs_of(url, experiment.id)
+    assert {r["node"].split("/")[1] for r in runs} == set(deployment.cluster.alive_nodes())
+    records = _command_records(Path(deployment.storage), experiment.id)
+    assert len(records) == 4
+    for record in records:
+        assert "runtime_resources/working_dir_files" in record["snapshot_source"]
+        assert "_staging" not in record["snapshot_source"]
+
+
+def _command_records(storage: Path, experiment_id: str) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in (storage / experiment_id).glob("*/command.json")]
 
 
 def test_a_node_killed_mid_experiment_loses_nothing(deployment: Deployment) -> None:

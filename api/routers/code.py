@@ -34,6 +34,7 @@ ARCHIVE_BODY = {
         200: {"model": CodeSnapshot, "description": "the same files were already stored"},
         403: {"model": Error, "description": "command trials are turned off"},
         413: {"model": Error, "description": "archive over the size limit"},
+        415: {"model": Error, "description": "not sent as application/gzip or application/zip"},
     },
     openapi_extra=ARCHIVE_BODY,
 )

@@ -53,8 +53,11 @@ async def _follow(
 
 @router.get(
     "/{run_id}/logs",
-    response_class=PlainTextResponse,
-    responses={404: {"model": Error}, 200: {"content": {"text/plain": {}}}},
+    response_model=None,
+    responses={
+        404: {"model": Error},
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+    },
 )
 async def run_logs(
     run_id: str,

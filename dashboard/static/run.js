@@ -42,6 +42,7 @@ export function runPage(root, id) {
       ]),
     );
     await drawMetrics($("#metric-charts"), await get(`/api/runs/${id}/metrics`), final);
+    await showLogs($, id);
     const measure = final.skill_measure;
     const byStep = measure && final[`test_${measure}_by_horizon`];
     if (byStep) {
@@ -77,6 +78,19 @@ export function runPage(root, id) {
   }
   tick();
   return () => { stopped = true; clearTimeout(timer); };
+}
+
+// A command trial's output (stdout.log, stderr.log in its folder): shown once there is any.
+async function showLogs($, id) {
+  const stream = $("#log-stream");
+  const response = await request(`/api/runs/${id}/logs?stream=${stream.value}&tail=200`, { raw: true })
+    .catch(() => null); // a run not started yet has no folder, so no logs
+  const text = response ? await response.text() : "";
+  if (text || !$("#logs").hidden) {
+    $("#logs").hidden = false;
+    $("#log-text").textContent = text;
+  }
+  stream.onchange = () => showLogs($, id);
 }
 
 // Each val_<m> chart also draws the run's baseline on validation (a dashed line) once known,

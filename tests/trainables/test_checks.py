@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from tuner.core.spec import parse_spec
-from trainables.splits import SeriesShape
-from tuner.errors import SpecError
 from trainables.checks import check_windows_fit
+from trainables.splits import SeriesShape
+from tuner.core.spec import parse_spec
+from tuner.errors import SpecError
 
 SHAPE = SeriesShape(datetime(2020, 1, 1), rows=400, step_seconds=3600)  # 60 validation rows
 

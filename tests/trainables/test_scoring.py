@@ -9,6 +9,7 @@ import pytest
 
 from trainables.datasets import Series
 from trainables.evaluation import Evaluation, primary_measure
+from trainables.measures import MEASURES
 from trainables.scoring import (
     baseline_candidates,
     baseline_forecast,
@@ -19,7 +20,6 @@ from trainables.scoring import (
     skill,
 )
 from trainables.windows import prepare
-from trainables.measures import MEASURES
 
 HOUR, HALF_HOUR, DAY = 3600, 1800, 86_400
 

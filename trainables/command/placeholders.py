@@ -45,8 +45,11 @@ def references(command: str) -> tuple[list[Reference], list[str]]:
 
 
 def command_problems(
-    command: str, space: Mapping[str, object], inputs: Mapping[str, object],
-    outputs: Mapping[str, object], fixed: Mapping[str, object],
+    command: str,
+    space: Mapping[str, object],
+    inputs: Mapping[str, object],
+    outputs: Mapping[str, object],
+    fixed: Mapping[str, object],
 ) -> list[tuple[str, str]]:
     """What is wrong with a command given its spec, each problem naming its field."""
     try:

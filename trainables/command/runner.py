@@ -131,8 +131,14 @@ class _Process:
         except OSError as err:
             raise RunFailed(f"cannot start {self.argv[0]!r}: {err.strerror}") from None
         self.guard = subprocess.Popen(
-            [sys.executable, "-m", "trainables.command.guard", str(self.process.pid),
-             str(self.run_dir / ".stop"), str(self.staging.stop_grace_seconds)],
+            [
+                sys.executable,
+                "-m",
+                "trainables.command.guard",
+                str(self.process.pid),
+                str(self.run_dir / ".stop"),
+                str(self.staging.stop_grace_seconds),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -51,9 +51,10 @@ def _ignored(relative: str, is_dir: bool, patterns: list[str]) -> bool:
 def pack(path: Path) -> bytes:
     """A file or a folder (its contents, ignore file honoured) as a tar.gz."""
     out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as zipped, tarfile.open(
-        fileobj=zipped, mode="w"
-    ) as archive:
+    with (
+        gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w") as archive,
+    ):
         if path.is_file():
             archive.add(path, arcname=path.name, recursive=False)
         else:

@@ -26,9 +26,10 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value  # NaN and infinities too: written as JSON's NaN/Infinity, read as such
-    for method in ("item", "tolist"):
-        if hasattr(value, method):
-            return _plain(getattr(value, method)())
+    if hasattr(value, "tolist"):  # numpy: a scalar's is a number, an array's a list
+        return _plain(value.tolist())
+    if hasattr(value, "item"):
+        return _plain(value.item())
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     try:

@@ -137,9 +137,10 @@ def canonical(members: list[Member]) -> bytes:
     """One tar.gz for the same files, however they were packed: sorted, no times or owners;
     its sha256 is the snapshot's id."""
     out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as zipped, tarfile.open(
-        fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT
-    ) as archive:
+    with (
+        gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as archive,
+    ):
         seen: set[str] = set()
         for member in sorted(members, key=lambda m: m.path):
             if member.path in seen:
