@@ -46,7 +46,7 @@ def run(
     settings = Settings()
     settings.ensure_dirs()
     try:
-        spec = _local_spec(spec_file, settings)
+        spec = local_spec(spec_file, settings)
     except SpecError as err:
         err_console.print(f"[red]spec refused[/red] ({spec_file}):")
         for problem in err.problems:
@@ -97,7 +97,7 @@ def run(
     raise typer.Exit(0 if final.status == "completed" else 1)
 
 
-def _local_spec(spec_file: Path, settings: Any) -> Any:
+def local_spec(spec_file: Path, settings: Any) -> Any:
     """The spec file as a spec: a command trial's local code and inputs (relative to the file)
     stored as snapshots here first; an Azure ML sweep job translated."""
     from tuner.client.packing import upload_local_files

@@ -55,19 +55,22 @@ def _remote_check(spec_file: Path, server: str, token: str | None) -> SpecCheck:
 def _local_check(spec_file: Path) -> Any:
     from tuner.core.spec import load_spec
 
-    spec = load_spec(spec_file)
-    if importlib.util.find_spec("sqlalchemy") is not None:
-        # The server install: the data set, windows and resources, as submission checks them.
-        from tuner.core.settings import Settings
-        from tuner.service.submission import check_submission
-        from tuner.store import Store
+    if importlib.util.find_spec("sqlalchemy") is None:
+        return SpecCheck.of(load_spec(spec_file))
+    # The server install: the data set, windows and resources, as submission checks them; a
+    # command trial's local code is stored as a snapshot here, as `tunedrive run` would.
+    from tuner.cli.local import local_spec
+    from tuner.core.settings import Settings
+    from tuner.service.submission import check_submission
+    from tuner.store import Store
 
-        settings = Settings()
-        store = Store.open(settings.resolved_database_url)
-        try:
-            check_submission(spec, store, settings)
-        finally:
-            store.close()
+    settings = Settings()
+    spec = local_spec(spec_file, settings)
+    store = Store.open(settings.resolved_database_url)
+    try:
+        check_submission(spec, store, settings)
+    finally:
+        store.close()
     return SpecCheck.of(spec)
 
 

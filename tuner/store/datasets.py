@@ -53,7 +53,7 @@ class DatasetStore(StoreBase):
                         ExperimentRow.status.in_(("queued", "running"))
                     )
                 )
-                if (spec or {}).get("dataset") == dataset_id
+                if dataset_id in _datasets_named(spec or {})
             ]
             if users:
                 raise ConflictError(
@@ -72,3 +72,12 @@ class DatasetStore(StoreBase):
 
 def _dataset_record(row: DatasetRow) -> DatasetRecord:
     return DatasetRecord(**{c.name: getattr(row, c.name) for c in DatasetRow.__table__.columns})
+
+
+def _datasets_named(spec: dict[str, Any]) -> set[str]:
+    """The data sets a stored spec reads: its ``dataset``, and its inputs' (a command trial)."""
+    named = {spec.get("dataset")}
+    for value in (spec.get("inputs") or {}).values():
+        if isinstance(value, dict):
+            named.add(value.get("dataset"))
+    return {n for n in named if n}

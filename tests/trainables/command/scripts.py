@@ -62,6 +62,10 @@ SCRIPTS = {
         print("about to fail", file=sys.stderr)
         raise SystemExit(3)
     """,
+    "oom.py": """
+        import os, signal
+        os.kill(os.getpid(), signal.SIGKILL)
+    """,
     "sleepy.py": """
         import sys, time
         from tuner.client import report

@@ -106,6 +106,21 @@ def test_exit_code_and_stderr_tail_and_first_runs_failing_alike(
     assert failed and "about to fail" in failed[0].error
 
 
+def test_a_signal_tunedrive_did_not_send_is_named(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    spec = command_spec(
+        "python oom.py ${{search_space.x}}", {"x": {"choice": [1]}}, budget={"max_total_runs": 1}
+    )
+    record = submit_command(store, settings, tmp_path, spec)
+    run_experiment(record.id, settings, store)
+    (run,) = store.list_runs(record.id)
+    assert run.status == "failed"
+    assert "killed by signal SIGKILL, which tunedrive did not send (possibly out of memory)" in (
+        run.error
+    )
+
+
 def test_asha_kills_a_script_that_ignores_sigterm_and_its_grandchild(
     store: Store, settings: Settings, tmp_path: Path
 ) -> None:
