@@ -93,6 +93,13 @@ def main() -> None:
                 model.save(os.path.join(args.out, "model.keras"))
         model = keras.models.load_model(os.path.join(args.out, "model.keras"))
         mlflow.log_metric("test_mape", mape(x_test, y_test))
+        # Beside the seasonal naive: the same hour a week before each forecast hour.
+        starts = origins(TEST_START, None, daily=True)
+        naive = np.stack([load.to_numpy()[s + 1 - 168 : s + 1 - 168 + HORIZON] for s in starts])
+        actual = y_test * (high - low) + low
+        mlflow.log_metric(
+            "baseline_test_mape", float(np.mean(np.abs((actual - naive) / actual)) * 100)
+        )
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def fit_command(params: dict[str, Any], staging: Staging, context: RunContext) -
 
     with TrackingServer(append) as tracking_uri:
         env["MLFLOW_TRACKING_URI"] = tracking_uri
-        return _Process(argv, workdir, env, staging, context, append).run()
+        return _Process(argv, workdir, env, staging, context).run()
 
 
 class _Process:
@@ -85,10 +85,9 @@ class _Process:
         env: dict[str, str],
         staging: Staging,
         context: RunContext,
-        append: Any,
     ) -> None:
         self.argv, self.workdir, self.env = argv, workdir, env
-        self.staging, self.context, self.append = staging, context, append
+        self.staging, self.context = staging, context
         self.run_dir = context.run_dir
         self.stopped_by: str | None = None  # why tunedrive stopped it, once it has
         self.final: dict[str, Any] = {}
