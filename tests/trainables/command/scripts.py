@@ -45,7 +45,7 @@ SCRIPTS = {
                 f.write(str(os.getpid()))
             while True:
                 time.sleep(1)
-        for epoch in range(1, 200):
+        for epoch in range(1, int(sys.argv[2]) + 1):
             report(loss=lr * 10 + 1.0 / epoch)
             time.sleep(0.1)
     """,
