@@ -20,8 +20,14 @@ SHARED_HYPERPARAMETERS: dict[str, object] = {
     "max_epochs": 100,
     "patience": 5,
     "train_start": None,  # optional "YYYY-MM-DD": train on a recent slice only
-    "calendar": False,  # time of day and day of week, over the input and forecast windows
-    "residual": "none",  # "baseline": learn the correction to the run's baseline forecast
+    # Time of day and day of week, over the input and forecast windows.
+    "calendar": True,
+    # "baseline": learn the correction to the run's baseline forecast (the winning runs used it
+    # on every series measured so far); "none": forecast the target itself.
+    "residual": "baseline",
+    # The training loss; "auto" follows the primary metric (an absolute error for MAE, MASE,
+    # MAPE and sMAPE; squared for RMSE and val_loss).
+    "loss": "auto",
 }
 # What each hyperparameter accepts. The upper bounds keep one run within a machine's memory
 # and a day's training; the data set bounds T + horizon further, at submission.
@@ -40,6 +46,7 @@ SHARED_DOMAINS: dict[str, Domain] = {
     "train_start": date_or_none(),
     "calendar": boolean(),
     "residual": one_of("none", "baseline"),
+    "loss": one_of("auto", "mse", "mae", "huber"),
 }
 FAMILY_DOMAINS: dict[str, dict[str, Domain]] = {
     "ffn": {"hidden_layers": integer(1, 16), "latent_dim": WIDTH},

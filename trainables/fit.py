@@ -1,6 +1,8 @@
 """The training loop shared by every forecaster family, with per-epoch reporting.
 
-Early stopping is Keras' own (patience on ``val_loss``, best-epoch weights restored). Speed
+Early stopping is Keras' own, with patience on the metric the run is judged on (the primary
+metric where it is a validation measure, else ``val_loss``) and the best epoch's weights
+restored; the training loss follows that metric too (``loss: auto``). Speed
 without changing the maths: the train step is compiled with XLA (Keras' ``"auto"`` leaves
 it off for recurrent layers, where XLA pays most), several steps run per compiled call
 (``steps_per_execution``) so Python overhead does not dominate small models, and validation is
@@ -17,16 +19,15 @@ from typing import Any
 import numpy as np
 
 from trainables.datasets import Series
-from trainables.evaluation import Evaluation
 from trainables.runs import (
     PREDICT_BATCH,
     RunInputs,
     compile_for_training,
     finish,
+    keras_loss,
     prepare_run,
     validation_loss,
 )
-from trainables.windows import Prepared
 from tuner.core.registry import RunContext
 
 
@@ -63,35 +64,30 @@ def seed_training(seed: int | None) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def validate(model: Any, prepared: Prepared) -> tuple[np.ndarray, float]:
-    """One batched pass over the validation windows: the scaled forecast and Keras'
-    ``val_loss`` (the MSE plus the weight penalty)."""
+def validate(model: Any, run: RunInputs) -> dict[str, float]:
+    """One batched pass over the validation windows: ``val_loss`` (the training loss plus the
+    weight penalty) and every measure on the unscaled forecast."""
+    prepared = run.prepared
     scaled = np.asarray(model.predict(prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0))
-    return scaled, validation_loss(scaled, prepared.valid.y, model)
+    unscaled = prepared.load_scaler.unscale(scaled.astype(np.float64))
+    return {
+        "val_loss": validation_loss(scaled, prepared.valid.y, model, run.loss),
+        **run.evaluation.validation(unscaled),
+    }
 
 
-def validation_reporter(
-    model: Any, prepared: Prepared, evaluation: Evaluation, ctx: RunContext
-) -> Any:
-    """A Keras callback that scores the validation windows once per epoch (one batched forward
-    pass gives ``val_loss`` and every measure), reports them, and leaves ``val_loss`` in the
-    epoch's logs for the EarlyStopping callback after it. A run a policy stopped at this
-    report trains no further; EarlyStopping then restores its best epoch as usual."""
+def validation_reporter(model: Any, run: RunInputs, ctx: RunContext) -> Any:
+    """A Keras callback that scores the validation windows once per epoch, reports them, and
+    leaves them in the epoch's logs for the EarlyStopping callback after it. A run a policy
+    stopped at this report trains no further; EarlyStopping then restores its best epoch."""
     import keras
 
     class ValidationReporter(keras.callbacks.Callback):
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             logs = logs if logs is not None else {}
-            scaled, val_loss = validate(model, prepared)
-            unscaled = prepared.load_scaler.unscale(scaled.astype(np.float64))
-            logs["val_loss"] = val_loss
-            ctx.report(
-                {
-                    "loss": float(logs.get("loss", math.nan)),
-                    "val_loss": val_loss,
-                    **evaluation.validation(unscaled),
-                }
-            )
+            scores = validate(model, run)
+            logs.update(scores)
+            ctx.report({"loss": float(logs.get("loss", math.nan)), **scores})
             if ctx.stop_requested():
                 model.stop_training = True
 
@@ -118,18 +114,23 @@ def fit_single(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[
 
     prepared, evaluation = run.prepared, run.evaluation
     model = run.build()
-    compile_for_training(model, params)
-    # Patience on val_loss; the best epoch's weights are restored when training ends.
+    compile_for_training(model, params, loss=keras_loss(run.loss))
+    # Patience on the metric the run is judged on; its best epoch's weights are restored.
     stopping = keras.callbacks.EarlyStopping(
-        monitor="val_loss", mode="min", patience=int(params["patience"]), restore_best_weights=True
+        monitor=run.selection,
+        mode="min",
+        patience=int(params["patience"]),
+        restore_best_weights=True,
     )
-    untrained = (model.get_weights(), validate(model, prepared)[1]) if run.residual else None
+    untrained = (
+        (model.get_weights(), validate(model, run)[run.selection]) if run.residual else None
+    )
     model.fit(
         prepared.train.inputs,
         prepared.train.y,
         batch_size=int(params["batch_size"]),
         epochs=int(params["max_epochs"]),
-        callbacks=[validation_reporter(model, prepared, evaluation, ctx), stopping],
+        callbacks=[validation_reporter(model, run, ctx), stopping],
         verbose=0,
         shuffle=True,
     )

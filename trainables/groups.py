@@ -21,6 +21,7 @@ import numpy as np
 
 from trainables.evaluation import Evaluation
 from trainables.runs import (
+    HUBER_DELTA,
     PREDICT_BATCH,
     RunInputs,
     compile_for_training,
@@ -36,7 +37,7 @@ class Member:
     """One seed on one fold: its network inside the fold's stack, and its best so far."""
 
     network: Any
-    best_loss: float = math.inf
+    best_score: float = math.inf  # of the metric the run is judged on (RunInputs.selection)
     best_weights: list[Any] | None = None
     best_epoch: int = 0
     wait: int = 0
@@ -49,6 +50,8 @@ class Fold:
     evaluation: Evaluation
     stack: Any
     members: list[Member]
+    loss: str = "mse"  # the run's training loss
+    selection: str = "val_loss"  # what a member's best epoch is judged on
     batches: Any = None  # its training windows as a reshuffled tf.data pipeline, made once
 
 
@@ -102,29 +105,42 @@ def _shared_inputs(network: Any) -> tuple[list[Any], Any]:
     return inputs, inputs if len(inputs) > 1 else inputs[0]
 
 
-def member_losses(y_true: Any, y_pred: Any) -> Any:
-    """The sum over members of each one's MSE: each member's gradient is its own."""
+def member_losses(kind: str) -> Any:
+    """The sum over members of each one's training loss: each member's gradient is its own."""
     import keras
 
-    squared = keras.ops.square(y_pred - keras.ops.expand_dims(y_true, 1))
-    return keras.ops.sum(keras.ops.mean(squared, axis=-1), axis=-1)
+    def losses(y_true: Any, y_pred: Any) -> Any:
+        errors = y_pred - keras.ops.expand_dims(y_true, 1)
+        if kind == "mae":
+            each = keras.ops.abs(errors)
+        elif kind == "huber":
+            size = keras.ops.abs(errors)
+            each = keras.ops.where(
+                size <= HUBER_DELTA, 0.5 * errors**2, HUBER_DELTA * (size - 0.5 * HUBER_DELTA)
+            )
+        else:
+            each = keras.ops.square(errors)
+        return keras.ops.sum(keras.ops.mean(each, axis=-1), axis=-1)
+
+    return losses
 
 
 def fit_group(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     folds = []
     for prepared, evaluation in fold_windows(run.prepared, run.evaluation, ctx.folds):
         stack, members = stacked(run, ctx.repeats, ctx.seed)
-        compile_for_training(stack, params, loss=member_losses)
-        fold = Fold(prepared, evaluation, stack, members)
+        compile_for_training(stack, params, loss=member_losses(run.loss))
+        fold = Fold(prepared, evaluation, stack, members, run.loss, run.selection)
         if run.residual:  # untrained, a member is the baseline: it must beat that to move
-            for member, loss in zip(members, _score(fold)[1], strict=True):
-                member.best_loss, member.best_weights = loss, member.network.get_weights()
+            for member, scores in zip(members, _score(fold), strict=True):
+                member.best_score = scores[run.selection]
+                member.best_weights = member.network.get_weights()
         folds.append(fold)
     patience = int(params["patience"])
     for epoch in range(1, int(params["max_epochs"]) + 1):
         losses = [_train_one_epoch(fold, params) for fold in folds]
         for fold in folds:
-            _update(fold, epoch, *_score(fold))
+            _update(fold, epoch, _score(fold))
         members = [m for fold in folds for m in fold.members]
         ctx.report(_group_report(members, float(np.mean(losses)), ctx.primary_metric))
         if ctx.stop_requested() or all(m.wait >= patience for m in members):
@@ -160,26 +176,27 @@ def _batches(prepared: Prepared, batch_size: int) -> Any:
     return rows.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
-def _score(fold: Fold) -> tuple[list[dict[str, float]], list[float]]:
-    """Each member's validation measures and val_loss (MSE plus its weight penalty)."""
+def _score(fold: Fold) -> list[dict[str, float]]:
+    """Each member's validation measures and val_loss (its training loss plus its penalty)."""
     scaled = np.asarray(
         fold.stack.predict(fold.prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0)
     )
-    measures, losses = [], []
+    scores = []
     for i, member in enumerate(fold.members):
         mine = scaled[:, i, :].astype(np.float64)
-        losses.append(validation_loss(mine, fold.prepared.valid.y, member.network))
-        measures.append(fold.evaluation.validation(fold.prepared.load_scaler.unscale(mine)))
-    return measures, losses
+        loss = validation_loss(mine, fold.prepared.valid.y, member.network, fold.loss)
+        measures = fold.evaluation.validation(fold.prepared.load_scaler.unscale(mine))
+        scores.append({**measures, "val_loss": loss})
+    return scores
 
 
-def _update(fold: Fold, epoch: int, measures: list[dict[str, float]], losses: list[float]) -> None:
-    for member, scores, loss in zip(fold.members, measures, losses, strict=True):
-        for name, value in {**scores, "val_loss": loss}.items():
+def _update(fold: Fold, epoch: int, scores: list[dict[str, float]]) -> None:
+    for member, mine in zip(fold.members, scores, strict=True):
+        for name, value in mine.items():
             if not math.isnan(value) and not value >= member.best.get(name, math.inf):
                 member.best[name] = value  # every measure and val_loss: lower is better
-        if loss < member.best_loss:
-            member.best_loss, member.best_epoch, member.wait = loss, epoch, 0
+        if mine[fold.selection] < member.best_score:
+            member.best_score, member.best_epoch, member.wait = mine[fold.selection], epoch, 0
             member.best_weights = member.network.get_weights()
         else:
             member.wait += 1

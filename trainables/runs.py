@@ -20,6 +20,10 @@ from trainables.evaluation import Evaluation
 from trainables.windows import Prepared, Windows, prepare
 
 RESIDUALS = ("none", "baseline")
+LOSSES = ("auto", "mse", "mae", "huber")
+HUBER_DELTA = 0.05  # in scaled units (the training period spans 0..1): MAE past 5 % of it
+# The measures an absolute-error loss serves; RMSE (and val_loss, an MSE) want a squared one.
+ABSOLUTE_MEASURES = ("mae", "mase", "mape", "smape")
 STEPS_PER_EXECUTION = 16
 PREDICT_BATCH = 2048
 
@@ -32,6 +36,10 @@ class RunInputs:
     evaluation: Evaluation
     residual: bool  # an untrained network is the baseline
     build: Callable[[], Any]
+    # What best epochs, early stopping and the residual guard are judged on: the primary
+    # metric where it is a validation measure (val_mase), else val_loss.
+    selection: str = "val_loss"
+    loss: str = "mse"  # the training loss: mse, mae or huber
 
 
 def prepare_run(
@@ -58,7 +66,41 @@ def prepare_run(
     def build() -> Any:
         return build_model(family, params, features, ahead, residual=residual)
 
-    return RunInputs(prepared, evaluation, residual, build)
+    selection = primary_metric if primary_metric in _validation_names(evaluation) else "val_loss"
+    loss = training_loss(str(params.get("loss", "auto")), selection)
+    return RunInputs(prepared, evaluation, residual, build, selection, loss)
+
+
+def _validation_names(evaluation: Evaluation) -> tuple[str, ...]:
+    return tuple(f"val_{m}" for m in evaluation.measures)
+
+
+def training_loss(asked: str, selection: str) -> str:
+    """``auto`` follows the metric the run is judged on: an absolute error for MAE, MASE,
+    MAPE and sMAPE; a squared one for RMSE and val_loss."""
+    if asked not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {asked!r}")
+    if asked != "auto":
+        return asked
+    return "mae" if selection.removeprefix("val_") in ABSOLUTE_MEASURES else "mse"
+
+
+def keras_loss(kind: str) -> Any:
+    import keras
+
+    return keras.losses.Huber(delta=HUBER_DELTA) if kind == "huber" else kind
+
+
+def errors_loss(kind: str, errors: np.ndarray) -> float:
+    """The training loss of an array of scaled errors, as Keras computes it."""
+    if kind == "mae":
+        return float(np.mean(np.abs(errors)))
+    if kind == "huber":
+        small = np.abs(errors) <= HUBER_DELTA
+        quadratic = 0.5 * errors**2
+        linear = HUBER_DELTA * (np.abs(errors) - 0.5 * HUBER_DELTA)
+        return float(np.mean(np.where(small, quadratic, linear)))
+    return float(np.mean(errors**2))
 
 
 def compile_for_training(model: Any, params: dict[str, Any], loss: Any = "mse") -> None:
@@ -84,10 +126,13 @@ def make_optimizer(params: dict[str, Any]) -> Any:
     return optimizers[name](learning_rate=rate)
 
 
-def validation_loss(scaled: np.ndarray, target: np.ndarray, network: Any) -> float:
-    """Keras' ``val_loss`` for one network: the MSE in scaled units plus its weight penalty."""
+def validation_loss(
+    scaled: np.ndarray, target: np.ndarray, network: Any, kind: str = "mse"
+) -> float:
+    """Keras' ``val_loss`` for one network: its training loss in scaled units plus its
+    weight penalty."""
     penalty = float(sum(float(v) for v in network.losses)) if network.losses else 0.0
-    return float(np.mean((scaled - target) ** 2)) + penalty
+    return errors_loss(kind, scaled - target) + penalty
 
 
 def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray:

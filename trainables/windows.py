@@ -25,12 +25,15 @@ DAY, WEEK = 86_400, 7 * 86_400
 class MinMax:
     low: float
     high: float
+    # A target never negative in its training period is never forecast below this (zero).
+    floor: float | None = None
 
     def scale(self, values: np.ndarray) -> np.ndarray:
         return (values - self.low) / (self.high - self.low)
 
     def unscale(self, values: np.ndarray) -> np.ndarray:
-        return values * (self.high - self.low) + self.low
+        unscaled = values * (self.high - self.low) + self.low
+        return unscaled if self.floor is None else np.maximum(unscaled, self.floor)
 
 
 @dataclass(frozen=True)
@@ -219,4 +222,4 @@ def _fit(values: np.ndarray) -> MinMax:
         raise DataError(
             "the training period is constant; scaling needs at least two distinct values"
         )
-    return MinMax(low, high)
+    return MinMax(low, high, floor=0.0 if low >= 0 else None)

@@ -93,6 +93,13 @@ export function experimentPage(root, id) {
   return () => { state.stopped = true; clearTimeout(state.timer); };
 }
 
+// The best run, or the baseline where validation already said no run beats it.
+function recommended(recommendation) {
+  if (!recommendation) return null;
+  const { use, message } = recommendation;
+  return el("span", { className: use === "baseline" ? "error" : "", dataset: { use } }, message);
+}
+
 function renderSummary(root, e) {
   const $ = (selector) => root.querySelector(selector);
   const { budget, sampling, early_termination: policy, primary_metric: metric } = e.spec;
@@ -106,7 +113,7 @@ function renderSummary(root, e) {
   const limit = budget.max_duration_minutes ? ` of ${budget.max_duration_minutes} min` : "";
   $("#summary").replaceChildren(
     definitions([
-      ["Trainable", `${e.trainable} on ${e.spec.dataset}`],
+      ["Trainable", e.spec.dataset ? `${e.trainable} on ${e.spec.dataset}` : e.trainable],
       ["Goal", `${metric.goal} ${metric.name}`],
       ["Sampling · early termination", `${sampling.method} · ${policy ? policy.policy : "none"}`],
       [
@@ -133,6 +140,7 @@ function renderSummary(root, e) {
           [metric.name, el("strong", {}, num(best.best_metric))],
           ["Parameters", params(best.params)],
           [`Test ${(final.skill_measure || "").toUpperCase()}`, againstBaseline(final, num)],
+          ["Recommended", recommended(e.recommendation)],
         ])
       : el("p", { className: "muted" }, `No run has reported ${metric.name} yet.`),
   );

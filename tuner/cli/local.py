@@ -14,7 +14,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tuner.cli.app import app, console, err_console
-from tuner.cli.render import print_against_baseline, runs_table
+from tuner.cli.render import print_against_baseline, print_recommendation, runs_table
+from tuner.client.recommendation import recommend
 from tuner.client.schemas import Run
 from tuner.errors import SpecError
 
@@ -160,7 +161,9 @@ def print_result(store: Any, record: Any) -> None:
         f"{metric} = {best_run.best_metric:.4f}"
     )
     console.print(f"  params: {best_run.params}")
-    print_against_baseline(Run.model_validate(best_run))
+    run = Run.model_validate(best_run)
+    print_against_baseline(run)
+    print_recommendation(recommend(run, metric, record.spec["primary_metric"]["goal"]))
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

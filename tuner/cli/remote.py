@@ -17,7 +17,7 @@ from rich.console import Group
 from rich.live import Live
 
 from tuner.cli.app import app, console, err_console
-from tuner.cli.render import print_against_baseline, runs_table
+from tuner.cli.render import print_against_baseline, print_recommendation, runs_table
 from tuner.client import Client
 from tuner.client.schemas import Experiment
 from tuner.errors import SpecError
@@ -232,6 +232,7 @@ def _describe(experiment: Experiment) -> None:
         console.print(f"stop reason: {experiment.stop_reason}", highlight=False)
     counts = ", ".join(f"{state} {n}" for state, n in experiment.run_counts.items() if n)
     console.print(f"runs: {counts or 'none yet'}", highlight=False)
+    print_recommendation(experiment.recommendation)
 
 
 @data_app.command("upload")

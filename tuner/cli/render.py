@@ -37,6 +37,13 @@ def short(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def print_recommendation(advice: Any) -> None:
+    """What the experiment recommends; in red when it is the baseline."""
+    if advice is not None:
+        style = "bold red" if advice.use == "baseline" else "green"
+        console.print(f"[{style}]recommended:[/] {advice.message}", highlight=False)
+
+
 def print_against_baseline(run: Run) -> None:
     """The best run's test result beside its baseline, saying plainly when it loses."""
     comparison = run.against_baseline()

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
+
+from tuner.client.recommendation import Recommendation, recommend
 
 FINISHED = ("completed", "failed", "canceled")
 
@@ -129,6 +131,14 @@ class Experiment(WireModel):
     # At submission only: what of the document does not apply here (an Azure ML sweep job's
     # compute target, say); it was accepted all the same.
     warnings: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recommendation(self) -> Recommendation | None:
+        """The best run, or the baseline where validation said no run beats it."""
+        if self.best_run is None:
+            return None
+        return recommend(self.best_run, self.primary_metric, self.spec["primary_metric"]["goal"])
 
     @property
     def finished(self) -> bool:
