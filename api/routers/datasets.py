@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -52,6 +53,9 @@ async def upload_dataset(
     fill_gaps: Annotated[
         int, Query(ge=0, le=10_000, description="fill up to this many missing steps in a row")
     ] = 0,
+    start: Annotated[
+        datetime | None, Query(description="leave out the rows before this time")
+    ] = None,
 ) -> Dataset:
     """A CSV with a timestamp column and numeric columns; errors name the row or column and
     the option that fixes it. ``columns`` keeps only those named (a text column is left out);
@@ -62,7 +66,7 @@ async def upload_dataset(
     chosen = None
     if columns:
         chosen = tuple(c.strip() for given in columns for c in given.split(",") if c.strip())
-    options = UploadOptions(timestamp_column, chosen, fill_gaps)
+    options = UploadOptions(timestamp_column, chosen, fill_gaps, start)
     folder = dataset_path(settings, "-").parent
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".upload-{secrets.token_hex(8)}"

@@ -146,6 +146,23 @@ def test_short_gaps_are_filled_when_asked(client: TestClient, settings: Settings
     assert upload(client, cells, fill_gaps=2).json()["filled_rows"] == 3
 
 
+def test_a_gap_refusal_fixes_every_gap_at_once(client: TestClient) -> None:
+    """The message names the longest gap and the fill_gaps that covers them all, or the start
+    that leaves out the stretch with gaps too long; following either advice is accepted."""
+    lines = BASE.splitlines()
+    # 1 hour missing after row 11, then 4 hours after row 100: one retry, not two.
+    gappy = "\n".join(lines[:11] + lines[12:100] + lines[104:]) + "\n"
+    refused = upload(client, gappy)
+    detail = refused.json()["detail"]
+    assert refused.status_code == 422 and "row 12:" in detail
+    assert "the longest gap is 4 missing steps: fill_gaps=4 fills every gap" in detail
+    assert "start=2020-01-05 07:00:00" in detail
+    assert upload(client, gappy, fill_gaps=4).json()["filled_rows"] == 5
+    cut = upload(client, gappy, start="2020-01-05 07:00:00")
+    assert cut.status_code == 201, cut.text
+    assert cut.json()["start"].startswith("2020-01-05T07:00:00") and cut.json()["filled_rows"] == 0
+
+
 def test_timestamp_column_can_be_named(client: TestClient) -> None:
     response = upload(client, BASE.replace("timestamp,", "time,", 1), timestamp_column="time")
     assert response.status_code == 201 and response.json()["columns"] == ["demand", "price", "wind"]

@@ -5,7 +5,7 @@ Exit codes: 0 ok; 1 the experiment failed or was canceled (``run``, ``submit --w
 refused spec or an unknown id, with the server's message.
 """
 
-from tuner.cli import code, extend, local, manage, remote  # noqa: F401 - importing them registers their commands
+from tuner.cli import code, data, extend, local, manage, remote  # noqa: F401 - importing them registers their commands
 from tuner.cli.app import app, main
 
 __all__ = ["app", "main"]

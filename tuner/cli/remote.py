@@ -235,46 +235,6 @@ def _describe(experiment: Experiment) -> None:
     print_recommendation(experiment.recommendation)
 
 
-@data_app.command("upload")
-def data_upload(
-    csv_file: Annotated[Path, typer.Argument(help="CSV: a timestamp column, numeric columns")],
-    name: Annotated[str | None, typer.Option(help="default: the file's name")] = None,
-    timestamp_column: Annotated[str | None, typer.Option(help="default: timestamp")] = None,
-    columns: Annotated[
-        str | None, typer.Option(help="keep only these, comma-separated (e.g. leave text out)")
-    ] = None,
-    fill_gaps: Annotated[
-        int | None, typer.Option(help="fill up to this many missing steps in a row")
-    ] = None,
-    as_json: AsJson = False,
-    url: Url = None,
-    token: Token = None,
-) -> None:
-    """Upload a data set; use its id as `dataset:` in a spec."""
-    chosen = [c for c in columns.split(",") if c] if columns else None
-    dataset = _client(url, token).upload_dataset(
-        csv_file, name, timestamp_column, columns=chosen, fill_gaps=fill_gaps
-    )
-    if as_json:
-        return _emit(dataset)
-    filled = f"; {dataset.filled_rows} rows filled" if dataset.filled_rows else ""
-    console.print(
-        f"data set {dataset.id} ({dataset.name}): {dataset.rows} rows, columns "
-        f"{', '.join(dataset.columns)}{filled}",
-        highlight=False,
-    )
-
-
-@data_app.command("list")
-def data_list(as_json: AsJson = False, url: Url = None, token: Token = None) -> None:
-    """Uploaded data sets."""
-    datasets = _client(url, token).datasets()
-    if as_json:
-        return _emit(datasets)
-    for d in datasets:
-        console.print(f"{d.id}  {d.name}  {d.rows} rows  {', '.join(d.columns)}", highlight=False)
-
-
 @artifact_app.command("download")
 def artifact_download(
     run_id: str,

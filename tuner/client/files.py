@@ -5,6 +5,7 @@ exceptions."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -70,15 +71,18 @@ class FileCalls:
         timestamp_column: str | None = None,
         columns: list[str] | None = None,
         fill_gaps: int | None = None,
+        start: datetime | None = None,
     ) -> Dataset:
         """Uploads a CSV (a timestamp column, numeric columns); use it as ``dataset: <id>``.
-        ``columns`` keeps only those; ``fill_gaps`` fills gaps of up to that many steps."""
+        ``columns`` keeps only those; ``fill_gaps`` fills gaps of up to that many steps;
+        ``start`` leaves out the rows before it."""
         path = Path(path)
         options = {
             "name": name or path.stem,
             "timestamp_column": timestamp_column,
             "columns": ",".join(columns) if columns else None,
             "fill_gaps": fill_gaps,
+            "start": start.isoformat() if start else None,
         }
         response = self._send(
             "POST",

@@ -49,6 +49,7 @@ class UploadOptions:
     timestamp_column: str = TIMESTAMP_COLUMN
     columns: tuple[str, ...] | None = None  # keep only these (others are ignored, not refused)
     fill_gaps: int = 0  # fill up to this many missing steps in a row by linear interpolation
+    start: datetime | None = None  # drop the rows before this time (a bad early stretch)
 
 
 def validate_csv_file(
@@ -66,6 +67,7 @@ def validate_csv(
 ) -> tuple[bytes, ValidatedDataset]:
     """The canonical CSV and what is known of it; :class:`DataError` names the row or column
     and, where one exists, the option that fixes it."""
+    import numpy as np
     import pandas as pd
 
     options = options or UploadOptions()
@@ -87,7 +89,17 @@ def validate_csv(
     if len(frame) < MIN_ROWS:
         raise DataError(f"only {len(frame)} rows; a data set needs at least {MIN_ROWS}")
     stamps = _timestamps(frame[stamp_column], stamp_column)
-    step = _regular_step(stamps, options.fill_gaps)
+    offset = 0  # rows dropped before ``start``: messages still name the file's own rows
+    if options.start is not None:
+        kept = (stamps >= _as_stamp(options.start, stamps)).to_numpy()
+        offset = int(np.argmax(kept)) if kept.any() else len(kept)
+        frame, stamps = frame.iloc[offset:], stamps.iloc[offset:].reset_index(drop=True)
+        if len(frame) < MIN_ROWS:
+            raise DataError(
+                f"only {len(frame)} rows from start={options.start}; a data set needs at least "
+                f"{MIN_ROWS}"
+            )
+    step = _regular_step(stamps, options.fill_gaps, offset)
     values = pd.DataFrame({c: _numbers(frame, c) for c in columns})
     values.index = pd.DatetimeIndex(stamps)
     grid = pd.date_range(stamps.iloc[0], stamps.iloc[-1], freq=step)
@@ -95,7 +107,7 @@ def validate_csv(
     gaps = values.isna().any(axis=1)
     filled_rows = int(gaps.sum())
     if filled_rows:
-        _check_gaps(values, stamps, options.fill_gaps)
+        _check_gaps(values, stamps, options.fill_gaps, offset)
         values = values.interpolate(method="linear", limit_area="inside")
     frame = values.reset_index(names=TIMESTAMP_COLUMN)
     frame[TIMESTAMP_COLUMN] = frame[TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d %H:%M:%S")
@@ -172,7 +184,30 @@ def _timestamps(column: Any, name: str) -> Any:
     return stamps
 
 
-def _regular_step(stamps: Any, fill_gaps: int) -> Any:
+def _as_stamp(start: datetime, stamps: Any) -> Any:
+    import pandas as pd
+
+    moment = pd.Timestamp(start)
+    if moment.tzinfo is not None and stamps.dt.tz is None:
+        moment = moment.tz_convert("UTC").tz_localize(None)
+    return moment
+
+
+def _longest_gap_advice(lengths: Any, ends: list[Any], fill_gaps: int) -> str:
+    """What fixes every gap at once: the fill_gaps that covers the longest, or where to start
+    so that the stretch with the gaps too long to fill is left out."""
+    import numpy as np
+
+    longest = int(np.max(lengths))
+    too_long = [end for length, end in zip(lengths, ends, strict=True) if length > fill_gaps]
+    cut = too_long[-1] if too_long else ends[int(np.argmax(lengths))]
+    return (
+        f"; the longest gap is {longest} missing steps: fill_gaps={longest} fills every gap, "
+        f"or start={cut} leaves out everything before the last gap too long to fill"
+    )
+
+
+def _regular_step(stamps: Any, fill_gaps: int, offset: int = 0) -> Any:
     """The most common step; every other must be a whole number of it, and then a gap of at
     most ``fill_gaps`` missing steps."""
     steps = stamps.diff().iloc[1:]
@@ -182,18 +217,18 @@ def _regular_step(stamps: Any, fill_gaps: int) -> Any:
     if uneven.any():
         row = int(uneven.argmax()) + 1
         raise DataError(
-            f"row {row + 2}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
+            f"row {row + 2 + offset}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
             f"not the regular {step}; fill gaps so that the frequency is regular"
         )
     missing = (multiples - 1).to_numpy()
     too_long = missing > fill_gaps
     if too_long.any():
         row = int(too_long.argmax()) + 1
+        gapped = missing > 0
+        advice = _longest_gap_advice(missing[gapped], list(stamps.iloc[1:][gapped]), fill_gaps)
         raise DataError(
-            f"row {row + 2}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, not the "
-            f"regular {step} ({int(missing[row - 1])} missing steps); fill gaps so that the "
-            f"frequency is regular, or let the upload fill them with fill_gaps="
-            f"{int(missing[row - 1])}"
+            f"row {row + 2 + offset}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
+            f"not the regular {step} ({int(missing[row - 1])} missing steps){advice}"
         )
     return step
 
@@ -219,7 +254,7 @@ def _numbers(frame: Any, column: str) -> Any:
     return values.to_numpy()
 
 
-def _check_gaps(values: Any, stamps: Any, fill_gaps: int) -> None:
+def _check_gaps(values: Any, stamps: Any, fill_gaps: int, offset: int = 0) -> None:
     """Missing values (a cell left empty, or a step missing from the file) are filled only in
     runs of at most ``fill_gaps`` steps, and never at either end."""
     import numpy as np
@@ -243,11 +278,16 @@ def _check_gaps(values: Any, stamps: Any, fill_gaps: int) -> None:
             else int(np.argmax(lengths > fill_gaps))
         )
         first = values.index[int(starts[gap])]
-        where = f"row {rows[first] + 2}" if first in rows else f"the missing step {first}"
+        where = f"row {rows[first] + 2 + offset}" if first in rows else f"the missing step {first}"
+        inner = [i for i in range(len(starts)) if starts[i] > 0 and ends[i] < len(missing)]
         hint = (
-            ""
+            "; nothing before or after it to fill from: drop those rows (start=) or fill them in"
             if at_end
-            else f"; fill it in, or let the upload fill gaps with fill_gaps={int(lengths[gap])}"
+            else _longest_gap_advice(
+                lengths[inner],
+                [values.index[min(int(ends[i]), len(missing) - 1)] for i in inner],
+                fill_gaps,
+            )
         )
         raise DataError(f"{where}, column {column!r}: the value is missing{hint}")
 
