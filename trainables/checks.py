@@ -90,7 +90,7 @@ def check_windows_fit(spec: Any, shape: SeriesShape) -> None:
                 f"T + horizon = {T:g} + {horizon:g} steps does not fit the {shortest} split of "
                 f"{spec.dataset or DEFAULT_DATASET} ({rows[shortest]} steps of {step}; splits: "
                 f"{', '.join(f'{k} {v}' for k, v in rows.items())}); keep T + horizon <= "
-                f"{rows[shortest]}",
+                f"{rows[shortest]}{_largest_T(rows[shortest], horizon)}",
             )
         ]
     )
@@ -149,3 +149,11 @@ def _uploaded(spec: Any, store: Any) -> Any:
             ]
         )
     return record
+
+
+def _largest_T(room: int, horizon: float) -> str:
+    """The advice that fixes it in one go: the largest T that fits beside this horizon."""
+    largest = room - int(horizon)
+    if largest >= 1:
+        return f": with horizon {horizon:g}, the largest T that fits is {largest}"
+    return f": even T = 1 does not fit beside horizon {horizon:g}; give a shorter horizon or split"
