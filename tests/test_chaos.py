@@ -1,6 +1,7 @@
 """The fault-injection soak of bench/chaos.py, short: 2 minutes of faults (drivers, dispatchers
 and the Ray worker node killed, PostgreSQL restarted) over 6 experiments, then every
-invariant checked from the store. Marked `cluster`; the 10-minute soak is the benchmark."""
+invariant checked from the store. Marked `cluster` and `slow` (2.5 minutes: run it by name,
+`pytest -m slow tests/test_chaos.py`); the 10-minute soak is the benchmark."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tests.postgres import postgres_bin
 
 pytestmark = [
     pytest.mark.cluster,
+    pytest.mark.slow,
     pytest.mark.skipif(postgres_bin() is None, reason="needs Debian's PostgreSQL (make test)"),
 ]
 

@@ -90,6 +90,7 @@ TOY = TrainableDefinition(
     final_metrics=("final_score", "last_epoch", "gpu_ids", "cuda_visible_devices", "seed"),
     fit=fit_curve,
     description="deterministic learning curve for engine tests",
+    training_length="epochs",  # ASHA's max_t defaults to the largest epochs a run can get
 )
 register_trainable(TOY, replace=True)
 

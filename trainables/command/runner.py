@@ -150,24 +150,24 @@ class _Process:
         for reader in readers:
             reader.start()
         tail = FileTail(self.run_dir / "metrics.jsonl")
+        how = ""
         try:
-            while True:
-                exited = self.process.poll() is not None
-                if exited:
-                    for reader in readers:
-                        reader.join(timeout=5)
+            while self.process.poll() is None:
                 self._take(tail)
-                if exited:
-                    break
                 time.sleep(POLL_SECONDS)
         except BaseException:
             self._stop("failure")
             self.process.wait()
             raise
         finally:
+            # What the command left behind goes first: its forked workers hold the pipes the
+            # readers drain, so the readers end only once the group is empty.
             self._tell_guard("end")
             how = self.guard.communicate(timeout=None)[0].strip()
+            for reader in readers:
+                reader.join(timeout=5)
             self._record(how)
+        self._take(tail)
         return self._outcome()
 
     def _take(self, tail: FileTail) -> None:
