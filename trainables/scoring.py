@@ -16,6 +16,7 @@ import numpy as np
 from trainables.measures import MEASURES, PERCENT_MEASURES
 
 SEASONS = {"day": 86_400, "week": 7 * 86_400, "year": 365 * 86_400}
+WEEK_SECONDS, WEEKS_A_YEAR = 7 * 86_400, 52
 
 
 def _mae(error: np.ndarray, actual: np.ndarray, predicted: np.ndarray, axis: int | None) -> object:
@@ -69,10 +70,13 @@ def defined_measures(target: np.ndarray) -> tuple[str, ...]:
 
 def seasonal_periods(step_seconds: int, train_steps: int) -> list[int]:
     """The periods, in steps, of a day, a week and a year that this step divides into a whole
-    number >= 2 and that fit in the training period; shortest first."""
+    number >= 2 and that the training period holds twice; shortest first. Weekly data's year
+    is 52 weeks, as the field counts it (365 days are not a whole number of weeks)."""
     periods = []
-    for seconds in SEASONS.values():
+    for name, seconds in SEASONS.items():
         steps, rest = divmod(seconds, step_seconds)
+        if name == "year" and step_seconds == WEEK_SECONDS:
+            steps, rest = WEEKS_A_YEAR, 0
         if rest == 0 and 2 <= steps <= train_steps // 2:
             periods.append(steps)
     return periods

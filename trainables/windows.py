@@ -19,6 +19,7 @@ from trainables.datasets import Series
 from tuner.errors import DataError
 
 DAY, WEEK = 86_400, 7 * 86_400
+YEAR = 31_556_952  # seconds in the mean Gregorian year
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,9 @@ def step_seconds(timestamps: np.ndarray) -> int:
 
 
 def calendar_features(timestamps: np.ndarray) -> np.ndarray:
-    """Time of day and day of week as sin/cos pairs, (n, 0 to 4): each only where the step is
-    shorter than its period (a daily series has no time of day)."""
+    """Time of day and day of week as sin/cos pairs, each only where the step is shorter than
+    its period (a daily series has no time of day); and for daily and weekly data, the time of
+    year (a weekly series' week of the year), (n, 0 to 4)."""
     seconds = timestamps.astype("datetime64[s]").astype(np.int64)
     step = step_seconds(timestamps.astype("datetime64[s]"))
     columns = []
@@ -141,6 +143,9 @@ def calendar_features(timestamps: np.ndarray) -> np.ndarray:
         if step < period:
             phase = 2 * np.pi * ((seconds + offset) % period) / period
             columns += [np.sin(phase), np.cos(phase)]
+    if step >= DAY:  # the season of the year: a sub-daily series has its day and week
+        phase = 2 * np.pi * (seconds % YEAR) / YEAR
+        columns += [np.sin(phase), np.cos(phase)]
     return np.stack(columns, axis=1) if columns else np.empty((len(seconds), 0))
 
 

@@ -56,7 +56,8 @@ def test_percentages_only_for_a_target_of_one_sign() -> None:
         (HOUR, 1000, [24, 168]),  # a year does not fit twice in 1000 hours
         (HALF_HOUR, 5000, [48, 336]),  # a day is 48 steps, not 24
         (DAY, 2000, [7, 365]),  # a day is one step: no daily season
-        (7 * DAY, 600, []),  # 365 days are not a whole number of weeks
+        (7 * DAY, 600, [52]),  # weekly data's year is 52 weeks, as the field counts it
+        (7 * DAY, 100, []),  # 52 weeks do not fit twice in 100
         (5 * 60, 1000, [288]),
     ],
 )
@@ -160,9 +161,13 @@ def test_calendar_features_for_known_timestamps() -> None:
     np.testing.assert_allclose(features[1], expected, atol=1e-12)
     np.testing.assert_allclose(features[0], [0, 1, 0, 1], atol=1e-12)  # Monday midnight
     daily = np.array(["2020-01-06", "2020-01-07"], dtype="datetime64[s]")
-    assert calendar_features(daily).shape == (2, 2)  # no time of day for daily data
-    weekly = np.array(["2020-01-06", "2020-01-13"], dtype="datetime64[s]")
-    assert calendar_features(weekly).shape == (2, 0)
+    assert calendar_features(daily).shape == (2, 4)  # day of week and time of year, no hour
+    weekly = np.array(["2020-01-06", "2020-07-01"], dtype="datetime64[s]")
+    year = calendar_features(weekly)
+    assert year.shape == (2, 2)  # the time of year alone: the week of the year
+    # 2020-01-06 is 5 days into the year, 2020-07-01 is 182 (within the calendar's drift).
+    days = np.arctan2(year[:, 0], year[:, 1]) % (2 * np.pi) / (2 * np.pi) * 365.2425
+    np.testing.assert_allclose(days, [5, 182], atol=0.5)
 
 
 def test_the_calendar_is_given_over_the_forecast_window_too() -> None:
