@@ -45,6 +45,8 @@ export function runPage(root, id) {
     await showLogs($, id);
     const measure = final.skill_measure;
     const byStep = measure && final[`test_${measure}_by_horizon`];
+    // A forecaster's test period; a command trial has none unless it reports one.
+    $("#test-set").hidden = !byStep;
     if (byStep) {
       const name = measure.toUpperCase();
       await Plotly.react($("#chart-horizon"), [{ type: "bar", x: byStep.map((_, i) => i + 1), y: byStep }],

@@ -189,6 +189,42 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     shot(page, "run-forecast")
 
 
+def test_a_command_trials_run_page_shows_its_logs(page: Any, server: LiveServer) -> None:
+    import io
+    import tarfile
+
+    script = b"import sys\nfrom tuner.client import report\nprint('warming up', file=sys.stderr)\n"
+    script += b"print('hello from stdout')\nreport(loss=float(sys.argv[1]))\n"
+    packed = io.BytesIO()
+    with tarfile.open(fileobj=packed, mode="w:gz") as archive:
+        info = tarfile.TarInfo("train.py")
+        info.size = len(script)
+        archive.addfile(info, io.BytesIO(script))
+    code = httpx.post(
+        f"{server.url}/api/code",
+        content=packed.getvalue(),
+        headers={"Content-Type": "application/gzip"},
+    ).json()["id"]
+    spec = {
+        "name": "browser-command",
+        "trial": {"command": "python train.py ${{search_space.x}}", "code": code},
+        "search_space": {"x": {"choice": [0.5]}},
+        "primary_metric": {"name": "loss", "goal": "minimize"},
+        "budget": {"max_total_runs": 1},
+    }
+    experiment = httpx.post(f"{server.url}/api/experiments", json=spec).json()
+    assert wait_for_end(server.url, experiment["id"])["status"] == "completed"
+    best = httpx.get(f"{server.url}/api/experiments/{experiment['id']}/best").json()
+    page.goto(f"{server.url}/#/runs/{best['id']}")
+    page.wait_for_selector("#logs:not([hidden])")
+    assert "warming up" in page.inner_text("#log-text")  # stderr first
+    page.select_option("#log-stream", "stdout")
+    page.wait_for_function(
+        "() => document.getElementById('log-text').textContent.includes('hello from stdout')"
+    )
+    shot(page, "run-logs")
+
+
 def test_a_10k_run_experiment_draws_table_and_charts(playwright: Any, tmp_path: Path) -> None:
     """Every visit and the in-app navigation draw the table and every chart; how fast is
     measured by bench/dashboard_load.py (timings belong in benchmarks, not in tests)."""

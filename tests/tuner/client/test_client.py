@@ -164,3 +164,32 @@ def test_readme_notebook_example_runs_as_written(server: LiveServer) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("completed"), done.stdout
+
+
+def test_cli_submits_a_command_trial_then_tails_and_follows_its_logs(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """`tunedrive submit` packs the code folder beside the spec; `tunedrive logs` tails and
+    follows; `tunedrive trainables` lists the command trainable beside the built-ins."""
+    from tests.trainables.command.scripts import code_folder
+
+    code_folder(tmp_path)
+    spec = {
+        "name": "cli-command",
+        "trial": {"command": "python train.py --lr ${{search_space.lr}}", "code": "src"},
+        "search_space": {"lr": {"choice": [0.25]}},
+        "primary_metric": {"name": "loss", "goal": "minimize"},
+        "budget": {"max_total_runs": 1},
+    }
+    spec_file = tmp_path / "command.yaml"
+    spec_file.write_text(yaml.safe_dump(spec))
+    submitted = cli(server, "submit", str(spec_file), "--wait", "--json")
+    assert submitted.returncode == 0, submitted.stderr
+    experiment = json.loads(submitted.stdout)
+    run_id = json.loads(cli(server, "best", experiment["id"], "--json").stdout)["id"]
+    tail = cli(server, "logs", run_id, "--stream", "stderr", "--tail", "5")
+    assert tail.returncode == 0 and 'label: null' in tail.stdout
+    followed = cli(server, "logs", run_id, "--stream", "stdout", "--follow")
+    assert followed.returncode == 0 and '##tunedrive[report] {"loss": 0.75}' in followed.stdout
+    listed = json.loads(cli(server, "trainables", "--json").stdout)
+    assert {"command", "ffn", "toy_curve"} <= {t["name"] for t in listed}
