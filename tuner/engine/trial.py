@@ -92,7 +92,7 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
         return  # its result is in the store; Ray's checkpoint predates the run's end
     run_dir = Path(plan.artifact_root) / trial_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    state = {"best": math.nan, "step": 0}
+    state = {"best": math.nan, "step": 0, "reports": 0}
     seed = run_seed(plan.seed, config[RUN_NUMBER_KEY])
     board = find_board(plan.stop_board) if plan.stop_board else None
     stopped = threading.Event()
@@ -109,7 +109,8 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
         # A trainable's own count, where it keeps one, as long as it goes forward.
         state["step"] = step if step is not None and step > state["step"] else state["step"] + 1
         result = {**metrics, OBJECTIVE_KEY: state["best"], STEP_KEY: state["step"]}
-        if state["step"] == 1:
+        state["reports"] += 1
+        if state["reports"] == 1:  # the first report, whatever step the trainable gave it
             result[NODE_KEY] = node_name()
             result[SEED_KEY] = seed
         tune.report(result)
