@@ -42,7 +42,7 @@ test: $(STAMP) system-deps lint
 
 # Python style, the layer contracts of DESIGN §3, and the dashboard's JavaScript.
 lint: $(STAMP) $(NODE_STAMP)
-	$(VENV)/bin/ruff check tuner trainables api dashboard tests bench
+	$(VENV)/bin/ruff check tuner trainables api dashboard tests bench examples
 	$(VENV)/bin/lint-imports
 	$(ESLINT) dashboard/static
 
