@@ -96,3 +96,18 @@ def test_reserved_environment_names_and_trial_groups_are_refused() -> None:
     problems = _problems(spec)
     assert "cannot train trial groups" in problems["evaluation"]
     assert "declares no training length" in problems["early_termination.max_t"]
+
+
+def test_inputs_are_checked_by_name() -> None:
+    command = "python t.py ${{search_space.lr}} ${{search_space.units}} ${{inputs.d}}"
+    for value, field, says in [
+        ({"type": "uri_file", "code": SNAPSHOT}, "inputs.d.path", "names its file"),
+        ({"type": "uri_file", "path": "./local.csv"}, "inputs.d.path", "tunedrive submit"),
+        ({"type": "mltable", "path": "t"}, "inputs.d.type", "uri_file"),
+        ([1, 2], "inputs.d", "a literal"),
+    ]:
+        problems = _problems(_spec(command, inputs={"d": value}))
+        assert says in problems[field], problems
+    spec = parse_spec(_spec(command, inputs={"d": {"type": "uri_folder", "code": SNAPSHOT}}))
+    assert spec.inputs["d"].code == SNAPSHOT
+    assert parse_spec(_spec(command, inputs={"d": 0.5})).inputs == {"d": 0.5}

@@ -4,14 +4,16 @@ shapes). Only their form is checked here; the command trainable checks the place
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BeforeValidator,
     Field,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -97,14 +99,48 @@ class PathInput(Strict):
                     )
                 ]
             )
+        if self.type == "uri_file" and self.code is not None and not self.path:
+            raise problems_error(
+                [("inputs.path", "a uri_file from a code snapshot names its file inside it")]
+            )
         if self.path is not None and (self.path.startswith("/") or ".." in self.path.split("/")):
             raise problems_error([("inputs.path", "must be relative, inside the snapshot")])
         return self
 
 
-Input = Annotated[
-    StrictBool | StrictInt | StrictFloat | StrictStr | PathInput, Field(union_mode="left_to_right")
-]
+Input = StrictBool | StrictInt | StrictFloat | StrictStr | PathInput
+
+
+def _inputs(raw: Any) -> dict[str, Input]:
+    """Each input: a literal, or a mapping read as a path input; problems name the input."""
+    if not isinstance(raw, dict):
+        raise problems_error([("inputs", "a mapping of input names to values")])
+    inputs: dict[str, Input] = {}
+    problems: list[tuple[str, str]] = []
+    for name, value in raw.items():
+        if isinstance(value, bool | int | float | str):
+            inputs[name] = value
+            continue
+        if not isinstance(value, dict):
+            problems.append(
+                (f"inputs.{name}", "a literal (number, text, true/false) or {type: uri_file, ...}")
+            )
+            continue
+        try:
+            inputs[name] = PathInput.model_validate(value)
+        except ValidationError as err:
+            for item in err.errors(include_url=False):
+                if item["type"] == "spec_problems":
+                    problems += [
+                        (f.replace("inputs.", f"inputs.{name}.", 1), m)
+                        for f, m in item["ctx"]["problems"]
+                    ]
+                else:
+                    where = ".".join(str(p) for p in item["loc"])
+                    problems.append((f"inputs.{name}.{where}".rstrip("."), item["msg"]))
+    if problems:
+        raise problems_error(problems)
+    return inputs
 
 
 class Output(Strict):
@@ -115,5 +151,7 @@ class CommandSections(Strict):
     """Mixed into the spec: what a command trial declares."""
 
     trial: CommandTrial | None = None
-    inputs: dict[str, Input] = Field(default_factory=dict, max_length=100)
+    inputs: Annotated[dict[str, Input], BeforeValidator(_inputs)] = Field(
+        default_factory=dict, max_length=100
+    )
     outputs: dict[str, Output] = Field(default_factory=dict, max_length=100)
