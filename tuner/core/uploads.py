@@ -1,8 +1,6 @@
-"""Validation of uploaded CSV data sets; every refusal names the row or the column.
-
-A data set is a CSV with a timestamp column, strictly increasing at a regular frequency, and
-numeric columns with no gaps: one becomes the spec's ``target``, the others covariates.
-"""
+"""Validation of uploaded CSV data sets; every refusal names the row or the column. A data set
+is a CSV with a timestamp column, strictly increasing at a regular frequency, and numeric
+columns with no gaps: one becomes the spec's ``target``, the others covariates."""
 
 from __future__ import annotations
 
