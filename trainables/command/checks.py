@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from trainables.command.placeholders import command_problems
-from tuner.core.snapshots import snapshot_path
-from tuner.errors import FieldProblem, Forbidden, NotFoundError, SpecError
+from tuner.core.snapshots import check_commands_allowed, snapshot_path
+from tuner.errors import FieldProblem, NotFoundError, SpecError
 
 FORECASTING_FIELDS = ("dataset", "target", "split")
 
@@ -29,11 +29,7 @@ def check_spec(spec: Any) -> list[tuple[str, str]]:
 
 def check_data(spec: Any, store: Any, settings: Any) -> None:
     """Every snapshot and data set the spec names is stored (and commands are allowed)."""
-    if not settings.allow_commands:
-        raise Forbidden(
-            "command trials are turned off on this service (TUNEDRIVE_ALLOW_COMMANDS=false); "
-            "use a registered trainable, or ask its operator"
-        )
+    check_commands_allowed(settings)
     problems = []
     snapshots = [("trial.code", spec.trial.code)] + [
         (f"inputs.{name}.code", getattr(value, "code", None)) for name, value in spec.inputs.items()

@@ -52,7 +52,7 @@ class _Tracking:
         self.runs[run_id] = info
         return info
 
-    def answer(self, method: str, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+    def answer(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             if endpoint == "runs/create":
                 return {"run": {"info": self._new_run(body), "data": {}}}
@@ -92,7 +92,7 @@ def _handler(tracking: _Tracking, prefix: str) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # the run's logs stay its own
             pass
 
-        def _serve(self, method: str) -> None:
+        def _serve(self) -> None:
             url = urlsplit(self.path)
             if not url.path.startswith(prefix + API):
                 self._send(404, {"error_code": "ENDPOINT_NOT_FOUND"})
@@ -106,7 +106,7 @@ def _handler(tracking: _Tracking, prefix: str) -> type[BaseHTTPRequestHandler]:
                 except ValueError:
                     self._send(400, {"error_code": "INVALID_PARAMETER_VALUE"})
                     return
-            self._send(200, tracking.answer(method, endpoint, body))
+            self._send(200, tracking.answer(endpoint, body))
 
         def _send(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode()
@@ -117,13 +117,13 @@ def _handler(tracking: _Tracking, prefix: str) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            self._serve("GET")
+            self._serve()
 
         def do_POST(self) -> None:
-            self._serve("POST")
+            self._serve()
 
         def do_PATCH(self) -> None:
-            self._serve("PATCH")
+            self._serve()
 
     return Handler
 

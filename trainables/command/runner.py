@@ -150,7 +150,6 @@ class _Process:
         for reader in readers:
             reader.start()
         tail = FileTail(self.run_dir / "metrics.jsonl")
-        how = ""
         try:
             while self.process.poll() is None:
                 self._take(tail)

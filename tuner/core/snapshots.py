@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuner.errors import DataError
+from tuner.errors import DataError, Forbidden
 
 MAX_FILES = 20_000
 
@@ -169,6 +169,15 @@ def extract(archive_path: Path, destination: Path) -> None:
     destination.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path, mode="r:gz") as archive:
         archive.extractall(destination, filter="data")
+
+
+def check_commands_allowed(settings: object) -> None:
+    """Forbidden where the service's operator turned command trials off."""
+    if not getattr(settings, "allow_commands", True):
+        raise Forbidden(
+            "command trials are turned off on this service (TUNEDRIVE_ALLOW_COMMANDS=false); "
+            "use a registered trainable, or ask its operator"
+        )
 
 
 def snapshot_path(settings: object, snapshot: str) -> Path:

@@ -8,8 +8,14 @@ import tempfile
 from dataclasses import dataclass
 
 from tuner.core.settings import Settings
-from tuner.core.snapshots import canonical, read_archive, snapshot_id, snapshot_path
-from tuner.errors import DataError, Forbidden
+from tuner.core.snapshots import (
+    canonical,
+    check_commands_allowed,
+    read_archive,
+    snapshot_id,
+    snapshot_path,
+)
+from tuner.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -18,14 +24,6 @@ class StoredSnapshot:
     files: int
     bytes: int
     created: bool  # False: these files were already stored
-
-
-def check_commands_allowed(settings: Settings) -> None:
-    if not settings.allow_commands:
-        raise Forbidden(
-            "command trials are turned off on this service (TUNEDRIVE_ALLOW_COMMANDS=false); "
-            "use a registered trainable, or ask its operator"
-        )
 
 
 def save_snapshot(settings: Settings, data: bytes) -> StoredSnapshot:

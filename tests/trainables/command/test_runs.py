@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,14 @@ from tuner.engine.driver import run_experiment
 from tuner.store import Store
 
 pytestmark = pytest.mark.usefixtures("ray_session")
+
+
+def only_run(store: Store, settings: Settings, root: Path, spec: dict) -> Any:
+    """Submits a one-run experiment, runs it to its end here, and reads its run back."""
+    record = submit_command(store, settings, root, spec)
+    run_experiment(record.id, settings, store)
+    (run,) = store.list_runs(record.id)
+    return run
 
 
 def _run_dir(settings: Settings, run: object) -> Path:
@@ -64,9 +73,7 @@ def test_no_primary_metric_fails_naming_what_it_saw(
         primary_metric={"name": "loss", "goal": "minimize"},
         budget={"max_total_runs": 1},
     )
-    record = submit_command(store, settings, tmp_path, spec)
-    run_experiment(record.id, settings, store)
-    (run,) = store.list_runs(record.id)
+    run = only_run(store, settings, tmp_path, spec)
     assert run.status == "failed"
     assert "without reporting the primary metric 'loss'" in run.error
     assert "'Loss', 'accuracy'" in run.error and "did you mean 'Loss'" in run.error
@@ -80,9 +87,7 @@ def test_a_text_metric_fails_naming_it_and_its_type(
         {"x": {"choice": [1]}},
         budget={"max_total_runs": 1},
     )
-    record = submit_command(store, settings, tmp_path, spec)
-    run_experiment(record.id, settings, store)
-    (run,) = store.list_runs(record.id)
+    run = only_run(store, settings, tmp_path, spec)
     assert run.status == "failed" and "metric 'loss' is str 'low', not a number" in run.error
     assert "learning_rate" not in run.error  # the hint is the built-in forecasters' only
 
@@ -112,9 +117,7 @@ def test_a_signal_tunedrive_did_not_send_is_named(
     spec = command_spec(
         "python oom.py ${{search_space.x}}", {"x": {"choice": [1]}}, budget={"max_total_runs": 1}
     )
-    record = submit_command(store, settings, tmp_path, spec)
-    run_experiment(record.id, settings, store)
-    (run,) = store.list_runs(record.id)
+    run = only_run(store, settings, tmp_path, spec)
     assert run.status == "failed"
     assert "killed by signal SIGKILL, which tunedrive did not send (possibly out of memory)" in (
         run.error
@@ -202,9 +205,7 @@ def test_an_mlflow_script_runs_unchanged(store: Store, settings: Settings, tmp_p
         primary_metric={"name": "val_loss", "goal": "minimize"},
         budget={"max_total_runs": 1},
     )
-    record = submit_command(store, settings, tmp_path, spec)
-    run_experiment(record.id, settings, store)
-    (run,) = store.list_runs(record.id)
+    run = only_run(store, settings, tmp_path, spec)
     assert run.status == "completed", run.error
     rows = store.metric_rows(run.id)
     assert [r.step for r in rows] == [1, 2, 3]
