@@ -6,7 +6,7 @@ exists, has the target column, and every run's input window and horizon fit each
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from trainables.measures import PERCENT_MEASURES
@@ -40,12 +40,22 @@ def check_spec_dataset(spec: Any, store: Any) -> None:
     """At submission: the data set exists, has the target column, and every run's input
     window and horizon fit each of its splits."""
     if (spec.dataset or DEFAULT_DATASET) in BUILTIN_DATASETS:
-        shape = BUILTIN_SHAPES.get(spec.dataset or DEFAULT_DATASET)
+        shapes = [BUILTIN_SHAPES[spec.dataset or DEFAULT_DATASET]]
     else:
         record = _uploaded(spec, store)
-        shape = SeriesShape(record.start, record.rows, record.frequency_seconds)
         check_percent_measure(spec, (record.column_signs or {}).get(str(spec.target)))
-    if shape is not None:
+        shapes = [
+            SeriesShape(datetime.fromisoformat(start), rows, record.frequency, name=name)
+            for name, start, rows in record.series or ()
+        ] or [SeriesShape(record.start, record.rows, record.frequency)]
+        if record.series and spec.evaluation.folds > 1:
+            problem = (
+                f"rolling-origin folds are not offered on a panel ({record.name} holds "
+                f"{len(record.series)} series); use repeats, which every panel run honours"
+            )
+            raise SpecError([FieldProblem("evaluation.folds", problem)])
+    # The shortest series first: the one a window is likeliest not to fit.
+    for shape in sorted(shapes, key=lambda s: s.rows):
         check_windows_fit(spec, shape)
 
 
@@ -71,7 +81,8 @@ def check_windows_fit(spec: Any, shape: SeriesShape) -> None:
     horizon, horizon_field = _largest(spec, "horizon")
     train_start = _latest_date(spec, "train_start")
     split = spec.split.model_dump(mode="json") if spec.split else None
-    rows = split_rows(shape, split, train_start)
+    room = int(T or 0) + int(horizon or 0)
+    rows = split_rows(shape, split, train_start, room)
     shortest = min(rows, key=rows.__getitem__)
     folds = spec.evaluation.folds
     if horizon is not None and folds > 1 and "validation" in rows:
@@ -81,18 +92,29 @@ def check_windows_fit(spec: Any, shape: SeriesShape) -> None:
             raise SpecError([FieldProblem("evaluation.folds", problem)])
     if T is None or horizon is None or T + horizon <= rows[shortest]:
         return
-    step = timedelta(seconds=shape.step_seconds)
     field = T_field if horizon <= T else horizon_field
+    where = f"series {shape.name!r} of " if shape.name is not None else ""
+    fits = rows[shortest] if split is not None else shape.rows // 3  # default split: a third
     raise SpecError(
         [
             FieldProblem(
                 field,
                 f"T + horizon = {T:g} + {horizon:g} steps does not fit the {shortest} split of "
-                f"{spec.dataset or DEFAULT_DATASET} ({rows[shortest]} steps of {step}; splits: "
-                f"{', '.join(f'{k} {v}' for k, v in rows.items())}); keep T + horizon <= "
-                f"{rows[shortest]}{_largest_T(rows[shortest], horizon)}",
+                f"{where}{spec.dataset or DEFAULT_DATASET} ({rows[shortest]} steps of "
+                f"{shape.frequency}; splits: {', '.join(f'{k} {v}' for k, v in rows.items())});"
+                f" keep T + horizon <= {fits}{_largest_T(fits, horizon)}"
+                + ("" if split is not None else _split_advice(shape.rows)),
             )
         ]
+    )
+
+
+def _split_advice(rows: int) -> str:
+    """A short series' default split already gives validation and test a window each where
+    the training period can hold one too; past that, only a shorter window helps."""
+    return (
+        f" (the default split gives validation and test room for T + horizon each wherever "
+        f"the series' {rows} rows hold it three times; a split: of your own cannot do more)"
     )
 
 

@@ -51,9 +51,27 @@ class Series:
     test_start: np.datetime64 = TEST_START
     covariate_names: tuple[str, ...] = ("temp",)
     future_covariates: tuple[str, ...] = ()  # also given over the forecast window (ex post)
+    frequency: str = "h"  # a pandas offset alias (DESIGN §6.1)
 
     def __len__(self) -> int:
         return len(self.target)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Many series on one frequency, each with its own start, length and split; a run trains
+    one global model over the windows of all of them (DESIGN §6.1)."""
+
+    name: str
+    members: tuple[Series, ...]  # each named by its series id
+
+    @property
+    def frequency(self) -> str:
+        return self.members[0].frequency
+
+    @property
+    def future_covariates(self) -> tuple[str, ...]:
+        return self.members[0].future_covariates
 
 
 def read_energy_csv(path: Path) -> Series:

@@ -15,9 +15,10 @@ from trainables.scoring import (
     defined_measures,
     mase_scale,
     measure,
+    no_season_note,
     skill,
 )
-from trainables.windows import Prepared, step_seconds
+from trainables.windows import Prepared
 
 FALLBACK_MEASURE = "mae"  # a primary metric that is not a measure (val_loss) compares on MAE
 
@@ -39,6 +40,7 @@ class Evaluation:
     actual_test: np.ndarray
     baseline_test: np.ndarray  # the chosen baseline's test forecast
     baseline_valid: np.ndarray  # and its validation forecast
+    note: str | None = None  # why the baseline is the last value (no seasonal period fits)
 
     @classmethod
     def of(cls, prepared: Prepared, primary_metric: str | None) -> Evaluation:
@@ -48,9 +50,7 @@ class Evaluation:
         train_target = series.target[prepared.train_rows]
         candidates = {  # those that reach no further back than the series' start
             name: period
-            for name, period in baseline_candidates(
-                step_seconds(series.timestamps), len(train_target)
-            ).items()
+            for name, period in baseline_candidates(series.frequency, len(train_target)).items()
             if prepared.valid.origins[0] + 1 - period >= 0
         }
         periods = [p for p in candidates.values() if p > 1]
@@ -79,6 +79,7 @@ class Evaluation:
             baseline_valid=baseline_forecast(
                 series.target, prepared.valid.origins, horizon, candidates[best]
             ),
+            note=no_season_note(series.frequency, len(train_target)),
         )
 
     def _scores(self, predicted: np.ndarray, actual: np.ndarray, prefix: str) -> dict[str, float]:
@@ -107,4 +108,5 @@ class Evaluation:
                 model[f"test_{self.primary}"], baseline[f"baseline_test_{self.primary}"]
             ),
             "skill_measure": self.primary,
+            **({"baseline_note": self.note} if self.note else {}),
         }

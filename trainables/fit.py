@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from trainables.datasets import Series
+from trainables.datasets import Panel, Series
 from trainables.runs import (
     PREDICT_BATCH,
     RunInputs,
@@ -69,7 +69,7 @@ def validate(model: Any, run: RunInputs) -> dict[str, float]:
     weight penalty) and every measure on the unscaled forecast."""
     prepared = run.prepared
     scaled = np.asarray(model.predict(prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0))
-    unscaled = prepared.load_scaler.unscale(scaled.astype(np.float64))
+    unscaled = prepared.unscale(prepared.valid, scaled.astype(np.float64))
     return {
         "val_loss": validation_loss(scaled, prepared.valid.y, model, run.loss),
         **run.evaluation.validation(unscaled),
@@ -95,7 +95,7 @@ def validation_reporter(model: Any, run: RunInputs, ctx: RunContext) -> Any:
 
 
 def fit_forecaster(
-    family: str, params: dict[str, Any], data: Series, ctx: RunContext
+    family: str, params: dict[str, Any], data: Series | Panel, ctx: RunContext
 ) -> dict[str, Any]:
     device = configure_tensorflow(ctx.cpus, ctx.gpus)
     seed_training(ctx.seed)

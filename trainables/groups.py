@@ -59,6 +59,8 @@ def fold_windows(
     prepared: Prepared, evaluation: Evaluation, folds: int
 ) -> list[tuple[Prepared, Evaluation]]:
     """Each fold's windows and scoring: validation on its block, training on all before it."""
+    if folds == 1:
+        return [(prepared, evaluation)]
     origins = prepared.valid.origins
     bounds = [round(i * len(origins) / folds) for i in range(folds + 1)]
     if min(b - a for a, b in itertools.pairwise(bounds)) < 1:
@@ -185,7 +187,7 @@ def _score(fold: Fold) -> list[dict[str, float]]:
     for i, member in enumerate(fold.members):
         mine = scaled[:, i, :].astype(np.float64)
         loss = validation_loss(mine, fold.prepared.valid.y, member.network, fold.loss)
-        measures = fold.evaluation.validation(fold.prepared.load_scaler.unscale(mine))
+        measures = fold.evaluation.validation(fold.prepared.unscale(fold.prepared.valid, mine))
         scores.append({**measures, "val_loss": loss})
     return scores
 

@@ -15,9 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from trainables.datasets import Series
+from trainables.datasets import Panel, Series
 from trainables.evaluation import Evaluation
+from trainables.panels import SERIES_RESULTS, PanelEvaluation, stack, write_series_results
 from trainables.windows import Prepared, Windows, prepare
+from tuner.errors import DataError
 
 RESIDUALS = ("none", "baseline")
 LOSSES = ("auto", "mse", "mae", "huber")
@@ -43,24 +45,23 @@ class RunInputs:
 
 
 def prepare_run(
-    family: str, params: dict[str, Any], data: Series, primary_metric: str | None
+    family: str, params: dict[str, Any], data: Series | Panel, primary_metric: str | None
 ) -> RunInputs:
-    from trainables.models import TEACHER_FORCED, build_model
+    from trainables.models import build_model
 
-    calendar, correction = bool(params.get("calendar")), str(params.get("residual", "none"))
+    correction = str(params.get("residual", "none"))
     if correction not in RESIDUALS:
         raise ValueError(f"residual must be one of {', '.join(RESIDUALS)}, got {correction!r}")
     residual = correction == "baseline"
-    T, horizon, start = int(params["T"]), int(params["horizon"]), params.get("train_start")
-    prepared = prepare(data, T, horizon, start, calendar=calendar)
-    evaluation = Evaluation.of(prepared, primary_metric)
-    if residual:
-        period = evaluation.baseline_period
-        prepared = prepare(data, T, horizon, start, calendar, difference_period=period)
-    if family in TEACHER_FORCED:
-        prepared = prepared.with_previous_values()
-    if residual:
-        prepared = prepared.with_baseline(period)
+    if isinstance(data, Panel):
+        # Each series its own windows, scaler and baseline; one model over all of them.
+        parts = [_prepare_one(family, params, member, primary_metric) for member in data.members]
+        prepared = stack(data, [p for p, _ in parts])
+        evaluation: Any = PanelEvaluation.of(
+            [e for _, e in parts], [m.name for m in data.members], primary_metric
+        )
+    else:
+        prepared, evaluation = _prepare_one(family, params, data, primary_metric)
     features, ahead = prepared.features.shape[1], prepared.future_features
 
     def build() -> Any:
@@ -69,6 +70,29 @@ def prepare_run(
     selection = primary_metric if primary_metric in _validation_names(evaluation) else "val_loss"
     loss = training_loss(str(params.get("loss", "auto")), selection)
     return RunInputs(prepared, evaluation, residual, build, selection, loss)
+
+
+def _prepare_one(
+    family: str, params: dict[str, Any], data: Series, primary_metric: str | None
+) -> tuple[Prepared, Evaluation]:
+    """One series' windows and scoring, with what the family and ``residual`` add."""
+    from trainables.models import TEACHER_FORCED
+
+    calendar, residual = bool(params.get("calendar")), params.get("residual") == "baseline"
+    T, horizon, start = int(params["T"]), int(params["horizon"]), params.get("train_start")
+    try:
+        prepared = prepare(data, T, horizon, start, calendar=calendar)
+        evaluation = Evaluation.of(prepared, primary_metric)
+        if residual:
+            period = evaluation.baseline_period
+            prepared = prepare(data, T, horizon, start, calendar, difference_period=period)
+    except DataError as err:
+        raise DataError(f"series {data.name!r}: {err}") from None
+    if family in TEACHER_FORCED:
+        prepared = prepared.with_previous_values()
+    if residual:
+        prepared = prepared.with_baseline(period)
+    return prepared, evaluation
 
 
 def _validation_names(evaluation: Evaluation) -> tuple[str, ...]:
@@ -137,7 +161,7 @@ def validation_loss(
 
 def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray:
     scaled = model.predict(windows.inputs, batch_size=PREDICT_BATCH, verbose=0)
-    return prepared.load_scaler.unscale(np.asarray(scaled, dtype=np.float64))
+    return prepared.unscale(windows, np.asarray(scaled, dtype=np.float64))
 
 
 def finish(
@@ -150,6 +174,8 @@ def finish(
         run_dir / "forecast.csv", prepared, prepared.test, predicted, evaluation.actual_test
     )
     final = {**evaluation.test(predicted), "best_epoch": best_epoch}
+    if "series" in final:  # a panel's per-series figures: an artifact, not a metric
+        write_series_results(run_dir / SERIES_RESULTS, final.pop("series"))
     if prepared.series.future_covariates:  # actual values stood in for their forecasts
         final["ex_post"] = list(prepared.series.future_covariates)
     return final
@@ -158,17 +184,25 @@ def finish(
 def write_forecast(
     path: Path, prepared: Prepared, windows: Windows, predicted: np.ndarray, actual: np.ndarray
 ) -> None:
-    stamps = prepared.series.timestamps[windows.origins].astype("datetime64[s]").astype(str)
+    times = prepared.series.timestamps.astype("datetime64[s]").astype(str)
+    stamps = times[windows.origins]
+    names = prepared.member_names
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["origin", "horizon_step", "predicted", "actual"])
+        # ``timestamp``: the forecast step's own time, on the data's calendar (a month is
+        # not a fixed number of seconds, so a reader cannot add steps to the origin).
+        header = ["origin", "horizon_step", "predicted", "actual", "timestamp"]
+        writer.writerow(["series", *header] if names else header)
         for row, origin in enumerate(stamps):
+            series = [names[windows.member[row]]] if names and windows.member is not None else []
             for step in range(prepared.horizon):
                 writer.writerow(
                     [
+                        *series,
                         origin.replace("T", " "),
                         step + 1,
                         f"{predicted[row, step]:.3f}",
                         actual[row, step],
+                        times[windows.origins[row] + step + 1].replace("T", " "),
                     ]
                 )

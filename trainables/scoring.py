@@ -3,7 +3,9 @@
 Every measure is taken on the unscaled target over the forecast steps. A baseline forecasts
 y[t+h] from the past only: ``naive`` repeats the last value, ``seasonal_naive_P`` takes the
 value one season back, y[t + h − P·ceil(h/P)], wrapping to earlier seasons when h > P. The
-seasonal periods are a day, a week and a year *in steps of the data*: nothing assumes hours.
+seasonal periods are those the field uses for the data's calendar frequency (DESIGN §6.3):
+a day, a week and a year in steps for minutes, hours and days; 5 for business days, 52 for
+weeks, 12 for months, 4 for quarters.
 """
 
 from __future__ import annotations
@@ -14,9 +16,18 @@ from collections.abc import Callable
 import numpy as np
 
 from trainables.measures import MEASURES, PERCENT_MEASURES
+from tuner.core.frequency import fixed_seconds, offset_of
 
 SEASONS = {"day": 86_400, "week": 7 * 86_400, "year": 365 * 86_400}
-WEEK_SECONDS, WEEKS_A_YEAR = 7 * 86_400, 52
+# Seasons a year (or week) holds, by calendar offset: what one step of n of them is divided by.
+CALENDAR_SEASONS = {
+    "BusinessDay": (5,),
+    "Week": (52,),
+    "MonthBegin": (12,),
+    "MonthEnd": (12,),
+    "QuarterBegin": (4,),
+    "QuarterEnd": (4,),
+}
 
 
 def _mae(error: np.ndarray, actual: np.ndarray, predicted: np.ndarray, axis: int | None) -> object:
@@ -68,24 +79,41 @@ def defined_measures(target: np.ndarray) -> tuple[str, ...]:
     return tuple(m for m in MEASURES if percent_ok or m not in PERCENT_MEASURES)
 
 
-def seasonal_periods(step_seconds: int, train_steps: int) -> list[int]:
-    """The periods, in steps, of a day, a week and a year that this step divides into a whole
-    number >= 2 and that the training period holds twice; shortest first. Weekly data's year
-    is 52 weeks, as the field counts it (365 days are not a whole number of weeks)."""
-    periods = []
-    for name, seconds in SEASONS.items():
-        steps, rest = divmod(seconds, step_seconds)
-        if name == "year" and step_seconds == WEEK_SECONDS:
-            steps, rest = WEEKS_A_YEAR, 0
-        if rest == 0 and 2 <= steps <= train_steps // 2:
-            periods.append(steps)
-    return periods
+def seasonal_periods(frequency: str, train_steps: int) -> list[int]:
+    """The seasonal periods, in steps, that the frequency has and that the training period
+    holds twice; shortest first. Minutes, hours and days: a day, a week and a year wherever the
+    step divides them into a whole number >= 2; weekly data's year is 52 weeks, as the field
+    counts it (365 days are not a whole number of weeks)."""
+    seconds = fixed_seconds(frequency)
+    if seconds is not None:
+        candidates = [whole for whole, rest in (divmod(s, seconds) for s in SEASONS.values())
+                      if rest == 0]
+    else:
+        offset = offset_of(frequency)
+        seasons = CALENDAR_SEASONS.get(type(offset).__name__, ())
+        candidates = [s // offset.n for s in seasons if s % offset.n == 0]
+    return [p for p in candidates if 2 <= p <= train_steps // 2]
 
 
-def baseline_candidates(step_seconds: int, train_steps: int) -> dict[str, int]:
+def no_season_note(frequency: str, train_steps: int) -> str | None:
+    """Why only the last value is a baseline, where the frequency has seasons the training
+    period is too short to hold twice (None where one fits, or the frequency has none)."""
+    if seasonal_periods(frequency, train_steps):
+        return None
+    wanted = seasonal_periods(frequency, 10**9)
+    if not wanted:
+        return f"{frequency} data has no seasonal period; the baseline is the last value"
+    return (
+        f"no seasonal period fits: {frequency} data's shortest season, {min(wanted)} steps, "
+        f"needs a training period of {2 * min(wanted)} steps and it has {train_steps}; the "
+        "baseline is the last value, which also scales MASE"
+    )
+
+
+def baseline_candidates(frequency: str, train_steps: int) -> dict[str, int]:
     """Each baseline's name and period (1 for the last value)."""
     return {"naive": 1} | {
-        f"seasonal_naive_{p}": p for p in seasonal_periods(step_seconds, train_steps)
+        f"seasonal_naive_{p}": p for p in seasonal_periods(frequency, train_steps)
     }
 
 

@@ -16,10 +16,11 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from trainables.datasets import Series
+from tuner.core.frequency import fixed_seconds, offset_of
 from tuner.errors import DataError
 
 DAY, WEEK = 86_400, 7 * 86_400
-YEAR = 31_556_952  # seconds in the mean Gregorian year
+DAYS_A_YEAR = 365.2425  # the mean Gregorian year
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Windows:
     future: np.ndarray | None = None
     base: np.ndarray | None = None
     previous: np.ndarray | None = None  # scaled y[t .. t+h-1], for teacher forcing
+    member: np.ndarray | None = None  # a panel: each window's series (its index)
 
     def __len__(self) -> int:
         return len(self.origins)
@@ -65,7 +67,7 @@ class Windows:
         return Windows(*(None if a is None else np.concatenate([a, b]) for a, b in pairs))
 
     def _arrays(self) -> tuple[np.ndarray | None, ...]:
-        return (self.x, self.y, self.origins, self.future, self.base, self.previous)
+        return (self.x, self.y, self.origins, self.future, self.base, self.previous, self.member)
 
     @property
     def inputs(self) -> np.ndarray | list[np.ndarray]:
@@ -86,6 +88,21 @@ class Prepared:
     valid: Windows
     test: Windows
     future_features: int = 0  # future covariates and calendar, given over the forecast window
+    # A panel (trainables.panels.stack): each series' scaler and id, by Windows.member.
+    member_scalers: tuple[MinMax, ...] = ()
+    member_names: tuple[str, ...] = ()
+
+    def unscale(self, windows: Windows, scaled: np.ndarray) -> np.ndarray:
+        """Forecasts for ``windows`` (n, horizon) in the target's units: each with its own
+        series' scaler in a panel."""
+        if not self.member_scalers or windows.member is None:
+            return self.load_scaler.unscale(scaled)
+        low = np.array([m.low for m in self.member_scalers])[windows.member][:, None]
+        high = np.array([m.high for m in self.member_scalers])[windows.member][:, None]
+        floor = np.array(
+            [-np.inf if m.floor is None else m.floor for m in self.member_scalers]
+        )[windows.member][:, None]
+        return np.maximum(scaled * (high - low) + low, floor)
 
     def with_previous_values(self) -> Prepared:
         """Each window also carries y[t], y[t+1] … y[t+h−1] (scaled): a teacher-forced decoder
@@ -106,13 +123,7 @@ class Prepared:
         def based(windows: Windows) -> Windows:
             # Windows whose baseline would reach before the series' start are left out.
             skip = max(0, -int(windows.origins[0] + back.min())) if len(windows) else 0
-            kept = Windows(
-                windows.x[skip:],
-                windows.y[skip:],
-                windows.origins[skip:],
-                None if windows.future is None else windows.future[skip:],
-                previous=None if windows.previous is None else windows.previous[skip:],
-            )
+            kept = windows.take(slice(skip, None))
             lagged = kept.origins[:, None] + back[None, :]
             return replace(kept, base=self.features[lagged, 0])
 
@@ -125,28 +136,31 @@ class Prepared:
         return sliding_window_view(self.series.target, self.horizon)[windows.origins + 1]
 
 
-def step_seconds(timestamps: np.ndarray) -> int:
-    """The series' regular step (a day for a single row)."""
-    if len(timestamps) < 2:
-        return DAY
-    return int((timestamps[1] - timestamps[0]) / np.timedelta64(1, "s"))
+def calendar_features(timestamps: np.ndarray, frequency: str = "h") -> np.ndarray:
+    """The cycles the frequency has, as sin/cos pairs, (n, 0 to 6): time of day and day of
+    week below a day; day of week and time of year for days and business days; the time of
+    year for weeks (the week of the year), the month of the year for months, the quarter for
+    quarters; none for years."""
+    import pandas as pd
 
-
-def calendar_features(timestamps: np.ndarray) -> np.ndarray:
-    """Time of day and day of week as sin/cos pairs, each only where the step is shorter than
-    its period (a daily series has no time of day); and for daily and weekly data, the time of
-    year (a weekly series' week of the year), (n, 0 to 4)."""
-    seconds = timestamps.astype("datetime64[s]").astype(np.int64)
-    step = step_seconds(timestamps.astype("datetime64[s]"))
-    columns = []
-    for period, offset in ((DAY, 0), (WEEK, 3 * DAY)):  # 1970-01-01 was a Thursday
-        if step < period:
-            phase = 2 * np.pi * ((seconds + offset) % period) / period
-            columns += [np.sin(phase), np.cos(phase)]
-    if step >= DAY:  # the season of the year: a sub-daily series has its day and week
-        phase = 2 * np.pi * (seconds % YEAR) / YEAR
-        columns += [np.sin(phase), np.cos(phase)]
-    return np.stack(columns, axis=1) if columns else np.empty((len(seconds), 0))
+    index = pd.DatetimeIndex(timestamps)
+    seconds, kind = fixed_seconds(frequency), type(offset_of(frequency)).__name__
+    of_day = (index.hour * 3600 + index.minute * 60 + index.second).to_numpy() / DAY
+    cycles = []  # each a phase in [0, 1)
+    if seconds is not None and seconds < DAY:
+        cycles.append(of_day)
+    if kind == "BusinessDay":
+        cycles.append(index.dayofweek.to_numpy() / 5)
+    elif seconds is not None and seconds < WEEK:
+        cycles.append((index.dayofweek.to_numpy() + of_day) / 7)
+    if kind in ("BusinessDay", "Week") or (seconds is not None and seconds >= DAY):
+        cycles.append((index.dayofyear.to_numpy() - 1 + of_day) / DAYS_A_YEAR)
+    if kind in ("MonthBegin", "MonthEnd"):
+        cycles.append((index.month.to_numpy() - 1) / 12)
+    if kind in ("QuarterBegin", "QuarterEnd"):
+        cycles.append((index.quarter.to_numpy() - 1) / 4)
+    columns = [f(2 * np.pi * phase) for phase in cycles for f in (np.sin, np.cos)]
+    return np.stack(columns, axis=1) if columns else np.empty((len(index), 0))
 
 
 def prepare(
@@ -173,7 +187,7 @@ def prepare(
     end = len(series)
     train_rows = slice(first, valid_at)
     load_scaler = _fit(series.target[train_rows])
-    clock = calendar_features(stamps) if calendar else np.empty((end, 0))
+    clock = calendar_features(stamps, series.frequency) if calendar else np.empty((end, 0))
     covariates = series.covariates.shape[1]
     differences = 1 if difference_period > 0 else 0
     own = 1 + covariates + differences  # the columns known only up to the origin

@@ -56,17 +56,27 @@ async def upload_dataset(
     start: Annotated[
         datetime | None, Query(description="leave out the rows before this time")
     ] = None,
+    frequency: Annotated[
+        str | None,
+        Query(max_length=40, description="a pandas alias (MS, W-MON …); inferred when absent"),
+    ] = None,
+    series_column: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="long format: the series id column"),
+    ] = None,
 ) -> Dataset:
     """A CSV with a timestamp column and numeric columns; errors name the row or column and
     the option that fixes it. ``columns`` keeps only those named (a text column is left out);
     ``fill_gaps`` fills short gaps by linear interpolation (``filled_rows`` says how many).
+    The frequency is a calendar offset inferred from the timestamps (``frequency`` overrides
+    it). ``series_column`` makes it a panel: many series in long format, rows in any order.
 
     Use it in a spec with ``dataset: <id>`` and ``target: <column>``.
     """
     chosen = None
     if columns:
         chosen = tuple(c.strip() for given in columns for c in given.split(",") if c.strip())
-    options = UploadOptions(timestamp_column, chosen, fill_gaps, start)
+    options = UploadOptions(timestamp_column, chosen, fill_gaps, start, frequency, series_column)
     folder = dataset_path(settings, "-").parent
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".upload-{secrets.token_hex(8)}"

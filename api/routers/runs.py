@@ -15,6 +15,8 @@ from api.blocking import off_loop
 from api.deps import SettingsDep, StoreDep
 from api.responses import json_response, metric_series
 from tuner.client.schemas import Artifact, Error, Metrics, Run
+from tuner.client.series import SeriesResults
+from tuner.core.results import SERIES_RESULTS, read_series_results
 from tuner.core.settings import Settings
 from tuner.errors import NotFoundError
 from tuner.store import Store
@@ -48,6 +50,23 @@ def run_folder(run_id: str, store: Store, settings: Settings) -> Path:
     if not run.artifact_dir:
         raise NotFoundError(f"run {run_id} has no artifacts yet")
     return settings.resolved_storage_path / run.experiment_id / run.artifact_dir
+
+
+@router.get("/{run_id}/series", response_model=SeriesResults, responses=_ERRORS)
+async def get_series(run_id: str, store: StoreDep, settings: SettingsDep) -> SeriesResults:
+    """A panel run's figures per series, best skill first."""
+    return await off_loop(_series, run_id, store, settings)
+
+
+def _series(run_id: str, store: Store, settings: Settings) -> SeriesResults:
+    path = run_folder(run_id, store, settings) / SERIES_RESULTS
+    if not path.is_file():
+        raise NotFoundError(
+            f"run {run_id} has no per-series results: its data set is not a panel, or the run "
+            "has not finished"
+        )
+    rows = read_series_results(path)
+    return SeriesResults(run_id=run_id, count=len(rows), items=rows)
 
 
 @router.get("/{run_id}/artifacts", response_model=list[Artifact], responses=_ERRORS)

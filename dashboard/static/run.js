@@ -4,6 +4,7 @@ import { download, get, request } from "./api.js";
 import { base as layout, config, plotlyLoaded } from "./charts.js";
 import { againstBaseline, badge, definitions, el, fromTemplate, showError } from "./dom.js";
 import { duration, num, since } from "./format.js";
+import { showSeries } from "./series.js";
 
 export function runPage(root, id) {
   let stopped = false;
@@ -71,10 +72,19 @@ export function runPage(root, id) {
       );
       if (!forecast && files.some((f) => f.name === "forecast.csv")) {
         forecast = parseForecast(await (await request(`/api/runs/${id}/artifacts/forecast.csv`, { raw: true })).text());
-        const steps = [...forecast.keys()];
+        const names = [...forecast.keys()];
+        const steps = [...forecast.get(names[0]).keys()];
+        const draw = () => drawForecast($("#chart-forecast"), forecast, $("#series-pick").value, $("#step").value);
+        $("#series-label").hidden = names.length < 2;
+        $("#series-pick").replaceChildren(...names.map((s) => el("option", {}, s)));
         $("#step").replaceChildren(...steps.map((s) => el("option", {}, s)));
-        $("#step").onchange = () => drawForecast($("#chart-forecast"), forecast, Number($("#step").value));
-        await drawForecast($("#chart-forecast"), forecast, steps[0]);
+        $("#series-pick").onchange = draw;
+        $("#step").onchange = draw;
+        await draw();
+        await showSeries($, id, final, (name) => {
+          $("#series-pick").value = name;
+          draw();
+        });
       }
     }
   }
@@ -127,31 +137,32 @@ async function drawMetrics(container, metrics, final) {
     layout(name, "epoch", name), config)));
 }
 
-// forecast.csv: origin, horizon_step, predicted, actual. Step h forecasts origin + h periods.
+// forecast.csv: [series,] origin, horizon_step, predicted, actual, timestamp (the step's own
+// time, on the data's calendar). By series ("" for one), then by step.
 function parseForecast(text) {
-  const byStep = new Map();
-  const lines = text.trim().split("\n").slice(1);
-  const origins = [];
+  const [header, ...lines] = text.trim().split(/\r?\n/);
+  const column = Object.fromEntries(header.split(",").map((name, i) => [name, i]));
+  const bySeries = new Map();
   for (const line of lines) {
-    const [origin, step, predicted, actual] = line.split(",");
-    if (!byStep.has(step)) byStep.set(step, { origin: [], predicted: [], actual: [] });
-    const series = byStep.get(step);
-    series.origin.push(origin);
-    series.predicted.push(Number(predicted));
-    series.actual.push(Number(actual));
-    if (step === "1") origins.push(origin);
+    const cells = line.split(",");
+    const name = column.series === undefined ? "" : cells[column.series];
+    if (!bySeries.has(name)) bySeries.set(name, new Map());
+    const bySteps = bySeries.get(name);
+    const step = cells[column.horizon_step];
+    if (!bySteps.has(step)) bySteps.set(step, { time: [], predicted: [], actual: [] });
+    const series = bySteps.get(step);
+    series.time.push(cells[column.timestamp].replace(" ", "T") + "Z");
+    series.predicted.push(Number(cells[column.predicted]));
+    series.actual.push(Number(cells[column.actual]));
   }
-  const period = origins.length > 1 ? Date.parse(origins[1] + "Z") - Date.parse(origins[0] + "Z") : 3600_000;
-  for (const [step, series] of byStep) {
-    series.time = series.origin.map((o) => new Date(Date.parse(o + "Z") + Number(step) * period).toISOString());
-  }
-  return byStep;
+  return bySeries;
 }
 
-function drawForecast(el, forecast, step) {
-  const series = forecast.get(String(step));
+function drawForecast(el, forecast, name, step) {
+  const series = (forecast.get(name) || forecast.values().next().value).get(String(step));
+  const title = `test forecast against the actual target${name ? ` of ${name}` : ""} (${step} steps ahead)`;
   return Plotly.react(el, [
     { type: "scatter", mode: "lines", x: series.time, y: series.actual, name: "actual", line: { color: "#1f2328", width: 1 } },
     { type: "scatter", mode: "lines", x: series.time, y: series.predicted, name: `forecast, ${step} steps ahead`, line: { color: "#0969da", width: 1 } },
-  ], { ...layout(`test forecast against the actual target (${step} steps ahead)`, "time (UTC)", "target"), showlegend: true }, config);
+  ], { ...layout(title, "time (UTC)", "target"), showlegend: true }, config);
 }

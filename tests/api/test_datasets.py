@@ -69,7 +69,11 @@ REFUSALS = [
     ("not a timestamp", edit(BASE, 10, "yesterday,1,2,3"), "row 10, column 'timestamp'"),
     ("duplicate", edit(BASE, 10, BASE.splitlines()[8]), "row 10: duplicate timestamp"),
     ("not increasing", edit(BASE, 10, "2019-01-01 00:00:00,1,2,3"), "row 10: timestamp 2019-01-01"),
-    ("irregular", edit(BASE, 10, "2020-01-01 08:30:00,1,2,3"), "row 10: the step"),
+    (
+        "irregular",
+        edit(BASE, 10, "2020-01-01 08:30:00,1,2,3"),
+        "row 10: timestamp 2020-01-01 08:30:00 is not on the h calendar",
+    ),
     (
         "non-numeric",
         edit(BASE, 12, "2020-01-01 10:00:00,lots,2,3"),

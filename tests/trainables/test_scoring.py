@@ -22,6 +22,7 @@ from trainables.scoring import (
 from trainables.windows import prepare
 
 HOUR, HALF_HOUR, DAY = 3600, 1800, 86_400
+ALIASES = {HOUR: "h", HALF_HOUR: "30min", DAY: "D"}
 
 
 def test_each_measure_by_hand() -> None:
@@ -50,25 +51,41 @@ def test_percentages_only_for_a_target_of_one_sign() -> None:
 
 
 @pytest.mark.parametrize(
-    ("step", "train_steps", "periods"),
+    ("frequency", "train_steps", "periods"),
     [
-        (HOUR, 30_000, [24, 168, 8760]),
-        (HOUR, 1000, [24, 168]),  # a year does not fit twice in 1000 hours
-        (HALF_HOUR, 5000, [48, 336]),  # a day is 48 steps, not 24
-        (DAY, 2000, [7, 365]),  # a day is one step: no daily season
-        (7 * DAY, 600, [52]),  # weekly data's year is 52 weeks, as the field counts it
-        (7 * DAY, 100, []),  # 52 weeks do not fit twice in 100
-        (5 * 60, 1000, [288]),
+        ("h", 30_000, [24, 168, 8760]),
+        ("h", 1000, [24, 168]),  # a year does not fit twice in 1000 hours
+        ("30min", 5000, [48, 336]),  # a day is 48 steps, not 24
+        ("15min", 5000, [96, 672]),
+        ("D", 2000, [7, 365]),  # a day is one step: no daily season
+        ("B", 100, [5]),  # a business week
+        ("W-SUN", 600, [52]),  # weekly data's year is 52 weeks, as the field counts it
+        ("W-MON", 100, []),  # 52 weeks do not fit twice in 100
+        ("MS", 30, [12]),
+        ("ME", 23, []),  # 12 months need 24 in training
+        ("QS-JAN", 8, [4]),
+        ("QE-DEC", 8, [4]),
+        ("YS-JAN", 100, []),  # a year has no season
+        ("5min", 1000, [288]),
     ],
 )
-def test_seasonal_periods_are_in_steps_of_the_data(
-    step: int, train_steps: int, periods: list[int]
+def test_seasonal_periods_follow_the_frequency(
+    frequency: str, train_steps: int, periods: list[int]
 ) -> None:
-    assert seasonal_periods(step, train_steps) == periods
+    assert seasonal_periods(frequency, train_steps) == periods
+
+
+def test_the_run_says_when_no_seasonal_period_fits() -> None:
+    from trainables.scoring import no_season_note
+
+    assert no_season_note("MS", 30) is None
+    note = no_season_note("MS", 20)
+    assert note is not None and "12 steps" in note and "24" in note and "has 20" in note
+    assert "no seasonal period" in str(no_season_note("YS-JAN", 40))
 
 
 def test_candidates_always_include_the_last_value() -> None:
-    assert baseline_candidates(DAY, 2000) == {
+    assert baseline_candidates("D", 2000) == {
         "naive": 1,
         "seasonal_naive_7": 7,
         "seasonal_naive_365": 365,
@@ -115,6 +132,7 @@ def _series(step: int, values: np.ndarray, valid_at: int, test_at: int) -> Serie
         np.arange(len(values), dtype=float)[:, None],  # a covariate that is not constant
         valid_start=stamps[valid_at],
         test_start=stamps[test_at],
+        frequency=ALIASES[step],
     )
 
 
@@ -155,19 +173,43 @@ def test_calendar_features_for_known_timestamps() -> None:
 
     # 2020-01-06 was a Monday; 06:00 is a quarter of the day.
     stamps = np.array(["2020-01-06T00:00", "2020-01-06T06:00"], dtype="datetime64[s]")
-    features = calendar_features(stamps)
+    features = calendar_features(stamps, "6h")
     day, week = 0.25 * 2 * np.pi, (0.25 / 7) * 2 * np.pi
     expected = [np.sin(day), np.cos(day), np.sin(week), np.cos(week)]
     np.testing.assert_allclose(features[1], expected, atol=1e-12)
     np.testing.assert_allclose(features[0], [0, 1, 0, 1], atol=1e-12)  # Monday midnight
     daily = np.array(["2020-01-06", "2020-01-07"], dtype="datetime64[s]")
-    assert calendar_features(daily).shape == (2, 4)  # day of week and time of year, no hour
+    assert calendar_features(daily, "D").shape == (2, 4)  # day of week and time of year
     weekly = np.array(["2020-01-06", "2020-07-01"], dtype="datetime64[s]")
-    year = calendar_features(weekly)
+    year = calendar_features(weekly, "W-MON")
     assert year.shape == (2, 2)  # the time of year alone: the week of the year
     # 2020-01-06 is 5 days into the year, 2020-07-01 is 182 (within the calendar's drift).
     days = np.arctan2(year[:, 0], year[:, 1]) % (2 * np.pi) / (2 * np.pi) * 365.2425
     np.testing.assert_allclose(days, [5, 182], atol=0.5)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "start", "phase"),
+    [
+        ("MS", "2021-04-01", 3 / 12),  # April: the month of the year
+        ("ME", "2021-04-30", 3 / 12),
+        ("QS-JAN", "2021-07-01", 2 / 4),  # the third quarter
+        ("QE-DEC", "2021-09-30", 2 / 4),
+        ("B", "2021-04-08", 3 / 5),  # a Thursday: the business week's fourth day
+    ],
+)
+def test_calendar_features_match_the_frequency(frequency: str, start: str, phase: float) -> None:
+    import pandas as pd
+
+    from trainables.windows import calendar_features
+
+    stamps = pd.date_range(start, periods=3, freq=frequency).to_numpy(dtype="datetime64[s]")
+    features = calendar_features(stamps, frequency)
+    angle = 2 * np.pi * phase
+    # Months and quarters: one cycle only; business days: the week, then the time of year.
+    assert features.shape == (3, 2 if frequency != "B" else 4)
+    np.testing.assert_allclose(features[0, :2], [np.sin(angle), np.cos(angle)], atol=1e-12)
+    assert calendar_features(stamps, "YS-JAN").shape == (3, 0)  # a year has no cycle
 
 
 def test_the_calendar_is_given_over_the_forecast_window_too() -> None:
@@ -176,7 +218,7 @@ def test_the_calendar_is_given_over_the_forecast_window_too() -> None:
     n = 24 * 30
     series = _series(HALF_HOUR, 100 + np.sin(np.arange(n) / 7), n * 6 // 10, n * 8 // 10)
     prepared = prepare(series, T=12, horizon=4, calendar=True)
-    clock = calendar_features(series.timestamps)
+    clock = calendar_features(series.timestamps, "30min")
     assert prepared.future_features == 4 and prepared.features.shape[1] == 2 + 4
     origins, future = prepared.valid.origins, prepared.valid.future
     assert future is not None and future.shape == (len(origins), 4, 4)

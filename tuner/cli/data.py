@@ -26,6 +26,12 @@ def data_upload(
     start: Annotated[
         datetime | None, typer.Option(help="leave out the rows before this time")
     ] = None,
+    frequency: Annotated[
+        str | None, typer.Option(help="a pandas alias (MS, W-MON, B …); default: inferred")
+    ] = None,
+    series_column: Annotated[
+        str | None, typer.Option(help="a panel in long format: the column naming each series")
+    ] = None,
     as_json: AsJson = False,
     url: Url = None,
     token: Token = None,
@@ -33,14 +39,22 @@ def data_upload(
     """Upload a data set; use its id as `dataset:` in a spec."""
     chosen = [c for c in columns.split(",") if c] if columns else None
     dataset = _client(url, token).upload_dataset(
-        csv_file, name, timestamp_column, columns=chosen, fill_gaps=fill_gaps, start=start
+        csv_file,
+        name,
+        timestamp_column,
+        columns=chosen,
+        fill_gaps=fill_gaps,
+        start=start,
+        frequency=frequency,
+        series_column=series_column,
     )
     if as_json:
         return _emit(dataset)
     filled = f"; {dataset.filled_rows} rows filled" if dataset.filled_rows else ""
+    panel = f" in {dataset.series_count} series" if dataset.series_column else ""
     console.print(
-        f"data set {dataset.id} ({dataset.name}): {dataset.rows} rows, columns "
-        f"{', '.join(dataset.columns)}{filled}",
+        f"data set {dataset.id} ({dataset.name}): {dataset.rows} rows{panel} at "
+        f"{dataset.frequency}, columns {', '.join(dataset.columns)}{filled}",
         highlight=False,
     )
 
@@ -52,4 +66,8 @@ def data_list(as_json: AsJson = False, url: Url = None, token: Token = None) -> 
     if as_json:
         return _emit(datasets)
     for d in datasets:
-        console.print(f"{d.id}  {d.name}  {d.rows} rows  {', '.join(d.columns)}", highlight=False)
+        series = f" in {d.series_count} series" if d.series_column else ""
+        console.print(
+            f"{d.id}  {d.name}  {d.rows} rows{series}  {d.frequency}  {', '.join(d.columns)}",
+            highlight=False,
+        )

@@ -72,10 +72,13 @@ class FileCalls:
         columns: list[str] | None = None,
         fill_gaps: int | None = None,
         start: datetime | None = None,
+        frequency: str | None = None,
+        series_column: str | None = None,
     ) -> Dataset:
         """Uploads a CSV (a timestamp column, numeric columns); use it as ``dataset: <id>``.
         ``columns`` keeps only those; ``fill_gaps`` fills gaps of up to that many steps;
-        ``start`` leaves out the rows before it."""
+        ``start`` leaves out the rows before it; ``frequency`` (a pandas alias such as MS)
+        overrides the inferred one; ``series_column`` makes it a panel of many series."""
         path = Path(path)
         options = {
             "name": name or path.stem,
@@ -83,6 +86,8 @@ class FileCalls:
             "columns": ",".join(columns) if columns else None,
             "fill_gaps": fill_gaps,
             "start": start.isoformat() if start else None,
+            "frequency": frequency,
+            "series_column": series_column,
         }
         response = self._send(
             "POST",

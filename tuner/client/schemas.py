@@ -241,7 +241,8 @@ class Dataset(WireModel):
     name: str
     rows: int
     columns: list[str]
-    frequency_seconds: int
+    frequency: str = Field("h", description="a pandas offset alias: h, D, W-SUN, MS, QE-DEC …")
+    frequency_seconds: int = Field(description="one step's nominal length (a month: its mean)")
     start: datetime
     end: datetime
     size_bytes: int
@@ -249,6 +250,8 @@ class Dataset(WireModel):
     created_at: UtcDatetime
     column_signs: dict[str, str] | None = None  # "zeros or sign changes": no val_mape/smape
     filled_rows: int = 0  # steps with a missing value the upload filled (fill_gaps)
+    series_column: str | None = None  # a panel: the upload's series column
+    series_count: int = 1
 
 
 class Health(WireModel):

@@ -26,6 +26,7 @@ from tuner.client.schemas import (
     Run,
     SpecCheck,
 )
+from tuner.client.series import SeriesCalls
 from tuner.errors import (
     ServiceError,
 )
@@ -35,7 +36,7 @@ CONNECT_RETRIES = 4  # httpx backs off 0, 0.5, 1, 2 s between tries
 T = TypeVar("T")
 
 
-class Client(FileCalls, CommandCalls):
+class Client(FileCalls, CommandCalls, SeriesCalls):
     """A tunedrive service at ``base_url`` (default ``$TUNEDRIVE_URL``, else local port 8000),
     with the bearer ``token`` it asks for (default ``$TUNEDRIVE_TOKEN``)."""
 

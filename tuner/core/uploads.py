@@ -1,6 +1,7 @@
 """Validation of uploaded CSV data sets; every refusal names the row or the column. A data set
-is a CSV with a timestamp column, strictly increasing at a regular frequency, and numeric
-columns with no gaps: one becomes the spec's ``target``, the others covariates."""
+is a CSV with a timestamp column on a calendar frequency, and numeric columns with no gaps:
+one becomes the spec's ``target``, the others covariates. A panel holds many series in long
+format, named by a series column; the canonical file then starts with ``series``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tuner.core.frequency import infer_frequency, nominal_seconds, offset_of
+from tuner.core.gaps import check_missing, on_grid
 from tuner.errors import DataError
 
 TIMESTAMP_COLUMN = "timestamp"
+SERIES_COLUMN = "series"  # a panel's series id, in the canonical file
 MIN_ROWS = 48
+MIN_SERIES_ROWS = 10  # each series of a panel
 
 MIXED_SIGNS = "zeros or sign changes"  # a column that has both signs, or zeros
 
@@ -26,13 +31,16 @@ class ValidatedDataset:
 
     rows: int
     columns: list[str]  # the numeric columns, in file order
-    frequency_seconds: int
+    frequency_seconds: int  # nominal (a month: its mean length); steps use ``frequency``
     start: datetime
     end: datetime
     sha256: str
     size_bytes: int
     column_signs: dict[str, str]  # "positive", "negative" or MIXED_SIGNS, per column
     filled_rows: int = 0  # steps that held a missing value, filled by interpolation
+    frequency: str = "h"  # a pandas offset alias: h, D, W-SUN, MS, QE-DEC …
+    series_column: str | None = None  # the upload's series column: a panel
+    series: list[list[Any]] | None = None  # a panel's [id, first timestamp, rows] per series
 
 
 def dataset_path(settings: Any, dataset_id: str) -> Path:
@@ -48,6 +56,8 @@ class UploadOptions:
     columns: tuple[str, ...] | None = None  # keep only these (others are ignored, not refused)
     fill_gaps: int = 0  # fill up to this many missing steps in a row by linear interpolation
     start: datetime | None = None  # drop the rows before this time (a bad early stretch)
+    frequency: str | None = None  # a pandas alias; inferred from the timestamps when None
+    series_column: str | None = None  # long format: the column naming each row's series
 
 
 def validate_csv_file(
@@ -64,8 +74,7 @@ def validate_csv(
     content: bytes, options: UploadOptions | None = None
 ) -> tuple[bytes, ValidatedDataset]:
     """The canonical CSV and what is known of it; :class:`DataError` names the row or column
-    and, where one exists, the option that fixes it."""
-    import numpy as np
+    (and, in a panel, the series) and, where one exists, the option that fixes it."""
     import pandas as pd
 
     options = options or UploadOptions()
@@ -77,50 +86,111 @@ def validate_csv(
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise DataError(f"not a readable CSV file: {err}") from None
     frame.columns = [str(c) for c in frame.columns]
-    stamp_column = options.timestamp_column
-    if stamp_column not in frame.columns:
-        raise DataError(
-            f"no column {stamp_column!r}; columns are {list(frame.columns)} "
-            "(name the timestamp column with the timestamp_column parameter)"
-        )
+    for option, name in (("timestamp_column", options.timestamp_column),
+                         ("series_column", options.series_column)):
+        if name is not None and name not in frame.columns:
+            raise DataError(
+                f"no column {name!r}; columns are {list(frame.columns)} "
+                f"(name the {option.split('_')[0]} column with the {option} parameter)"
+            )
     columns = _chosen_columns(frame, options)
     if len(frame) < MIN_ROWS:
         raise DataError(f"only {len(frame)} rows; a data set needs at least {MIN_ROWS}")
-    stamps = _timestamps(frame[stamp_column], stamp_column)
-    offset = 0  # rows dropped before ``start``: messages still name the file's own rows
+    frame["_row"] = range(2, len(frame) + 2)  # the file's own row numbers, for messages
+    stamps = _timestamps(
+        frame[options.timestamp_column], options.timestamp_column, options.series_column is None
+    )
+    frame[TIMESTAMP_COLUMN + "_"] = stamps.to_numpy()
     if options.start is not None:
-        kept = (stamps >= _as_stamp(options.start, stamps)).to_numpy()
-        offset = int(np.argmax(kept)) if kept.any() else len(kept)
-        frame, stamps = frame.iloc[offset:], stamps.iloc[offset:].reset_index(drop=True)
+        frame = frame[(stamps >= _as_stamp(options.start, stamps)).to_numpy()]
         if len(frame) < MIN_ROWS:
             raise DataError(
                 f"only {len(frame)} rows from start={options.start}; a data set needs at least "
                 f"{MIN_ROWS}"
             )
-    step = _regular_step(stamps, options.fill_gaps, offset)
-    values = pd.DataFrame({c: _numbers(frame, c) for c in columns})
-    values.index = pd.DatetimeIndex(stamps)
-    grid = pd.date_range(stamps.iloc[0], stamps.iloc[-1], freq=step)
-    values = values.reindex(grid)
-    gaps = values.isna().any(axis=1)
-    filled_rows = int(gaps.sum())
-    if filled_rows:
-        _check_gaps(values, stamps, options.fill_gaps, offset)
-        values = values.interpolate(method="linear", limit_area="inside")
-    frame = values.reset_index(names=TIMESTAMP_COLUMN)
-    frame[TIMESTAMP_COLUMN] = frame[TIMESTAMP_COLUMN].dt.strftime("%Y-%m-%d %H:%M:%S")
-    canonical = frame.to_csv(index=False).encode()
+    values = pd.DataFrame({c: _numbers(frame, c) for c in columns}, index=frame.index)
+    pieces = _series_pieces(frame, options.series_column)
+    frequency = options.frequency or _infer(frame, pieces)
+    offset_of(frequency)  # an unknown alias is refused before any series is read
+    filled = [_one_series(frame, values, rows, frequency, options, name) for name, rows in pieces]
+    panel = pd.concat([piece for piece, _ in filled])
+    filled_rows = sum(count for _, count in filled)
+    shapes = [
+        [name, piece[TIMESTAMP_COLUMN].iloc[0].isoformat(), len(piece)]
+        for (name, _), (piece, _) in zip(pieces, filled, strict=True)
+    ]
+    stamps_all = panel[TIMESTAMP_COLUMN]
+    panel[TIMESTAMP_COLUMN] = stamps_all.dt.strftime("%Y-%m-%d %H:%M:%S")
+    canonical = panel.to_csv(index=False).encode()
     return canonical, ValidatedDataset(
-        rows=len(frame),
+        rows=len(panel),
         columns=[str(c) for c in columns],
-        frequency_seconds=int(step.total_seconds()),
-        start=grid[0].to_pydatetime(),
-        end=grid[-1].to_pydatetime(),
+        frequency_seconds=nominal_seconds(frequency),
+        start=stamps_all.min().to_pydatetime(),
+        end=stamps_all.max().to_pydatetime(),
         sha256=hashlib.sha256(canonical).hexdigest(),
         size_bytes=len(canonical),
-        column_signs={str(c): _sign(values[c]) for c in columns},
+        column_signs={str(c): _sign(panel[c]) for c in columns},
         filled_rows=filled_rows,
+        frequency=frequency,
+        series_column=options.series_column,
+        series=shapes if options.series_column else None,
     )
+
+
+def _series_pieces(frame: Any, series_column: str | None) -> list[tuple[str | None, Any]]:
+    """Each series' rows (the frame's index labels), in timestamp order; one piece without a
+    series column. A panel's rows may come in any order; a series may not repeat a stamp."""
+    stamp = TIMESTAMP_COLUMN + "_"
+    if series_column is None:
+        return [(None, frame.index)]
+    ids = frame[series_column]
+    if ids.isna().any():
+        row = int(frame["_row"][ids.isna()].iloc[0])
+        raise DataError(f"row {row}, column {series_column!r}: the series id is missing")
+    pieces = []
+    for name, part in frame.groupby(ids.astype(str), sort=True):
+        part = part.sort_values(stamp, kind="stable")
+        twice = part[stamp].duplicated()
+        if twice.any():
+            row = int(part["_row"][twice].iloc[0])
+            raise DataError(
+                f"series {name!r}, row {row}: duplicate timestamp {part[stamp][twice].iloc[0]}"
+            )
+        if len(part) < MIN_SERIES_ROWS:
+            raise DataError(
+                f"series {name!r} has only {len(part)} rows; each series needs at least "
+                f"{MIN_SERIES_ROWS} (leave it out of the file, or join it to a longer one)"
+            )
+        pieces.append((str(name), part.index))
+    return pieces
+
+
+def _infer(frame: Any, pieces: list[tuple[str | None, Any]]) -> str:
+    """The frequency the longest series follows (every other is then checked against it)."""
+    longest = max((rows for _, rows in pieces), key=len)
+    return infer_frequency(frame.loc[longest, TIMESTAMP_COLUMN + "_"])
+
+
+def _one_series(
+    frame: Any, values: Any, rows: Any, frequency: str, options: UploadOptions, name: str | None
+) -> tuple[Any, int]:
+    """One series on its full calendar, its short gaps filled, and how many steps were."""
+    stamps = frame.loc[rows, TIMESTAMP_COLUMN + "_"].reset_index(drop=True)
+    numbers = frame.loc[rows, "_row"].to_numpy()
+    where = f"series {name!r}, " if name is not None else ""
+    calendar = on_grid(stamps, frequency, options.fill_gaps, numbers, where)
+    own = values.loc[rows]
+    own.index = calendar[calendar.get_indexer(stamps)]
+    own = own.reindex(calendar)
+    filled = int(own.isna().any(axis=1).sum())
+    if filled:
+        check_missing(own, stamps, options.fill_gaps, numbers, where)
+        own = own.interpolate(method="linear", limit_area="inside")
+    piece = own.reset_index(names=TIMESTAMP_COLUMN)
+    if name is not None:
+        piece.insert(0, SERIES_COLUMN, name)
+    return piece, filled
 
 
 def _separator(content: bytes) -> str:
@@ -132,18 +202,23 @@ def _separator(content: bytes) -> str:
 
 
 def _chosen_columns(frame: Any, options: UploadOptions) -> list[str]:
-    present = [str(c) for c in frame.columns if c != options.timestamp_column]
-    if options.timestamp_column != TIMESTAMP_COLUMN and TIMESTAMP_COLUMN in present:
-        # The stored data set names its time column `timestamp`: a value column of that name
-        # would be a second one.
-        wanted = options.columns is None or TIMESTAMP_COLUMN in options.columns
-        if wanted:
+    named = (options.timestamp_column, options.series_column)
+    present = [str(c) for c in frame.columns if c not in named]
+    canonical = [(TIMESTAMP_COLUMN, options.timestamp_column)]
+    if options.series_column is not None:
+        canonical.append((SERIES_COLUMN, options.series_column))
+    for column, source in canonical:
+        if source == column or column not in present:
+            continue
+        # The stored data set names its time (and series) column so: a value column of
+        # that name would be a second one.
+        if options.columns is None or column in options.columns:
             raise DataError(
-                f"a value column is named {TIMESTAMP_COLUMN!r} while the timestamps are in "
-                f"{options.timestamp_column!r}; rename that column, or leave it out with "
-                f"columns= (e.g. columns={','.join(c for c in present if c != TIMESTAMP_COLUMN)})"
+                f"a value column is named {column!r} while the {column}s are in {source!r}; "
+                "rename that column, or leave it out with columns= "
+                f"(e.g. columns={','.join(c for c in present if c != column)})"
             )
-        present.remove(TIMESTAMP_COLUMN)
+        present.remove(column)
     if options.columns is None:
         if not present:
             raise DataError("no value columns besides the timestamp; add the target column")
@@ -154,7 +229,8 @@ def _chosen_columns(frame: Any, options: UploadOptions) -> list[str]:
     return list(dict.fromkeys(options.columns))
 
 
-def _timestamps(column: Any, name: str) -> Any:
+def _timestamps(column: Any, name: str, ordered: bool = True) -> Any:
+    """Timestamps as UTC without a zone; ``ordered``: strictly increasing (one series)."""
     import pandas as pd
 
     # Offsets (+01:00, Z), even mixed ones, become UTC; timestamps without one are kept as
@@ -167,6 +243,8 @@ def _timestamps(column: Any, name: str) -> Any:
     if stamps.isna().any():
         row = int(stamps.isna().to_numpy().argmax())
         raise DataError(f"row {row + 2}, column {name!r}: {column.iloc[row]!r} is not a timestamp")
+    if not ordered:
+        return stamps
     steps = stamps.diff().iloc[1:]
     if (steps == pd.Timedelta(0)).any():
         row = int((steps == pd.Timedelta(0)).to_numpy().argmax()) + 1
@@ -191,46 +269,6 @@ def _as_stamp(start: datetime, stamps: Any) -> Any:
     return moment
 
 
-def _longest_gap_advice(lengths: Any, ends: list[Any], fill_gaps: int) -> str:
-    """What fixes every gap at once: the fill_gaps that covers the longest, or where to start
-    so that the stretch with the gaps too long to fill is left out."""
-    import numpy as np
-
-    longest = int(np.max(lengths))
-    too_long = [end for length, end in zip(lengths, ends, strict=True) if length > fill_gaps]
-    cut = too_long[-1] if too_long else ends[int(np.argmax(lengths))]
-    return (
-        f"; the longest gap is {longest} missing steps: fill_gaps={longest} fills every gap, "
-        f"or start={cut} leaves out everything before the last gap too long to fill"
-    )
-
-
-def _regular_step(stamps: Any, fill_gaps: int, offset: int = 0) -> Any:
-    """The most common step; every other must be a whole number of it, and then a gap of at
-    most ``fill_gaps`` missing steps."""
-    steps = stamps.diff().iloc[1:]
-    step = steps.mode().iloc[0]
-    multiples = steps / step
-    uneven = (multiples != multiples.round()).to_numpy()
-    if uneven.any():
-        row = int(uneven.argmax()) + 1
-        raise DataError(
-            f"row {row + 2 + offset}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
-            f"not the regular {step}; fill gaps so that the frequency is regular"
-        )
-    missing = (multiples - 1).to_numpy()
-    too_long = missing > fill_gaps
-    if too_long.any():
-        row = int(too_long.argmax()) + 1
-        gapped = missing > 0
-        advice = _longest_gap_advice(missing[gapped], list(stamps.iloc[1:][gapped]), fill_gaps)
-        raise DataError(
-            f"row {row + 2 + offset}: the step to {stamps.iloc[row]} is {steps.iloc[row - 1]}, "
-            f"not the regular {step} ({int(missing[row - 1])} missing steps){advice}"
-        )
-    return step
-
-
 def _numbers(frame: Any, column: str) -> Any:
     import pandas as pd
 
@@ -239,55 +277,18 @@ def _numbers(frame: Any, column: str) -> Any:
     if bad.any():
         row = int(bad.to_numpy().argmax())
         raise DataError(
-            f"row {row + 2}, column {column!r}: {frame[column].iloc[row]!r} is not a number "
+            f"row {frame['_row'].iloc[row]}, column {column!r}: {frame[column].iloc[row]!r} "
+            "is not a number "
             "(a text column? leave it out by choosing the columns to keep with columns=...)"
         )
     infinite = values.abs() == float("inf")
     if infinite.any():
         row = int(infinite.to_numpy().argmax())
         raise DataError(
-            f"row {row + 2}, column {column!r}: {values.iloc[row]} is not a finite "
+            f"row {frame['_row'].iloc[row]}, column {column!r}: {values.iloc[row]} is not a finite "
             "number; replace it with a measured value"
         )
     return values.to_numpy()
-
-
-def _check_gaps(values: Any, stamps: Any, fill_gaps: int, offset: int = 0) -> None:
-    """Missing values (a cell left empty, or a step missing from the file) are filled only in
-    runs of at most ``fill_gaps`` steps, and never at either end."""
-    import numpy as np
-
-    rows = {stamp: row for row, stamp in enumerate(stamps)}
-    for column in values.columns:
-        missing = values[column].isna().to_numpy()
-        if not missing.any():
-            continue
-        edges = np.diff(np.concatenate(([0], missing.astype(np.int8), [0])))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        lengths = ends - starts
-        at_end = bool(missing[0] or missing[-1])
-        if lengths.max() <= fill_gaps and not at_end:
-            continue
-        # The gap to name: one at either end (nothing to interpolate from), else the first
-        # one longer than allowed.
-        gap = (
-            (0 if missing[0] else len(starts) - 1)
-            if at_end
-            else int(np.argmax(lengths > fill_gaps))
-        )
-        first = values.index[int(starts[gap])]
-        where = f"row {rows[first] + 2 + offset}" if first in rows else f"the missing step {first}"
-        inner = [i for i in range(len(starts)) if starts[i] > 0 and ends[i] < len(missing)]
-        hint = (
-            "; nothing before or after it to fill from: drop those rows (start=) or fill them in"
-            if at_end
-            else _longest_gap_advice(
-                lengths[inner],
-                [values.index[min(int(ends[i]), len(missing) - 1)] for i in inner],
-                fill_gaps,
-            )
-        )
-        raise DataError(f"{where}, column {column!r}: the value is missing{hint}")
 
 
 def _sign(values: Any) -> str:

@@ -26,6 +26,10 @@ class DatasetStore(StoreBase):
             size_bytes=meta.size_bytes,
             column_signs=meta.column_signs,
             filled_rows=meta.filled_rows,
+            frequency=meta.frequency,
+            series_column=meta.series_column,
+            series_count=len(meta.series) if meta.series else 1,
+            series=meta.series,
             sha256=meta.sha256,
             created_at=utcnow(),
         )

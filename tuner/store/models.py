@@ -82,6 +82,12 @@ class DatasetRow(Base):
     # Per column: positive, negative, or zeros or sign changes (no MAPE); None before 0005.
     column_signs: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     filled_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A pandas offset alias (0009; earlier rows are migrated from frequency_seconds).
+    frequency: Mapped[str] = mapped_column(String(40), default="h", server_default="h")
+    series_column: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    series_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A panel's [id, first timestamp, rows] per series: the submission checks read it.
+    series: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class MetricRow(Base):

@@ -1,0 +1,154 @@
+"""Panels: one global model over many series (DESIGN §6.1, §6.3).
+
+Each series is split, scaled, windowed and given its own baseline on its own; the run's windows
+are those of every series, stacked, and each window knows its series (``Windows.member``) so
+that forecasts are unscaled with that series' scaler. Every measure is taken per series and the
+run reports their mean; its skill is 1 − mean(test_m)/mean(baseline_test_m), beside the share
+of series whose model beats its own baseline.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainables.datasets import Panel, Series
+from trainables.evaluation import Evaluation, primary_measure
+from trainables.scoring import measure, skill
+from trainables.windows import Prepared, Windows
+from tuner.core.results import SERIES_RESULTS
+
+__all__ = ["SERIES_RESULTS", "PanelEvaluation", "stack", "write_series_results"]
+
+
+def stack(panel: Panel, parts: list[Prepared]) -> Prepared:
+    """One :class:`Prepared` over every series' windows; origins index the stacked rows."""
+    starts = np.cumsum([0] + [len(p.series) for p in parts[:-1]])
+
+    def joined(kind: str) -> Windows:
+        pieces = [
+            replace(getattr(p, kind), origins=getattr(p, kind).origins + start,
+                    member=np.full(len(getattr(p, kind)), i, dtype=np.int32))
+            for i, (p, start) in enumerate(zip(parts, starts, strict=True))
+        ]
+        first = pieces[0]
+        for piece in pieces[1:]:
+            first = first.followed_by(piece)
+        return first
+
+    members = [p.series for p in parts]
+    series = Series(
+        name=panel.name,
+        timestamps=np.concatenate([s.timestamps for s in members]),
+        target=np.concatenate([s.target for s in members]),
+        covariates=np.concatenate([s.covariates for s in members]),
+        covariate_names=members[0].covariate_names,
+        future_covariates=members[0].future_covariates,
+        frequency=members[0].frequency,
+    )
+    return replace(
+        parts[0],
+        series=series,
+        features=np.concatenate([p.features for p in parts]),
+        train_rows=slice(0, 0),  # each series has its own; see ``member_scalers``
+        train=joined("train"),
+        valid=joined("valid"),
+        test=joined("test"),
+        member_scalers=tuple(p.load_scaler for p in parts),
+        member_names=tuple(s.name for s in members),
+    )
+
+
+@dataclass(frozen=True)
+class PanelEvaluation:
+    """Each series' :class:`Evaluation`, and the mean over series of every measure."""
+
+    parts: tuple[Evaluation, ...]
+    names: tuple[str, ...]
+    measures: tuple[str, ...]
+    primary: str
+
+    @classmethod
+    def of(cls, parts: list[Evaluation], names: list[str], primary_metric: str | None) -> Any:
+        # A measure is reported only where every series allows it (MAPE: no zeros anywhere).
+        measures = tuple(m for m in parts[0].measures if all(m in p.measures for p in parts))
+        return cls(tuple(parts), tuple(names), measures, primary_measure(primary_metric, measures))
+
+    @property
+    def actual_valid(self) -> np.ndarray:
+        return np.concatenate([p.actual_valid for p in self.parts])
+
+    @property
+    def actual_test(self) -> np.ndarray:
+        return np.concatenate([p.actual_test for p in self.parts])
+
+    @property
+    def baseline_valid(self) -> np.ndarray:
+        return np.concatenate([p.baseline_valid for p in self.parts])
+
+    @property
+    def baseline(self) -> str:
+        return "each series' own baseline"
+
+    def _split(self, predicted: np.ndarray, kind: str) -> list[np.ndarray]:
+        sizes = [len(getattr(p, f"actual_{kind}")) for p in self.parts]
+        return np.split(predicted, np.cumsum(sizes)[:-1])
+
+    def validation(self, predicted: np.ndarray) -> dict[str, float]:
+        """``val_<m>``: each measure's mean over series."""
+        per_series = [p.validation(f) for p, f in zip(self.parts, self._split(predicted, "valid"),
+                                                      strict=True)]
+        return {f"val_{m}": _mean([s[f"val_{m}"] for s in per_series]) for m in self.measures}
+
+    def test(self, predicted: np.ndarray) -> dict[str, Any]:
+        """The means over series, the aggregated skill and the share of series that beat
+        their own baseline; ``series`` holds each one's own figures."""
+        rows = []
+        for name, part, mine in zip(
+            self.names, self.parts, self._split(predicted, "test"), strict=True
+        ):
+            own = part.test(mine)
+            rows.append({"series": name, **{k: own[k] for k in _row_fields(self.measures, own)}})
+        result: dict[str, Any] = {}
+        for prefix in ("test_", "baseline_test_", "baseline_val_"):
+            result |= {f"{prefix}{m}": _mean([r[f"{prefix}{m}"] for r in rows])
+                       for m in self.measures}
+        p = self.primary
+        by_step = [measure(p, f, part.actual_test, part.scale, axis=0)
+                   for part, f in zip(self.parts, self._split(predicted, "test"), strict=True)]
+        beats = [r[f"test_{p}"] < r[f"baseline_test_{p}"] for r in rows]
+        return {
+            **result,
+            f"test_{p}_by_horizon": [round(float(v), 6) for v in np.nanmean(by_step, axis=0)],
+            "baseline": self.baseline,
+            "skill": skill(result[f"test_{p}"], result[f"baseline_test_{p}"]),
+            "skill_measure": p,
+            "series_count": len(rows),
+            "series_beating_baseline": round(sum(beats) / len(beats), 6),
+            "series": rows,
+        }
+
+
+def _row_fields(measures: tuple[str, ...], own: dict[str, Any]) -> list[str]:
+    names = [f"{prefix}{m}" for prefix in ("test_", "baseline_test_", "baseline_val_")
+             for m in measures]
+    return [*names, "baseline", "skill"]
+
+
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def write_series_results(path: Path, rows: list[dict[str, Any]]) -> None:
+    """One row per series, best skill first: what the API and the dashboard's table read."""
+    ordered = sorted(rows, key=lambda r: -(r["skill"] if r["skill"] is not None else -math.inf))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(ordered[0]))
+        writer.writeheader()
+        writer.writerows(ordered)
