@@ -74,6 +74,9 @@ def process_alive(pid: int) -> bool:
 @dataclass
 class LocalRay:
     home: Path
+    # How long the reaper waits, once no user is alive, before it stops the head; a server
+    # restarting on the same home re-notes itself well within the default.
+    idle_seconds: float = 10.0
 
     @property
     def state_file(self) -> Path:
@@ -159,7 +162,13 @@ class LocalRay:
         log.info("started a local Ray head at %s", address)
         with log_path.open("ab") as out:  # stops the head once nothing uses it
             subprocess.Popen(
-                [sys.executable, "-m", "tuner.service.ray_reaper", str(self.home)],
+                [
+                    sys.executable,
+                    "-m",
+                    "tuner.service.ray_reaper",
+                    str(self.home),
+                    str(self.idle_seconds),
+                ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

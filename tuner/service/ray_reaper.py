@@ -1,8 +1,9 @@
 """Stops an embedded service's local Ray head once no process uses it any more.
 
-Started beside the head (``python -m tuner.service.ray_reaper HOME``, in its own session), it
-looks every few seconds at the processes noted as the head's users (the server, each driver)
-and stops the head when none has been alive for ``IDLE_SECONDS``; it ends with the head.
+Started beside the head (``python -m tuner.service.ray_reaper HOME [IDLE_SECONDS]``, in its
+own session), it looks every few seconds at the processes noted as the head's users (the
+server, each driver) and stops the head when none has been alive for ``IDLE_SECONDS``
+(:attr:`LocalRay.idle_seconds`); it ends with the head.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tuner.service.local_ray import LocalRay
 
 log = logging.getLogger("tunedrive.ray_reaper")
 POLL_SECONDS = 2.0
-IDLE_SECONDS = 10.0  # a server restarting on the same home re-notes itself well within this
+IDLE_SECONDS = LocalRay.idle_seconds
 
 
 def reap(
@@ -38,4 +39,4 @@ def reap(
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    reap(Path(sys.argv[1]))
+    reap(Path(sys.argv[1]), idle_seconds=float(sys.argv[2]) if len(sys.argv) > 2 else IDLE_SECONDS)

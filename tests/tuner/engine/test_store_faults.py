@@ -53,7 +53,12 @@ def test_a_write_the_store_refuses_ends_the_experiment_with_its_reason_at_once(
 
 @pytest.mark.cluster
 @pytest.mark.skipif(postgres_bin() is None, reason="needs Debian's PostgreSQL (make test)")
-def test_a_thirty_second_outage_loses_no_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "outage_seconds",
+    [12, pytest.param(30, marks=pytest.mark.slow, id="thirty-seconds")],
+)
+def test_an_outage_past_the_retry_cap_loses_no_row(tmp_path: Path, outage_seconds: int) -> None:
+    """Both outages outlast the driver's 5 s retry cap; the 30 s one runs by name (-m slow)."""
     with postgres_control() as (url, server):
         settings = Settings(
             home=tmp_path / "home",
@@ -84,13 +89,13 @@ def test_a_thirty_second_outage_loses_no_row(tmp_path: Path) -> None:
         while store.count_metric_rows(experiment_id) < 4:
             assert time.monotonic() < deadline and driver.is_alive(), outcome
             time.sleep(0.2)
-        server.stop()  # the outage: every connection refused, for 30 s
+        server.stop()  # the outage: every connection refused, for outage_seconds
         outage_began = time.monotonic()
         driver.join(timeout=120)
         assert not driver.is_alive()
         assert "error" in outcome, outcome  # it gave up after its cap instead of looping
         assert journal_path(settings, experiment_id).exists()
-        time.sleep(max(0.0, 30 - (time.monotonic() - outage_began)))
+        time.sleep(max(0.0, outage_seconds - (time.monotonic() - outage_began)))
         server.start()
 
         record = run_experiment(experiment_id, settings, store)  # the next driver

@@ -12,13 +12,13 @@ from tuner.service.local_ray import LocalRay, process_alive
 
 
 def test_a_head_no_process_uses_any_more_stops_by_itself(tmp_path: Path) -> None:
-    local_ray = LocalRay(tmp_path)
+    local_ray = LocalRay(tmp_path, idle_seconds=3.0)
     user = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
         local_ray.use(user.pid)  # a server (or a driver) that uses the head
         local_ray.address()  # starts the head, and its reaper beside it
         head_pid = int(json.loads(local_ray.state_file.read_text())["pid"])
-        time.sleep(15)  # past the reaper's idle limit: a user alive keeps the head
+        time.sleep(6)  # past the reaper's idle limit: a user alive keeps the head
         assert local_ray.running() is not None
         user.kill()  # the last user dies without stopping anything (kill -9)
         user.wait()
