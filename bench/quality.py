@@ -14,10 +14,15 @@ skill, 1 - model/baseline. Nothing here is tuned to one series.
 - Taylor's electricity demand for England and Wales (half-hourly, 5 June - 27 August 2000, from
   pmdarima's bundled data), h = 1 day.
 - Seattle's daily maximum temperature (2012-2015, from vega_datasets' bundled data; it goes below
-  zero, so MAPE is refused and MASE is the measure), h = 1 week.
+  zero, so MAPE is refused and MASE is the measure), h = 1 week; and its weekly mean (W-SUN,
+  the same bundled data by week), h = 4 weeks.
+- Australian wine sales (monthly, 1980-1994, pmdarima's bundled ``wineind``), h = 12 months.
+- Australian woollen yarn production (quarterly, 1965-1994, pmdarima's ``woolyrnq``), h = 4.
+- A panel: US employment by sector (22 monthly series, 2006-2015, vega_datasets'
+  ``us-employment`` in long format), one global model, h = 12; printed per series too.
 
 Needs: pip install pmdarima vega_datasets (the `bench` extra).
-Usage: python bench/quality.py [--runs 30] [--max-epochs 30] [--series gefcom taylor seattle]
+Usage: python bench/quality.py [--runs 30] [--max-epochs 30] [--series gefcom taylor ...]
 """
 
 from __future__ import annotations
@@ -37,11 +42,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tuner.client.recommendation import recommend  # noqa: E402
+from tuner.core.results import SERIES_RESULTS, read_series_results  # noqa: E402
 from tuner.core.settings import Settings  # noqa: E402
 from tuner.core.uploads import UploadOptions, dataset_path, validate_csv_file  # noqa: E402
 from tuner.store import Store  # noqa: E402
-
-DAY = 86_400
 
 
 def taylor() -> pd.DataFrame:
@@ -59,23 +64,56 @@ def seattle() -> pd.DataFrame:
     return frame.rename(columns={"date": "timestamp"}).drop(columns=["weather"])
 
 
-SERIES = {  # name: (frame or None for the built-in, target, step in seconds, horizon in days)
-    "gefcom": (None, "load", 3600, 1),
-    "gefcom_ex_post": (None, "load", 3600, 1),  # actual temperatures over the forecast window
-    "taylor": (taylor, "demand", 1800, 1),
-    "seattle": (seattle, "temp_max", DAY, 7),
+def seattle_weekly() -> pd.DataFrame:
+    daily = seattle().set_index("timestamp")
+    weekly = daily.resample("W-SUN").mean().iloc[1:-1]  # whole weeks only
+    return weekly.reset_index()
+
+
+def _pmdarima(name: str, start: str, frequency: str, column: str) -> pd.DataFrame:
+    from pmdarima import datasets
+
+    values = getattr(datasets, f"load_{name}")(as_series=True).to_numpy(dtype=float)
+    stamps = pd.date_range(start, periods=len(values), freq=frequency)
+    return pd.DataFrame({"timestamp": stamps, column: values})
+
+
+def wineind() -> pd.DataFrame:
+    return _pmdarima("wineind", "1980-01-01", "MS", "sales")
+
+
+def woolyrnq() -> pd.DataFrame:
+    return _pmdarima("woolyrnq", "1965-01-01", "QS-JAN", "tonnes")
+
+
+def employment() -> pd.DataFrame:
+    from vega_datasets import local_data
+
+    wide = local_data.us_employment().drop(columns=["nonfarm_change"])
+    long = wide.melt(id_vars="month", var_name="sector", value_name="employed")
+    return long.rename(columns={"month": "timestamp"})
+
+
+SERIES = {  # name: (frame or None for the built-in, target, T choices, horizon)
+    "gefcom": (None, "load", [24, 168], 24),
+    "gefcom_ex_post": (None, "load", [24, 168], 24),  # actual temperatures ahead
+    "taylor": (taylor, "demand", [48, 336], 48),  # a day and a week of half-hours
+    "seattle": (seattle, "temp_max", [14, 56], 7),
+    "seattle_weekly": (seattle_weekly, "temp_max", [8, 26], 4),
+    "wineind": (wineind, "sales", [12, 24], 12),
+    "woolyrnq": (woolyrnq, "tonnes", [8, 16], 4),
+    "employment": (employment, "employed", [12, 24], 12),
 }
 FUTURE_COVARIATES = {"gefcom_ex_post": ["temp"]}
+PANELS = {"employment": "sector"}  # the series column of a panel
 
 
-def spec_for(name: str, step: int, horizon_days: int, args: argparse.Namespace) -> dict[str, Any]:
-    per_day = max(1, DAY // step)
-    windows = [per_day, 7 * per_day] if per_day > 1 else [14, 56]  # a day and a week, or weeks
+def spec_for(name: str, windows: list[int], horizon: int, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "name": f"quality-{name}",
         "trainable": "ffn",
         "fixed": {
-            "horizon": horizon_days * per_day,
+            "horizon": horizon,
             "max_epochs": args.max_epochs,
             "patience": 5,
             "batch_size": 32,
@@ -95,10 +133,10 @@ def spec_for(name: str, step: int, horizon_days: int, args: argparse.Namespace) 
 
 
 def tune(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    load, target, step, horizon_days = SERIES[name]
+    load, target, windows, horizon = SERIES[name]
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "TUNEDRIVE_HOME": home}
-        spec = spec_for(name, step, horizon_days, args)
+        spec = spec_for(name, windows, horizon, args)
         if name in FUTURE_COVARIATES:
             spec["future_covariates"] = FUTURE_COVARIATES[name]
         if load is None:
@@ -108,7 +146,8 @@ def tune(name: str, args: argparse.Namespace) -> dict[str, Any]:
             source = Path(home) / f"{name}.csv"
             load().to_csv(source, index=False)
             canonical = source.with_suffix(".canonical")
-            validated = validate_csv_file(source, canonical, UploadOptions())
+            options = UploadOptions(series_column=PANELS.get(name))
+            validated = validate_csv_file(source, canonical, options)
             store = Store.open(settings.resolved_database_url)
             record = store.create_dataset(name, validated)
             destination = dataset_path(settings, record.id)
@@ -120,13 +159,22 @@ def tune(name: str, args: argparse.Namespace) -> dict[str, Any]:
         spec_file.write_text(yaml.safe_dump(spec))
         command = [sys.executable, "-m", "tuner.cli", "run", str(spec_file), "--quiet"]
         subprocess.run(command, env=env, cwd=ROOT, check=False, capture_output=True)
-        store = Store.open(Settings(home=Path(home)).resolved_database_url)
+        settings = Settings(home=Path(home))
+        store = Store.open(settings.resolved_database_url)
         (experiment,) = store.list_experiments()
         best = store.best_run(experiment.id)
         store.close()
         if best is None:
             raise SystemExit(f"{name}: no run finished ({experiment.stop_reason})")
-        return {"params": best.params, **(best.final_metrics or {})}
+        advice = recommend(best, spec["primary_metric"]["name"], "minimize")
+        folder = settings.resolved_storage_path / experiment.id / str(best.artifact_dir)
+        per_series = folder / SERIES_RESULTS
+        return {
+            "params": best.params,
+            "recommendation": advice,
+            "series_rows": read_series_results(per_series) if per_series.exists() else [],
+            **(best.final_metrics or {}),
+        }
 
 
 def main() -> None:
@@ -146,6 +194,9 @@ def main() -> None:
             f"calendar {final['params']['calendar']}, residual {final['params']['residual']}, "
             f"T {final['params']['T']})"
         )
+        advice = final["recommendation"]
+        if advice is not None:
+            print(f"  {'':14s} recommends the {advice.use}: {advice.message[:110]}")
         if "test_mape" in final:
             print(
                 f"  {'':14s} test MAPE {final['test_mape']:.2f} % beside {final['baseline']} "
@@ -156,6 +207,15 @@ def main() -> None:
                     else ""
                 )
             )
+        if final["series_rows"]:
+            share = final["series_beating_baseline"]
+            print(f"  {'':14s} {final['series_count']} series, {share:.0%} beat their own baseline:")
+            for row in final["series_rows"]:
+                print(
+                    f"  {'':16s}{row['series']:36s} {row['test_mase']:7.3f} "
+                    f"{row['baseline']:>20s} {row['baseline_test_mase']:7.3f} "
+                    f"{row['skill'] or 0:+7.1%}"
+                )
 
 
 if __name__ == "__main__":

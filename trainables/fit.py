@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from trainables.datasets import Panel, Series
+from trainables.gathered import Gathered, predict_windows, window_dataset
 from trainables.runs import (
     PREDICT_BATCH,
     RunInputs,
@@ -68,7 +69,7 @@ def validate(model: Any, run: RunInputs) -> dict[str, float]:
     """One batched pass over the validation windows: ``val_loss`` (the training loss plus the
     weight penalty) and every measure on the unscaled forecast."""
     prepared = run.prepared
-    scaled = np.asarray(model.predict(prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0))
+    scaled = predict_windows(model, prepared.valid.inputs, PREDICT_BATCH)
     unscaled = prepared.unscale(prepared.valid, scaled.astype(np.float64))
     return {
         "val_loss": validation_loss(scaled, prepared.valid.y, model, run.loss),
@@ -125,14 +126,16 @@ def fit_single(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[
     untrained = (
         (model.get_weights(), validate(model, run)[run.selection]) if run.residual else None
     )
+    train, batch_size = prepared.train, int(params["batch_size"])
+    if isinstance(train.x, Gathered):  # a panel: gathered a batch at a time
+        fed: dict[str, Any] = {"x": window_dataset(train.inputs, train.y, batch_size, ctx.seed)}
+    else:
+        fed = {"x": train.inputs, "y": train.y, "batch_size": batch_size, "shuffle": True}
     model.fit(
-        prepared.train.inputs,
-        prepared.train.y,
-        batch_size=int(params["batch_size"]),
+        **fed,
         epochs=int(params["max_epochs"]),
         callbacks=[validation_reporter(model, run, ctx), stopping],
         verbose=0,
-        shuffle=True,
     )
     best_epoch = stopping.best_epoch + 1  # Keras counts epochs from 0
     if untrained is not None and not stopping.best < untrained[1]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from trainables.evaluation import Evaluation
+from trainables.gathered import predict_windows, window_dataset
 from trainables.runs import (
     HUBER_DELTA,
     PREDICT_BATCH,
@@ -163,26 +164,12 @@ def _train_one_epoch(fold: Fold, params: dict[str, Any]) -> float:
 def _batches(prepared: Prepared, batch_size: int) -> Any:
     """Shuffled batches gathered from tensors made once: an epoch-by-epoch ``fit`` on NumPy
     arrays would convert every window again each epoch."""
-    import tensorflow as tf
-
-    windows = prepared.train
-    inputs = windows.inputs if isinstance(windows.inputs, list) else [windows.inputs]
-    tensors = [tf.constant(np.ascontiguousarray(a)) for a in inputs]
-    targets = tf.constant(np.ascontiguousarray(windows.y))
-
-    def gather(rows: Any) -> Any:
-        fed = [tf.gather(t, rows) for t in tensors]
-        return (tuple(fed) if len(fed) > 1 else fed[0]), tf.gather(targets, rows)
-
-    rows = tf.data.Dataset.range(len(windows)).shuffle(len(windows), reshuffle_each_iteration=True)
-    return rows.batch(batch_size).map(gather).prefetch(tf.data.AUTOTUNE)
+    return window_dataset(prepared.train.inputs, prepared.train.y, batch_size)
 
 
 def _score(fold: Fold) -> list[dict[str, float]]:
     """Each member's validation measures and val_loss (its training loss plus its penalty)."""
-    scaled = np.asarray(
-        fold.stack.predict(fold.prepared.valid.inputs, batch_size=PREDICT_BATCH, verbose=0)
-    )
+    scaled = predict_windows(fold.stack, fold.prepared.valid.inputs, PREDICT_BATCH)
     scores = []
     for i, member in enumerate(fold.members):
         mine = scaled[:, i, :].astype(np.float64)

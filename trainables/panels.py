@@ -19,6 +19,7 @@ import numpy as np
 
 from trainables.datasets import Panel, Series
 from trainables.evaluation import Evaluation, primary_measure
+from trainables.gathered import Gathered
 from trainables.scoring import measure, skill
 from trainables.windows import Prepared, Windows
 from tuner.core.results import SERIES_RESULTS
@@ -27,19 +28,32 @@ __all__ = ["SERIES_RESULTS", "PanelEvaluation", "stack", "write_series_results"]
 
 
 def stack(panel: Panel, parts: list[Prepared]) -> Prepared:
-    """One :class:`Prepared` over every series' windows; origins index the stacked rows."""
+    """One :class:`Prepared` over every series' windows, none of them materialised: the
+    series' scaled features are stacked, and each window is gathered from them by its origin
+    (a stacked row) when a batch needs it (:mod:`trainables.gathered`)."""
     starts = np.cumsum([0] + [len(p.series) for p in parts[:-1]])
+    features = np.concatenate([p.features for p in parts])
+    T, horizon, first = parts[0].T, parts[0].horizon, parts[0]
+    ahead = np.arange(1, horizon + 1)
+    target = features[:, 0]
+    known = features[:, list(first.known_ahead)] if first.known_ahead else None
 
     def joined(kind: str) -> Windows:
-        pieces = [
-            replace(getattr(p, kind), origins=getattr(p, kind).origins + start,
-                    member=np.full(len(getattr(p, kind)), i, dtype=np.int32))
-            for i, (p, start) in enumerate(zip(parts, starts, strict=True))
-        ]
-        first = pieces[0]
-        for piece in pieces[1:]:
-            first = first.followed_by(piece)
-        return first
+        own = [getattr(p, kind) for p in parts]
+        origins = np.concatenate([w.origins + start for w, start in zip(own, starts, strict=True)])
+        member = np.concatenate([np.full(len(w), i, dtype=np.int32) for i, w in enumerate(own)])
+        return Windows(
+            x=Gathered(features, origins, np.arange(-T + 1, 1)),  # type: ignore[arg-type]
+            y=Gathered(target, origins, ahead),  # type: ignore[arg-type]
+            origins=origins,
+            future=None if known is None else Gathered(known, origins, ahead),  # type: ignore[arg-type]
+            # The baseline's lag is each series' own season: small (n, horizon), kept as is.
+            base=None if own[0].base is None else np.concatenate([w.base for w in own]),
+            previous=(
+                None if own[0].previous is None else Gathered(target, origins, ahead - 1)  # type: ignore[arg-type]
+            ),
+            member=member,
+        )
 
     members = [p.series for p in parts]
     series = Series(
@@ -52,9 +66,9 @@ def stack(panel: Panel, parts: list[Prepared]) -> Prepared:
         frequency=members[0].frequency,
     )
     return replace(
-        parts[0],
+        first,
         series=series,
-        features=np.concatenate([p.features for p in parts]),
+        features=features,
         train_rows=slice(0, 0),  # each series has its own; see ``member_scalers``
         train=joined("train"),
         valid=joined("valid"),

@@ -17,6 +17,7 @@ import numpy as np
 
 from trainables.datasets import Panel, Series
 from trainables.evaluation import Evaluation
+from trainables.gathered import predict_windows
 from trainables.panels import SERIES_RESULTS, PanelEvaluation, stack, write_series_results
 from trainables.windows import Prepared, Windows, prepare
 from tuner.errors import DataError
@@ -156,11 +157,11 @@ def validation_loss(
     """Keras' ``val_loss`` for one network: its training loss in scaled units plus its
     weight penalty."""
     penalty = float(sum(float(v) for v in network.losses)) if network.losses else 0.0
-    return errors_loss(kind, scaled - target) + penalty
+    return errors_loss(kind, scaled - np.asarray(target)) + penalty
 
 
 def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray:
-    scaled = model.predict(windows.inputs, batch_size=PREDICT_BATCH, verbose=0)
+    scaled = predict_windows(model, windows.inputs, PREDICT_BATCH)
     return prepared.unscale(windows, np.asarray(scaled, dtype=np.float64))
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from trainables.datasets import Series
+from trainables.gathered import join
 from tuner.core.frequency import fixed_seconds, offset_of
 from tuner.errors import DataError
 
@@ -64,7 +65,7 @@ class Windows:
     def followed_by(self, more: Windows) -> Windows:
         """These windows, then ``more`` (copied: a fold trains on both)."""
         pairs = zip(self._arrays(), more._arrays(), strict=True)
-        return Windows(*(None if a is None else np.concatenate([a, b]) for a, b in pairs))
+        return Windows(*(None if a is None else join(a, b) for a, b in pairs))
 
     def _arrays(self) -> tuple[np.ndarray | None, ...]:
         return (self.x, self.y, self.origins, self.future, self.base, self.previous, self.member)
@@ -88,6 +89,7 @@ class Prepared:
     valid: Windows
     test: Windows
     future_features: int = 0  # future covariates and calendar, given over the forecast window
+    known_ahead: tuple[int, ...] = ()  # those columns of ``features``
     # A panel (trainables.panels.stack): each series' scaler and id, by Windows.member.
     member_scalers: tuple[MinMax, ...] = ()
     member_names: tuple[str, ...] = ()
@@ -225,6 +227,7 @@ def prepare(
         valid=windows(max(valid_at, T - 1), test_at),
         test=windows(max(test_at, T - 1), end),
         future_features=len(known_ahead),
+        known_ahead=tuple(known_ahead),
     )
     if min(len(prepared.train), len(prepared.valid), len(prepared.test)) == 0:
         raise DataError(

@@ -117,5 +117,17 @@ def test_each_series_baseline_is_its_own_and_matches_a_hand_computation(
         )
         assert part.scale == pytest.approx(mase_scale(member.target[:valid_at], 12))
     # Each window is unscaled with its own series' scaler: the stacked actuals read back.
-    actual = run.prepared.unscale(run.prepared.test, run.prepared.test.y.astype(np.float64))
+    # The stacked windows are gathered, never materialised, and are each series' own.
+    from trainables.gathered import Gathered
+    from trainables.windows import prepare
+
+    train = run.prepared.train
+    assert isinstance(train.x, Gathered) and train.x.nbytes < np.asarray(train.x).nbytes / 10
+    for i, member in enumerate(panel.members):
+        own = prepare(member, T=12, horizon=6).train
+        rows = np.flatnonzero(train.member == i)
+        np.testing.assert_allclose(np.asarray(train.x[rows]), own.x, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(train.y[rows]), own.y, rtol=1e-6)
+    scaled = np.asarray(run.prepared.test.y, dtype=np.float64)  # gathered: read on demand
+    actual = run.prepared.unscale(run.prepared.test, scaled)
     np.testing.assert_allclose(actual, run.evaluation.actual_test, rtol=1e-5)
