@@ -134,6 +134,18 @@ class TeacherForcedDecoder(layers.Layer):
         }
 
 
+@keras.saving.register_keras_serializable(package="tunedrive")
+class RelativeToLast(layers.Layer):
+    """The window's target column relative to its last value, the other columns as they are.
+    A network correcting a baseline (which carries the level) then sees the shape of the
+    recent past, not its level: a series that trends past its training range (a panel's
+    growing members) gives inputs the network has seen, not ones beyond its scaled 0..1."""
+
+    def call(self, window: Any) -> Any:
+        target = window[:, :, :1] - window[:, -1:, :1]
+        return keras.ops.concatenate([target, window[:, :, 1:]], axis=-1)
+
+
 def build_rnn_teacher_forcing(params: dict[str, Any], features: int) -> keras.Model:
     """Encoder RNN → its state starts a decoder fed the previous value each step: the true one
     in training, its own prediction at inference (the reference tutorial's model)."""
@@ -161,7 +173,8 @@ def build_model(
 ) -> keras.Model:
     """The family's network on the input window, plus (DESIGN §6.2) the calendar over the
     forecast window mixed into its output, and with ``residual`` the baseline forecast added
-    to it: an all-zero network reproduces the baseline."""
+    to it: an all-zero network reproduces the baseline, and the network sees the window's
+    target relative to its last value (:class:`RelativeToLast`)."""
     if family not in BUILDERS:
         raise ValueError(f"family must be one of {', '.join(BUILDERS)}, got {family!r}")
     core = BUILDERS[family](params, features)
@@ -172,7 +185,8 @@ def build_model(
     inputs = [window]
     if family in TEACHER_FORCED:
         inputs.append(keras.Input((horizon,), name="previous_values"))
-    output = core(inputs if len(inputs) > 1 else window)
+    fed = RelativeToLast()(window) if residual else window
+    output = core([fed, *inputs[1:]] if len(inputs) > 1 else fed)
     # With residual, the last layer starts at zero: the untrained model *is* the baseline, and
     # training moves away from it only as far as validation says it helps.
     start = "zeros" if residual else "glorot_uniform"

@@ -119,12 +119,12 @@ def test_each_series_baseline_is_its_own_and_matches_a_hand_computation(
     # Each window is unscaled with its own series' scaler: the stacked actuals read back.
     # The stacked windows are gathered, never materialised, and are each series' own.
     from trainables.gathered import Gathered
-    from trainables.windows import prepare
+    from trainables.runs import _prepare_one
 
     train = run.prepared.train
     assert isinstance(train.x, Gathered) and train.x.nbytes < np.asarray(train.x).nbytes / 10
     for i, member in enumerate(panel.members):
-        own = prepare(member, T=12, horizon=6).train
+        own = _prepare_one("ffn", params, member, "val_mae")[0].train
         rows = np.flatnonzero(train.member == i)
         np.testing.assert_allclose(np.asarray(train.x[rows]), own.x, rtol=1e-6)
         np.testing.assert_allclose(np.asarray(train.y[rows]), own.y, rtol=1e-6)
