@@ -18,7 +18,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency bench-scheduler bench-chaos bench-command example-byo example-tutorial clean
+.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency bench-scheduler bench-panel bench-chaos bench-command example-byo example-tutorial clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench-efficiency: $(STAMP)
 
 bench-scheduler: $(STAMP)
 	$(PY) bench/scheduler_scale.py
+
+# One global model over 100, 1,000 and 10,000 series: epoch time and memory against the points.
+bench-panel: $(STAMP)
+	$(PY) bench/panel_scale.py
 
 # PostgreSQL, two dispatchers and a 2-node Ray cluster on loopback, 10 minutes of faults.
 bench-chaos: $(STAMP) system-deps

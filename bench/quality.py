@@ -177,6 +177,12 @@ def tune(name: str, args: argparse.Namespace) -> dict[str, Any]:
         }
 
 
+def _verdict(skill: float | None) -> str:
+    if skill is None or abs(skill) <= 1e-6:  # a residual network left at zero is its baseline
+        return "equals"
+    return "beats" if skill > 0 else "does NOT beat"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -190,7 +196,7 @@ def main() -> None:
         print(
             f"  {name:14s} {final['test_mase']:9.3f} {final['baseline']:>22s} "
             f"{final['baseline_test_mase']:9.3f} {final['skill']:+7.1%}   "
-            f"({'beats' if final['skill'] > 0 else 'does NOT beat'} its baseline; "
+            f"({_verdict(final['skill'])} its baseline; "
             f"calendar {final['params']['calendar']}, residual {final['params']['residual']}, "
             f"T {final['params']['T']})"
         )

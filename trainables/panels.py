@@ -24,6 +24,8 @@ from trainables.scoring import measure, skill
 from trainables.windows import Prepared, Windows
 from tuner.core.results import SERIES_RESULTS
 
+TIE = 1e-6  # a skill this small is float noise, not a win
+
 __all__ = ["SERIES_RESULTS", "PanelEvaluation", "stack", "write_series_results"]
 
 
@@ -135,7 +137,8 @@ class PanelEvaluation:
         p = self.primary
         by_step = [measure(p, f, part.actual_test, part.scale, axis=0)
                    for part, f in zip(self.parts, self._split(predicted, "test"), strict=True)]
-        beats = [r[f"test_{p}"] < r[f"baseline_test_{p}"] for r in rows]
+        # Beating by float noise is a tie: a residual network left at zero is its baseline.
+        beats = [r["skill"] is not None and r["skill"] > TIE for r in rows]
         return {
             **result,
             f"test_{p}_by_horizon": [round(float(v), 6) for v in np.nanmean(by_step, axis=0)],
