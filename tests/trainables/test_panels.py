@@ -131,3 +131,23 @@ def test_each_series_baseline_is_its_own_and_matches_a_hand_computation(
     scaled = np.asarray(run.prepared.test.y, dtype=np.float64)  # gathered: read on demand
     actual = run.prepared.unscale(run.prepared.test, scaled)
     np.testing.assert_allclose(actual, run.evaluation.actual_test, rtol=1e-5)
+
+
+def test_a_trial_group_on_a_panel_reports_the_mean_over_its_members(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Repeats work unchanged on the aggregate: each member's value is its own mean over the
+    series, and the run reports the mean over members."""
+    upload_panel(settings, panel_frame())
+    panel = load_for_tuning("panel", settings, {"target": "sales", "split": None, "room": 18})
+    params = {**SHARED_HYPERPARAMETERS, **FAMILIES["ffn"][1], "T": 12, "horizon": 6}
+    params.update(max_epochs=2, patience=2)
+    reports: list[dict[str, Any]] = []
+    context = RunContext(
+        reports.append, tmp_path / "group", primary_metric="val_mase", seed=4, repeats=2
+    )
+    final = fit_forecaster("ffn", params, panel, context)
+    last = reports[-1]
+    assert last["val_mase"] == pytest.approx(np.mean(last["val_mase_members"]), rel=1e-6)
+    assert final["members"] == 2 and final["series_count"] == 3
+    assert (tmp_path / "group" / SERIES_RESULTS).exists()

@@ -76,6 +76,46 @@ def test_the_unique_run_number_migration_moves_duplicates_past_the_highest(
     store.close()
 
 
+def test_the_frequency_migration_gives_existing_data_sets_their_calendar_alias(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import text
+
+    from tuner.store.base import make_engine, upgrade_schema
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade_schema(engine, "0008")  # data sets knew only a step in seconds
+    stored = [  # id, seconds, start (a Wednesday, then a Sunday)
+        ("hourly", 3600, "2020-01-01 00:00:00"),
+        ("halfhour", 1800, "2020-01-01 00:00:00"),
+        ("daily", 86400, "2020-01-01 00:00:00"),
+        ("weekly", 604800, "2020-01-05 00:00:00"),
+        ("fortnight", 1209600, "2020-01-01 00:00:00"),
+    ]
+    with engine.begin() as connection:
+        for dataset_id, seconds, start in stored:
+            connection.execute(
+                text(
+                    "INSERT INTO datasets (id, name, rows, columns, frequency_seconds, start, "
+                    "\"end\", size_bytes, sha256, created_at, filled_rows) VALUES (:id, :id, 60, "
+                    "'[\"y\"]', :s, :start, :start, 1, 'x', '2026-01-01', 0)"
+                ),
+                {"id": dataset_id, "s": seconds, "start": start},
+            )
+    engine.dispose()
+    store = Store.open(f"sqlite:///{tmp_path / 'old.db'}")
+    aliases = {d: store.get_dataset(d).frequency for d, _, _ in stored}
+    assert aliases == {
+        "hourly": "h",
+        "halfhour": "30min",
+        "daily": "D",
+        "weekly": "W-SUN",
+        "fortnight": "2W-WED",
+    }
+    assert store.get_dataset("daily").series_count == 1
+    store.close()
+
+
 @pytest.mark.parametrize(("goal", "expected"), [("maximize", "b"), ("minimize", "a")])
 def test_best_run_follows_the_goal_whatever_the_end_state(
     store: Store, goal: str, expected: str
