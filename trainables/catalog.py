@@ -7,7 +7,15 @@ import TensorFlow, pandas or the model code.
 from __future__ import annotations
 
 from trainables.measures import MEASURES
-from tuner.core.domains import Domain, boolean, date_or_none, integer, one_of, real
+from tuner.core.domains import (
+    Domain,
+    boolean,
+    date_or_none,
+    integer,
+    one_of,
+    probabilities,
+    real,
+)
 from tuner.core.registry import TrainableDefinition
 
 SHARED_HYPERPARAMETERS: dict[str, object] = {
@@ -28,6 +36,8 @@ SHARED_HYPERPARAMETERS: dict[str, object] = {
     # The training loss; "auto" follows the primary metric (an absolute error for MAE, MASE,
     # MAPE and sMAPE; squared for RMSE and val_loss).
     "loss": "auto",
+    # The quantile forecasts every run reports, calibrated on validation (split conformal).
+    "quantiles": [0.1, 0.5, 0.9],
 }
 # What each hyperparameter accepts. The upper bounds keep one run within a machine's memory
 # and a day's training; the data set bounds T + horizon further, at submission.
@@ -47,6 +57,7 @@ SHARED_DOMAINS: dict[str, Domain] = {
     "calendar": boolean(),
     "residual": one_of("none", "baseline"),
     "loss": one_of("auto", "mse", "mae", "huber"),
+    "quantiles": probabilities(),
 }
 FAMILY_DOMAINS: dict[str, dict[str, Domain]] = {
     "ffn": {"hidden_layers": integer(1, 16), "latent_dim": WIDTH},
@@ -80,6 +91,16 @@ FINAL_METRICS = (
     "device",  # the TensorFlow device that trained: CPU, or /device:GPU:0 when given a GPU
     "members",  # a trial group's: how many networks trained (repeats x folds)
     "member_best_epochs",  # and each one's best epoch (best_epoch is their mean)
+    "quantiles",  # the quantile forecasts' levels (forecast.csv's q10 … q90 columns)
+    # The mean pinball loss over them, and the share of test values inside the outermost pair
+    # (named by it: test_coverage_5_95 for 0.05 … 0.95); the baseline's from its own residuals.
+    "test_pinball",
+    "baseline_test_pinball",
+    "test_coverage_10_90",
+    "baseline_test_coverage_10_90",
+    "baseline_note",  # why the baseline is the last value, where no seasonal period fits
+    "series_count",  # a panel's: how many series
+    "series_beating_baseline",  # and the share whose model beats its own baseline
 )
 # A trial group also reports, each epoch, <metric>_std beside each mean and
 # <primary>_members (each member's best so far).

@@ -4,11 +4,18 @@ run's baseline, the naive candidate that did best on validation (DESIGN §6.3)."
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from trainables.intervals import (
+    QUANTILES,
+    conformal_offsets,
+    interval_scores,
+    quantile_forecasts,
+)
 from trainables.scoring import (
     baseline_candidates,
     baseline_forecast,
@@ -92,10 +99,27 @@ class Evaluation:
         """``val_<m>`` for every measure this target allows."""
         return self._scores(predicted, self.actual_valid, "val_")
 
-    def test(self, predicted: np.ndarray) -> dict[str, Any]:
-        """``test_<m>``, the primary measure by horizon step, and the baseline beside them."""
+    def calibrate(self, predicted_valid: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
+        """(quantiles, horizon): the conformal offsets of the model's validation residuals."""
+        return conformal_offsets(self.actual_valid - predicted_valid, quantiles)
+
+    def test(
+        self,
+        predicted: np.ndarray,
+        offsets: np.ndarray | None = None,
+        quantiles: Sequence[float] = QUANTILES,
+    ) -> dict[str, Any]:
+        """``test_<m>``, the primary measure by horizon step, and the baseline beside them;
+        with the model's conformal ``offsets``, the pinball loss and coverage of its quantile
+        forecasts beside the baseline's (calibrated on its own validation residuals)."""
         model = self._scores(predicted, self.actual_test, "test_")
         baseline = self._scores(self.baseline_test, self.actual_test, "baseline_test_")
+        if offsets is not None:
+            own = conformal_offsets(self.actual_valid - self.baseline_valid, quantiles)
+            forecasts = quantile_forecasts(predicted, offsets)
+            model |= interval_scores("test_", self.actual_test, forecasts, quantiles)
+            theirs = quantile_forecasts(self.baseline_test, own)
+            baseline |= interval_scores("baseline_test_", self.actual_test, theirs, quantiles)
         # The baseline's validation values: the line the dashboard draws on each val_ chart.
         baseline |= self._scores(self.baseline_valid, self.actual_valid, "baseline_val_")
         by_step = measure(self.primary, predicted, self.actual_test, self.scale, axis=0)

@@ -151,7 +151,7 @@ def fit_group(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[s
     for member in (m for fold in folds for m in fold.members):
         if member.best_weights is not None:
             member.network.set_weights(member.best_weights)
-    return _finish_group(folds, ctx)
+    return _finish_group(folds, ctx, run.quantiles)
 
 
 def _train_one_epoch(fold: Fold, params: dict[str, Any]) -> float:
@@ -201,7 +201,9 @@ def _group_report(members: list[Member], loss: float, primary: str | None) -> di
     return report
 
 
-def _finish_group(folds: list[Fold], ctx: RunContext) -> dict[str, Any]:
+def _finish_group(
+    folds: list[Fold], ctx: RunContext, quantiles: tuple[float, ...]
+) -> dict[str, Any]:
     """The seed ensemble of the last fold forecasts the test period; every member is saved."""
     import keras
 
@@ -218,6 +220,11 @@ def _finish_group(folds: list[Fold], ctx: RunContext) -> dict[str, Any]:
         ensemble = keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
     epochs = [m.best_epoch for fold in folds for m in fold.members]
     final = finish(
-        ensemble, last.prepared, last.evaluation, ctx.run_dir, round(float(np.mean(epochs)))
+        ensemble,
+        last.prepared,
+        last.evaluation,
+        ctx.run_dir,
+        round(float(np.mean(epochs))),
+        quantiles,
     )
     return {**final, "members": len(epochs), "member_best_epochs": epochs}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 from trainables.datasets import Panel, Series
 from trainables.evaluation import Evaluation, primary_measure
 from trainables.gathered import Gathered
+from trainables.intervals import QUANTILES
 from trainables.scoring import measure, skill
 from trainables.windows import Prepared, Windows
 from tuner.core.results import SERIES_RESULTS
@@ -115,25 +117,37 @@ class PanelEvaluation:
         sizes = [len(getattr(p, f"actual_{kind}")) for p in self.parts]
         return np.split(predicted, np.cumsum(sizes)[:-1])
 
+    def calibrate(
+        self, predicted_valid: np.ndarray, quantiles: Sequence[float]
+    ) -> list[np.ndarray]:
+        """Each series' conformal offsets, from its own validation residuals."""
+        pieces = self._split(predicted_valid, "valid")
+        return [p.calibrate(f, quantiles) for p, f in zip(self.parts, pieces, strict=True)]
+
     def validation(self, predicted: np.ndarray) -> dict[str, float]:
         """``val_<m>``: each measure's mean over series."""
         per_series = [p.validation(f) for p, f in zip(self.parts, self._split(predicted, "valid"),
                                                       strict=True)]
         return {f"val_{m}": _mean([s[f"val_{m}"] for s in per_series]) for m in self.measures}
 
-    def test(self, predicted: np.ndarray) -> dict[str, Any]:
+    def test(
+        self,
+        predicted: np.ndarray,
+        offsets: list[np.ndarray] | None = None,
+        quantiles: Sequence[float] = QUANTILES,
+    ) -> dict[str, Any]:
         """The means over series, the aggregated skill and the share of series that beat
         their own baseline; ``series`` holds each one's own figures."""
         rows = []
-        for name, part, mine in zip(
-            self.names, self.parts, self._split(predicted, "test"), strict=True
-        ):
-            own = part.test(mine)
-            rows.append({"series": name, **{k: own[k] for k in _row_fields(self.measures, own)}})
-        result: dict[str, Any] = {}
-        for prefix in ("test_", "baseline_test_", "baseline_val_"):
-            result |= {f"{prefix}{m}": _mean([r[f"{prefix}{m}"] for r in rows])
-                       for m in self.measures}
+        pieces = self._split(predicted, "test")
+        for i, (name, part, mine) in enumerate(zip(self.names, self.parts, pieces, strict=True)):
+            own = part.test(mine, None if offsets is None else offsets[i], quantiles)
+            rows.append({"series": name, **{k: own[k] for k in _row_fields(own)}})
+        # Only what every series has (no MAPE where any series has zeros), in one order.
+        common = [k for k in rows[0] if all(k in r for r in rows)]
+        rows = [{k: r[k] for k in common} for r in rows]
+        figures = [k for k in common if k not in ("series", "baseline", "skill")]
+        result: dict[str, Any] = {k: _mean([r[k] for r in rows]) for k in figures}
         p = self.primary
         by_step = [measure(p, f, part.actual_test, part.scale, axis=0)
                    for part, f in zip(self.parts, self._split(predicted, "test"), strict=True)]
@@ -151,9 +165,10 @@ class PanelEvaluation:
         }
 
 
-def _row_fields(measures: tuple[str, ...], own: dict[str, Any]) -> list[str]:
-    names = [f"{prefix}{m}" for prefix in ("test_", "baseline_test_", "baseline_val_")
-             for m in measures]
+def _row_fields(own: dict[str, Any]) -> list[str]:
+    """A series' figures: every test and baseline number (not the by-horizon lists)."""
+    prefixes = ("test_", "baseline_test_", "baseline_val_")
+    names = [k for k, v in own.items() if k.startswith(prefixes) and isinstance(v, float)]
     return [*names, "baseline", "skill"]
 
 

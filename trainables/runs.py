@@ -8,7 +8,7 @@ build on this module.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,15 @@ import numpy as np
 from trainables.datasets import Panel, Series
 from trainables.evaluation import Evaluation
 from trainables.gathered import predict_windows
+from trainables.intervals import (
+    INTERVALS,
+    QUANTILES,
+    check_quantiles,
+    quantile_column,
+    quantile_forecasts,
+    window_offsets,
+    write_intervals,
+)
 from trainables.panels import SERIES_RESULTS, PanelEvaluation, stack, write_series_results
 from trainables.windows import Prepared, Windows, prepare
 from tuner.errors import DataError
@@ -43,6 +52,7 @@ class RunInputs:
     # metric where it is a validation measure (val_mase), else val_loss.
     selection: str = "val_loss"
     loss: str = "mse"  # the training loss: mse, mae or huber
+    quantiles: tuple[float, ...] = QUANTILES  # the quantile forecasts the run reports
 
 
 def prepare_run(
@@ -70,7 +80,8 @@ def prepare_run(
 
     selection = primary_metric if primary_metric in _validation_names(evaluation) else "val_loss"
     loss = training_loss(str(params.get("loss", "auto")), selection)
-    return RunInputs(prepared, evaluation, residual, build, selection, loss)
+    quantiles = check_quantiles(params.get("quantiles") or QUANTILES)
+    return RunInputs(prepared, evaluation, residual, build, selection, loss, quantiles)
 
 
 def _prepare_one(
@@ -166,15 +177,34 @@ def predict_load(model: Any, prepared: Prepared, windows: Windows) -> np.ndarray
 
 
 def finish(
-    model: Any, prepared: Prepared, evaluation: Evaluation, run_dir: Path, best_epoch: int
+    model: Any,
+    prepared: Prepared,
+    evaluation: Evaluation,
+    run_dir: Path,
+    best_epoch: int,
+    quantiles: Sequence[float] = QUANTILES,
 ) -> dict[str, Any]:
+    """The run's test forecast with its quantiles (calibrated on validation residuals), its
+    model and its final metrics."""
     predicted = predict_load(model, prepared, prepared.test)
+    offsets = evaluation.calibrate(predict_load(model, prepared, prepared.valid), quantiles)
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / "model.keras")
+    bands = quantile_forecasts(predicted, window_offsets(offsets, prepared.test))
     write_forecast(
-        run_dir / "forecast.csv", prepared, prepared.test, predicted, evaluation.actual_test
+        run_dir / "forecast.csv",
+        prepared,
+        prepared.test,
+        predicted,
+        evaluation.actual_test,
+        (quantiles, bands),
     )
-    final = {**evaluation.test(predicted), "best_epoch": best_epoch}
+    write_intervals(run_dir / INTERVALS, quantiles, offsets, prepared.member_names)
+    final = {
+        **evaluation.test(predicted, offsets, quantiles),
+        "quantiles": list(quantiles),
+        "best_epoch": best_epoch,
+    }
     if "series" in final:  # a panel's per-series figures: an artifact, not a metric
         write_series_results(run_dir / SERIES_RESULTS, final.pop("series"))
     if prepared.series.future_covariates:  # actual values stood in for their forecasts
@@ -183,8 +213,16 @@ def finish(
 
 
 def write_forecast(
-    path: Path, prepared: Prepared, windows: Windows, predicted: np.ndarray, actual: np.ndarray
+    path: Path,
+    prepared: Prepared,
+    windows: Windows,
+    predicted: np.ndarray,
+    actual: np.ndarray,
+    bands: tuple[Sequence[float], np.ndarray] | None = None,
 ) -> None:
+    """One row per origin and step; with ``bands`` (quantiles, (n, quantiles, horizon)) a
+    column per quantile, ``q10`` … ``q90``."""
+    quantiles, values = bands if bands is not None else ((), np.empty((len(windows), 0, 0)))
     times = prepared.series.timestamps.astype("datetime64[s]").astype(str)
     stamps = times[windows.origins]
     names = prepared.member_names
@@ -193,6 +231,7 @@ def write_forecast(
         # ``timestamp``: the forecast step's own time, on the data's calendar (a month is
         # not a fixed number of seconds, so a reader cannot add steps to the origin).
         header = ["origin", "horizon_step", "predicted", "actual", "timestamp"]
+        header += [quantile_column(q) for q in quantiles]
         writer.writerow(["series", *header] if names else header)
         for row, origin in enumerate(stamps):
             series = [names[windows.member[row]]] if names and windows.member is not None else []
@@ -205,5 +244,6 @@ def write_forecast(
                         f"{predicted[row, step]:.3f}",
                         actual[row, step],
                         times[windows.origins[row] + step + 1].replace("T", " "),
+                        *(f"{values[row, i, step]:.3f}" for i in range(len(quantiles))),
                     ]
                 )

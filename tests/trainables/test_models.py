@@ -88,6 +88,11 @@ def test_family_trains_two_epochs_for_each_grid_cell(
         "skill",
         "skill_measure",
         "device",
+        "quantiles",
+        "test_pinball",
+        "baseline_test_pinball",
+        "test_coverage_10_90",
+        "baseline_test_coverage_10_90",
     }
     assert set(final) <= set(get_trainable(family).final_metrics)  # type: ignore[union-attr]
     assert final["device"] == "CPU"  # a run given no GPU trains on the CPU

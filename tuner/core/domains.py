@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from tuner.core.spec.expressions import Expression, Reach
 
-Kind = Literal["int", "float", "str", "bool", "date"]
+Kind = Literal["int", "float", "str", "bool", "date", "probabilities"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,10 @@ class Domain:
         elif self.kind in ("int", "float") and (self.low is not None or self.high is not None):
             text = f"{self.kind} {_bounds(self)}"
         else:
-            text = {"date": "a date (YYYY-MM-DD)"}.get(self.kind, self.kind)
+            text = {
+                "date": "a date (YYYY-MM-DD)",
+                "probabilities": "a list of distinct numbers between 0 and 1",
+            }.get(self.kind, self.kind)
         return f"{text} or null" if self.nullable else text
 
     def check_value(self, value: Any) -> str | None:
@@ -48,6 +51,8 @@ class Domain:
             return None if isinstance(value, str) else f"{value!r} is not a string"
         if self.kind == "date":
             return _date_problem(value)
+        if self.kind == "probabilities":
+            return _probabilities_problem(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{value!r} is not a number"
         if not math.isfinite(value):
@@ -102,6 +107,15 @@ def _bounds(domain: Domain) -> str:
     return ", ".join(parts)
 
 
+def _probabilities_problem(value: Any) -> str | None:
+    numbers = value if isinstance(value, list | tuple) else None
+    if not numbers or any(isinstance(q, bool) or not isinstance(q, int | float) for q in numbers):
+        return f"{value!r} is not a list of numbers"
+    if any(not 0 < q < 1 for q in numbers) or len(set(numbers)) != len(numbers):
+        return f"{value!r} has a number outside (0, 1) or a repeated one"
+    return None
+
+
 def _date_problem(value: Any) -> str | None:
     if isinstance(value, date):
         return None
@@ -131,3 +145,8 @@ def boolean() -> Domain:
 
 def date_or_none() -> Domain:
     return Domain("date", nullable=True)
+
+
+def probabilities() -> Domain:
+    """Quantile levels: [0.1, 0.5, 0.9]."""
+    return Domain("probabilities")
