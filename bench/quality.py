@@ -21,6 +21,10 @@ skill, 1 - model/baseline. Nothing here is tuned to one series.
 - A panel: US employment by sector (22 monthly series, 2006-2015, vega_datasets'
   ``us-employment`` in long format), one global model, h = 12; printed per series too.
 
+Each series also gets its 80 % interval's test coverage (goal on GEFCom2014: 75-85 %) and the
+pinball loss over the 10/50/90 % quantiles, beside its baseline's (the same conformal
+calibration on the baseline's own validation residuals).
+
 Needs: pip install pmdarima vega_datasets (the `bench` extra).
 Usage: python bench/quality.py [--runs 30] [--max-epochs 30] [--series gefcom taylor ...]
 """
@@ -200,6 +204,14 @@ def main() -> None:
             f"calendar {final['params']['calendar']}, residual {final['params']['residual']}, "
             f"T {final['params']['T']})"
         )
+        if "test_coverage_10_90" in final:
+            print(
+                f"  {'':14s} 80 % interval coverage {final['test_coverage_10_90']:.1%} "
+                f"(baseline {final['baseline_test_coverage_10_90']:.1%}); pinball loss "
+                f"{final['test_pinball']:.4g} beside the baseline's "
+                f"{final['baseline_test_pinball']:.4g} "
+                f"({1 - final['test_pinball'] / final['baseline_test_pinball']:+.1%})"
+            )
         advice = final["recommendation"]
         if advice is not None:
             print(f"  {'':14s} recommends the {advice.use}: {advice.message[:110]}")

@@ -138,10 +138,14 @@ async function drawMetrics(container, metrics, final) {
 }
 
 // forecast.csv: [series,] origin, horizon_step, predicted, actual, timestamp (the step's own
-// time, on the data's calendar). By series ("" for one), then by step.
+// time, on the data's calendar), then a column per quantile (q10 … q90). By series ("" for
+// one), then by step.
 function parseForecast(text) {
   const [header, ...lines] = text.trim().split(/\r?\n/);
-  const column = Object.fromEntries(header.split(",").map((name, i) => [name, i]));
+  const names = header.split(",");
+  const column = Object.fromEntries(names.map((name, i) => [name, i]));
+  const quantiles = names.filter((name) => /^q\d/.test(name));
+  const band = quantiles.length >= 2 ? [quantiles[0], quantiles[quantiles.length - 1]] : null;
   const bySeries = new Map();
   for (const line of lines) {
     const cells = line.split(",");
@@ -149,11 +153,15 @@ function parseForecast(text) {
     if (!bySeries.has(name)) bySeries.set(name, new Map());
     const bySteps = bySeries.get(name);
     const step = cells[column.horizon_step];
-    if (!bySteps.has(step)) bySteps.set(step, { time: [], predicted: [], actual: [] });
+    if (!bySteps.has(step)) bySteps.set(step, { time: [], predicted: [], actual: [], low: [], high: [], band });
     const series = bySteps.get(step);
     series.time.push(cells[column.timestamp].replace(" ", "T") + "Z");
     series.predicted.push(Number(cells[column.predicted]));
     series.actual.push(Number(cells[column.actual]));
+    if (band) {
+      series.low.push(Number(cells[column[band[0]]]));
+      series.high.push(Number(cells[column[band[1]]]));
+    }
   }
   return bySeries;
 }
@@ -161,7 +169,14 @@ function parseForecast(text) {
 function drawForecast(el, forecast, name, step) {
   const series = (forecast.get(name) || forecast.values().next().value).get(String(step));
   const title = `test forecast against the actual target${name ? ` of ${name}` : ""} (${step} steps ahead)`;
+  // The outermost quantiles as a band under the lines (its lower edge first, filled up to the upper).
+  const band = series.band ? [
+    { type: "scatter", mode: "lines", x: series.time, y: series.low, name: series.band[0], line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
+    { type: "scatter", mode: "lines", x: series.time, y: series.high, name: `${series.band[0]}–${series.band[1]}`, line: { width: 0 },
+      fill: "tonexty", fillcolor: "rgba(9,105,218,0.15)" },
+  ] : [];
   return Plotly.react(el, [
+    ...band,
     { type: "scatter", mode: "lines", x: series.time, y: series.actual, name: "actual", line: { color: "#1f2328", width: 1 } },
     { type: "scatter", mode: "lines", x: series.time, y: series.predicted, name: `forecast, ${step} steps ahead`, line: { color: "#0969da", width: 1 } },
   ], { ...layout(title, "time (UTC)", "target"), showlegend: true }, config);

@@ -163,8 +163,18 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     best = httpx.get(f"{server.url}/api/experiments/{experiment['id']}/best").json()
     page.goto(f"{server.url}/#/runs/{best['id']}")
     page.wait_for_selector("body[data-ready=run]")
-    page.wait_for_function("() => document.getElementById('chart-forecast').data?.length === 2")
-    assert chart_points(page, "chart-forecast") > 2000  # actual and forecast over the test period
+    page.wait_for_function("() => document.getElementById('chart-forecast').data?.length === 4")
+    assert chart_points(page, "chart-forecast") > 4000  # band, actual and forecast over the test
+    band = page.evaluate(
+        "() => document.getElementById('chart-forecast').data.slice(0, 2)"
+        ".map((t) => ({name: t.name, y: t.y}))"
+    )
+    stored = _forecast_rows(server.url, best["id"])
+    first_step = [r for r in stored if r["horizon_step"] == "1"]
+    # The band drawn is the run's stored 10 % and 90 % quantile forecasts, step 1.
+    assert band[1]["name"] == "q10–q90"
+    assert band[0]["y"] == pytest.approx([float(r["q10"]) for r in first_step])
+    assert band[1]["y"] == pytest.approx([float(r["q90"]) for r in first_step])
     assert chart_points(page, "chart-horizon") == 24
     final = best["final_metrics"]
     verdict = page.inner_text("#final .beats, #final .loses")
@@ -184,9 +194,17 @@ def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     assert band["y"] == pytest.approx(lower)
     page.select_option("#step", "24")
     page.wait_for_function(
-        "() => document.getElementById('chart-forecast').data[1].name.includes('24 steps')"
+        "() => document.getElementById('chart-forecast').data[3].name.includes('24 steps')"
     )
     shot(page, "run-forecast")
+
+
+def _forecast_rows(url: str, run_id: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    text = httpx.get(f"{url}/api/runs/{run_id}/artifacts/forecast.csv").text
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def test_a_panel_run_through_the_sdk_and_its_series_table_and_picker(
