@@ -52,6 +52,7 @@ class Series:
     covariate_names: tuple[str, ...] = ("temp",)
     future_covariates: tuple[str, ...] = ()  # also given over the forecast window (ex post)
     frequency: str = "h"  # a pandas offset alias (DESIGN §6.1)
+    target_name: str = "load"  # the target's column
 
     def __len__(self) -> int:
         return len(self.target)

@@ -142,7 +142,7 @@ def fit_single(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[
         # No epoch beat the untrained residual model, which *is* the baseline: keep it.
         model.set_weights(untrained[0])
         best_epoch = 0
-    return finish(model, prepared, evaluation, ctx.run_dir, best_epoch, run.quantiles)
+    return finish(model, prepared, evaluation, ctx.run_dir, best_epoch, run)
 
 
 fit_ffn = functools.partial(fit_forecaster, "ffn")

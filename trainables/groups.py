@@ -151,7 +151,7 @@ def fit_group(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[s
     for member in (m for fold in folds for m in fold.members):
         if member.best_weights is not None:
             member.network.set_weights(member.best_weights)
-    return _finish_group(folds, ctx, run.quantiles)
+    return _finish_group(folds, ctx, run)
 
 
 def _train_one_epoch(fold: Fold, params: dict[str, Any]) -> float:
@@ -201,9 +201,7 @@ def _group_report(members: list[Member], loss: float, primary: str | None) -> di
     return report
 
 
-def _finish_group(
-    folds: list[Fold], ctx: RunContext, quantiles: tuple[float, ...]
-) -> dict[str, Any]:
+def _finish_group(folds: list[Fold], ctx: RunContext, run: RunInputs) -> dict[str, Any]:
     """The seed ensemble of the last fold forecasts the test period; every member is saved."""
     import keras
 
@@ -225,6 +223,6 @@ def _finish_group(
         last.evaluation,
         ctx.run_dir,
         round(float(np.mean(epochs))),
-        quantiles,
+        run,
     )
     return {**final, "members": len(epochs), "member_best_epochs": epochs}

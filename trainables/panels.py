@@ -68,6 +68,7 @@ def stack(panel: Panel, parts: list[Prepared]) -> Prepared:
         covariate_names=members[0].covariate_names,
         future_covariates=members[0].future_covariates,
         frequency=members[0].frequency,
+        target_name=members[0].target_name,
     )
     return replace(
         first,
@@ -79,6 +80,7 @@ def stack(panel: Panel, parts: list[Prepared]) -> Prepared:
         test=joined("test"),
         member_scalers=tuple(p.load_scaler for p in parts),
         member_names=tuple(s.name for s in members),
+        member_covariate_scalers=tuple(p.covariate_scalers for p in parts),
     )
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from trainables.bundle import DESCRIPTION, describe, write_description
 from trainables.datasets import Panel, Series
 from trainables.evaluation import Evaluation
 from trainables.gathered import predict_windows
@@ -53,12 +54,13 @@ class RunInputs:
     selection: str = "val_loss"
     loss: str = "mse"  # the training loss: mse, mae or huber
     quantiles: tuple[float, ...] = QUANTILES  # the quantile forecasts the run reports
+    described: dict[str, Any] = field(default_factory=dict)  # for its forecaster.json
 
 
 def prepare_run(
     family: str, params: dict[str, Any], data: Series | Panel, primary_metric: str | None
 ) -> RunInputs:
-    from trainables.models import build_model
+    from trainables.models import TEACHER_FORCED, build_model
 
     correction = str(params.get("residual", "none"))
     if correction not in RESIDUALS:
@@ -81,7 +83,17 @@ def prepare_run(
     selection = primary_metric if primary_metric in _validation_names(evaluation) else "val_loss"
     loss = training_loss(str(params.get("loss", "auto")), selection)
     quantiles = check_quantiles(params.get("quantiles") or QUANTILES)
-    return RunInputs(prepared, evaluation, residual, build, selection, loss, quantiles)
+    described = {
+        "family": family,
+        "T": int(params["T"]),
+        "horizon": int(params["horizon"]),
+        "calendar": bool(params.get("calendar")),
+        "residual": residual,
+        "teacher_forced": family in TEACHER_FORCED,
+    }
+    return RunInputs(
+        prepared, evaluation, residual, build, selection, loss, quantiles, described
+    )
 
 
 def _prepare_one(
@@ -182,10 +194,12 @@ def finish(
     evaluation: Evaluation,
     run_dir: Path,
     best_epoch: int,
-    quantiles: Sequence[float] = QUANTILES,
+    run: RunInputs,
 ) -> dict[str, Any]:
     """The run's test forecast with its quantiles (calibrated on validation residuals), its
-    model and its final metrics."""
+    model and what forecasting with it needs (:mod:`trainables.bundle`), and its final
+    metrics."""
+    quantiles = run.quantiles
     predicted = predict_load(model, prepared, prepared.test)
     offsets = evaluation.calibrate(predict_load(model, prepared, prepared.valid), quantiles)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -200,6 +214,8 @@ def finish(
         (quantiles, bands),
     )
     write_intervals(run_dir / INTERVALS, quantiles, offsets, prepared.member_names)
+    described = describe(run, prepared, evaluation, quantiles, offsets)
+    write_description(run_dir / DESCRIPTION, described)
     final = {
         **evaluation.test(predicted, offsets, quantiles),
         "quantiles": list(quantiles),

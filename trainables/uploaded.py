@@ -48,6 +48,7 @@ def read_uploaded(
             .reshape(len(part), len(covariates)),
             covariate_names=tuple(covariates),
             frequency=infer_frequency(stamps) if not members else members[0].frequency,
+            target_name=target,
         )
         members.append(apply_split(series, split, room))
     return Panel(dataset_id, tuple(members)) if panel else members[0]

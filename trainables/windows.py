@@ -90,9 +90,12 @@ class Prepared:
     test: Windows
     future_features: int = 0  # future covariates and calendar, given over the forecast window
     known_ahead: tuple[int, ...] = ()  # those columns of ``features``
-    # A panel (trainables.panels.stack): each series' scaler and id, by Windows.member.
+    covariate_scalers: tuple[MinMax, ...] = ()  # each covariate's, fitted on training
+    difference_period: int = 0  # the baseline's own errors as a column (residual), if > 0
+    # A panel (trainables.panels.stack): each series' scalers and id, by Windows.member.
     member_scalers: tuple[MinMax, ...] = ()
     member_names: tuple[str, ...] = ()
+    member_covariate_scalers: tuple[tuple[MinMax, ...], ...] = ()
 
     def unscale(self, windows: Windows, scaled: np.ndarray) -> np.ndarray:
         """Forecasts for ``windows`` (n, horizon) in the target's units: each with its own
@@ -195,9 +198,9 @@ def prepare(
     own = 1 + covariates + differences  # the columns known only up to the origin
     features = np.empty((end, own + clock.shape[1]), dtype=np.float32)
     features[:, 0] = load_scaler.scale(series.target)
-    for column in range(covariates):
-        values = series.covariates[:, column]
-        features[:, 1 + column] = _fit(values[train_rows]).scale(values)
+    covariate_scalers = tuple(_fit(series.covariates[train_rows, c]) for c in range(covariates))
+    for column, scaler in enumerate(covariate_scalers):
+        features[:, 1 + column] = scaler.scale(series.covariates[:, column])
     if differences:
         features[:, own - 1] = 0.0
         features[difference_period:, own - 1] = (
@@ -220,6 +223,8 @@ def prepare(
         series=series,
         features=features,
         load_scaler=load_scaler,
+        covariate_scalers=covariate_scalers,
+        difference_period=difference_period,
         train_rows=train_rows,
         T=T,
         horizon=horizon,

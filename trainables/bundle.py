@@ -1,0 +1,90 @@
+"""A run's portable forecaster (DESIGN §6.6): ``forecaster.json`` beside ``model.keras`` says
+everything a forecast from fresh history needs, which only the training code knew: the input
+window and horizon, the frequency, the columns, the calendar, the residual and its baseline's
+period, each series' scalers, and the conformal offsets of its quantiles.
+
+:func:`pack` makes the one archive a user downloads; :mod:`trainables.forecaster` loads it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DESCRIPTION = "forecaster.json"
+MODEL = "model.keras"
+FORMAT = 1
+
+
+def describe(
+    run: Any, prepared: Any, evaluation: Any, quantiles: Sequence[float], offsets: Any
+) -> dict[str, Any]:
+    """The description of a finished run (``run``: its :class:`trainables.runs.RunInputs`)."""
+    series = prepared.series
+    names = prepared.member_names or ("",)
+    targets = prepared.member_scalers or (prepared.load_scaler,)
+    covariates = prepared.member_covariate_scalers or (prepared.covariate_scalers,)
+    periods = (
+        [part.baseline_period for part in evaluation.parts]
+        if hasattr(evaluation, "parts")
+        else [evaluation.baseline_period]
+    )
+    per_series = offsets if isinstance(offsets, list) else [offsets]
+    return {
+        "format": FORMAT,
+        **run.described,
+        "frequency": series.frequency,
+        "target": series.target_name,
+        "covariates": list(series.covariate_names),
+        "future_covariates": list(series.future_covariates),
+        "differenced": prepared.difference_period > 0,  # y[t] - y[t - baseline_period]
+        "quantiles": list(quantiles),
+        "panel": bool(prepared.member_names),
+        "series": {
+            name: {
+                "target": _scaler(target),
+                "covariates": [_scaler(c) for c in own],
+                "baseline_period": int(period),
+                "offsets": np.asarray(offset).round(9).tolist(),
+            }
+            for name, target, own, period, offset in zip(
+                names, targets, covariates, periods, per_series, strict=True
+            )
+        },
+        "versions": _versions(),
+    }
+
+
+def write_description(path: Path, description: dict[str, Any]) -> None:
+    path.write_text(json.dumps(description, indent=1))
+
+
+def pack(run_dir: Path) -> bytes:
+    """One ``.tar.gz``: the model and its description, all ``load_forecaster`` needs."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name in (MODEL, DESCRIPTION):
+            archive.add(run_dir / name, arcname=name)
+    return buffer.getvalue()
+
+
+def _scaler(scaler: Any) -> list[float | None]:
+    return [float(scaler.low), float(scaler.high), scaler.floor]
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("tunedrive", "keras", "tensorflow", "numpy", "pandas"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
