@@ -15,7 +15,16 @@ from api import blocking
 from api.deps import require_token
 from api.guards import LoopbackGuard
 from api.limits import BodyLimit
-from api.routers import code, datasets, experiments, health, logs, runs, trainables
+from api.routers import (
+    code,
+    datasets,
+    experiments,
+    forecasts,
+    health,
+    logs,
+    runs,
+    trainables,
+)
 from tuner import __version__
 from tuner.client.schemas import Error
 from tuner.core.settings import Settings
@@ -73,6 +82,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(datasets.router, dependencies=secured, responses=errors)
     app.include_router(code.router, dependencies=secured, responses=errors)
     app.include_router(trainables.router, dependencies=secured, responses=errors)
+    app.include_router(forecasts.router, dependencies=secured, responses=errors)
     app.include_router(health.router)
     dashboard.mount(app)
     _install_error_handlers(app)

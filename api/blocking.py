@@ -50,6 +50,19 @@ async def in_process(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_processes, function, *args)
 
 
+_models: ProcessPoolExecutor | None = None
+
+
+async def in_model_process(function: Callable[..., T], *args: Any) -> T:
+    """Runs work that loads a model (a forecast) in a worker process of its own: TensorFlow
+    stays loaded there between calls, and an upload's parse never waits behind it."""
+    global _models
+    if _models is None:
+        context = multiprocessing.get_context("forkserver")
+        _models = ProcessPoolExecutor(max_workers=1, mp_context=context)
+    return await asyncio.get_running_loop().run_in_executor(_models, function, *args)
+
+
 async def shared_read(key: Any, function: Callable[..., T], *args: Any) -> T:
     """Identical reads that arrive while one is under way wait for its result instead of
     each taking a database round trip (a dashboard's viewers all poll the same experiment).
@@ -73,15 +86,17 @@ def note_write() -> None:
 
 
 def shutdown() -> None:
-    """At server shutdown: no parse outlives the server."""
-    global _pool, _processes
-    if _processes is not None:
-        for process in list(getattr(_processes, "_processes", {}).values()):
+    """At server shutdown: no parse or forecast outlives the server."""
+    global _pool, _processes, _models
+    for workers in (_processes, _models):
+        if workers is None:
+            continue
+        for process in list(getattr(workers, "_processes", {}).values()):
             # No public way to end a running task before Python 3.14; a parse under way
             # would otherwise hold the shutdown for seconds.
             process.kill()
-        _processes.shutdown(wait=False, cancel_futures=True)
-        _processes = None
+        workers.shutdown(wait=False, cancel_futures=True)
+    _processes = _models = None
     if _pool is not None:
         _pool.shutdown(wait=False, cancel_futures=True)
         _pool = None

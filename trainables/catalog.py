@@ -142,6 +142,8 @@ def _definition(name: str) -> TrainableDefinition:
         final_metrics=FINAL_METRICS,
         fit=f"trainables.fit:fit_{name}",
         load_data="trainables.loading:load_for_spec",
+        forecast="trainables.forecasting:forecast_run",
+        model_files=("model.keras", "forecaster.json"),  # trainables.bundle
         description=description,
         domains={**SHARED_DOMAINS, **FAMILY_DOMAINS[name]},
         training_length="max_epochs",

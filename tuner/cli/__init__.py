@@ -5,7 +5,15 @@ Exit codes: 0 ok; 1 the experiment failed or was canceled (``run``, ``submit --w
 refused spec or an unknown id, with the server's message.
 """
 
-from tuner.cli import code, data, extend, local, manage, remote  # noqa: F401 - importing them registers their commands
+from tuner.cli import (  # noqa: F401 - importing them registers their commands
+    code,
+    data,
+    extend,
+    forecast,
+    local,
+    manage,
+    remote,
+)
 from tuner.cli.app import app, main
 
 __all__ = ["app", "main"]

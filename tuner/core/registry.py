@@ -54,6 +54,7 @@ FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | No
 DataLoader = Callable[[Any, Any], Any]
 SpecCheck = Callable[[Any], list[tuple[str, str]]]
 DataCheck = Callable[[Any, Any, Any], None]  # (spec, store, settings)
+ForecastFunction = Callable[[Path, bytes | None, Any, Any], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,20 @@ class TrainableDefinition:
     # ``check_data(spec, store, settings)`` at submission (raises SpecError).
     check_spec: str | SpecCheck | None = None
     check_data: str | DataCheck | None = None
+    # ``forecast(run_folder, body, spec, settings) -> rows``: a forecast from fresh history
+    # (a CSV body) or, without one, from the end of the run's data; None: it cannot forecast.
+    forecast: str | ForecastFunction | None = None
+    # The files of a run's folder that make its portable model (GET /api/runs/{id}/model).
+    model_files: tuple[str, ...] = ()
 
     def resolve_fit(self) -> FitFunction:
         return _resolve(self.fit)
 
     def resolve_loader(self) -> DataLoader | None:
         return None if self.load_data is None else _resolve(self.load_data)
+
+    def resolve_forecast(self) -> ForecastFunction | None:
+        return None if self.forecast is None else _resolve(self.forecast)
 
     def spec_problems(self, spec: Any) -> list[tuple[str, str]]:
         return [] if self.check_spec is None else list(_resolve(self.check_spec)(spec))
@@ -106,6 +115,7 @@ class TrainableDefinition:
                 for name, default in self.hyperparameters.items()
             },
             "open_hyperparameters": self.open_hyperparameters,
+            "forecasts": self.forecast is not None,
             "metrics": list(self.metrics),
             "final_metrics": list(self.final_metrics),
             "training_length": self.training_length,
