@@ -128,7 +128,9 @@ def fit_single(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[
     )
     train, batch_size = prepared.train, int(params["batch_size"])
     if isinstance(train.x, Gathered):  # a panel: gathered a batch at a time
-        fed: dict[str, Any] = {"x": window_dataset(train.inputs, train.y, batch_size, ctx.seed)}
+        # The dataset shuffles itself (Keras' own shuffle would only warn).
+        batches = window_dataset(train.inputs, train.y, batch_size, ctx.seed)
+        fed: dict[str, Any] = {"x": batches, "shuffle": False}
     else:
         fed = {"x": train.inputs, "y": train.y, "batch_size": batch_size, "shuffle": True}
     model.fit(

@@ -157,7 +157,7 @@ def fit_group(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[s
 def _train_one_epoch(fold: Fold, params: dict[str, Any]) -> float:
     if fold.batches is None:
         fold.batches = _batches(fold.prepared, int(params["batch_size"]))
-    history = fold.stack.fit(fold.batches, epochs=1, verbose=0)
+    history = fold.stack.fit(fold.batches, epochs=1, verbose=0, shuffle=False)  # shuffled already
     return float(history.history["loss"][-1]) / len(fold.members)
 
 

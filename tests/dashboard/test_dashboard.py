@@ -158,6 +158,7 @@ def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) 
 def test_run_page_of_a_real_forecaster(page: Any, server: LiveServer) -> None:
     quick = yaml.safe_load((ROOT / "configs" / "quick.yaml").read_text())
     quick["evaluation"] = {"repeats": 2}  # trial groups: the charts show the members' spread
+    quick["fixed"].update(max_epochs=2, train_start="2014-04-01")  # a short training slice
     experiment = httpx.post(f"{server.url}/api/experiments", json=quick).json()
     assert wait_for_end(server.url, experiment["id"])["status"] == "completed"
     best = httpx.get(f"{server.url}/api/experiments/{experiment['id']}/best").json()

@@ -93,6 +93,29 @@ def test_a_global_model_trains_on_a_panel_and_its_aggregate_is_the_mean_of_its_s
     for row in forecast[:20]:  # each step's own time, a calendar month (not 30 days) on
         step = pd.offsets.MonthBegin(int(row["horizon_step"]))
         assert pd.Timestamp(row["timestamp"]) == pd.Timestamp(row["origin"]) + step
+    # The portable forecaster forecasts each series from its own history as the run did.
+    from trainables.forecaster import load_forecaster
+
+    forecaster = load_forecaster(run_dir)
+    histories = []
+    for member in panel.members:  # type: ignore[union-attr]
+        first = next(r for r in forecast if r["series"] == member.name)
+        cut = int(np.searchsorted(member.timestamps, np.datetime64(first["origin"], "s")))
+        rows = forecaster.needed_rows(member.name)
+        histories.append(
+            pd.DataFrame(
+                {
+                    "series": member.name,
+                    "timestamp": pd.to_datetime(member.timestamps[cut + 1 - rows : cut + 1]),
+                    "sales": member.target[cut + 1 - rows : cut + 1],
+                }
+            )
+        )
+    made = forecaster.predict(pd.concat(histories))
+    for name in SHAPES:
+        stored = [float(r["predicted"]) for r in forecast if r["series"] == name][:6]
+        mine = made[made["series"] == name]["forecast"].to_numpy()
+        np.testing.assert_allclose(mine, stored, atol=2e-3)
 
 
 def test_each_series_baseline_is_its_own_and_matches_a_hand_computation(
