@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, Response, status
 
 from api.blocking import note_write, off_loop
 from api.deps import SettingsDep
-from tuner.client.schemas import CodeSnapshot, Error
+from tuner.client.commands import CodeSnapshot
+from tuner.client.schemas import Error
 from tuner.errors import UnsupportedBody
 from tuner.service.code import save_snapshot
 

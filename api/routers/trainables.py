@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.blocking import off_loop
-from tuner.client.schemas import Trainable
+from tuner.client.commands import Trainable
 from tuner.core.registry import get_trainable, trainable_names
 
 router = APIRouter(prefix="/api/trainables", tags=["trainables"])

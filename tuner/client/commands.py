@@ -11,10 +11,33 @@ import httpx
 import yaml
 
 from tuner.client.packing import pack, upload_local_files
-from tuner.client.schemas import CodeSnapshot, Trainable
+from tuner.client.schemas import WireModel
 from tuner.errors import FieldProblem, SpecError
 
 GZIP = {"Content-Type": "application/gzip"}
+
+
+class CodeSnapshot(WireModel):
+    """A stored code snapshot: name it as ``trial.code`` (or an input's ``code``)."""
+
+    id: str  # the sha256 of its canonical archive
+    files: int
+    bytes: int
+    created: bool  # False: the same files were already stored
+
+
+class Trainable(WireModel):
+    """What ``GET /api/trainables`` lists for each trainable."""
+
+    name: str
+    description: str
+    hyperparameters: dict[str, dict[str, Any]]  # name -> {default, domain}
+    open_hyperparameters: bool  # any name: the search space declares them
+    metrics: list[str]  # reported each interval (empty: whatever the code reports)
+    final_metrics: list[str]
+    training_length: str | None
+    trial_groups: bool
+    forecasts: bool = False  # forecasts from fresh history (POST /api/runs/{id}/forecast)
 
 
 class CommandCalls:
