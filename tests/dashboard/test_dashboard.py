@@ -61,9 +61,11 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    with live_server(tmp_path / "home") as live:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    # One service for the module's tests (each starting one costs seconds); the first test
+    # is the one that needs it empty.
+    with live_server(tmp_path_factory.mktemp("dashboard") / "home") as live:
         yield live
 
 
@@ -293,6 +295,7 @@ def test_a_command_trials_run_page_shows_its_logs(page: Any, server: LiveServer)
     shot(page, "run-logs")
 
 
+@pytest.mark.slow  # bench/dashboard_load.py measures the same page; run by name (-m slow)
 def test_a_10k_run_experiment_draws_table_and_charts(playwright: Any, tmp_path: Path) -> None:
     """Every visit and the in-app navigation draw the table and every chart; how fast is
     measured by bench/dashboard_load.py (timings belong in benchmarks, not in tests)."""
