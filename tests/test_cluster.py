@@ -124,8 +124,9 @@ def _command_records(storage: Path, experiment_id: str) -> list[dict[str, Any]]:
 
 def test_a_node_killed_mid_experiment_loses_nothing(deployment: Deployment) -> None:
     url = deployment.server.url
-    epochs = 8
-    experiment = httpx.post(f"{url}/api/experiments", json=spec("fault", epochs, 0.4)).json()
+    # Long enough that the run on the killed node cannot finish before Ray notices the death.
+    epochs = 10
+    experiment = httpx.post(f"{url}/api/experiments", json=spec("fault", epochs, 0.6)).json()
     worker_id = next(n for n, head in deployment.cluster.alive_nodes().items() if not head)
     deadline = time.monotonic() + 120
     while True:  # until a run on the second node is part-way through
