@@ -6,8 +6,6 @@ Screenshots land in build/screenshots/ for people to look at.
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +13,11 @@ import httpx
 import pytest
 import yaml
 
-from tests.api.live import ROOT, LiveServer, live_server, wait_for_end
+from tests.api.live import ROOT, LiveServer, wait_for_end
+from tests.dashboard.pages import CHROMIUM, chart_points, shot
 from tests.dashboard.visits import measure_visits
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test)")
-SHOTS = ROOT / "build" / "screenshots"
 
 TOY = {
     "name": "browser-toy",
@@ -37,48 +33,6 @@ TOY = {
     },
     "budget": {"max_total_runs": 4, "max_concurrent_runs": 2},
 }
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Any) -> Iterator[Any]:
-    launched = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-    )
-    yield launched
-    launched.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    # One service for the module's tests (each starting one costs seconds); the first test
-    # is the one that needs it empty.
-    with live_server(tmp_path_factory.mktemp("dashboard") / "home") as live:
-        yield live
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def chart_points(page: Any, element_id: str) -> int:
-    return page.evaluate(
-        f"() => (document.getElementById('{element_id}').data || [])"
-        ".reduce((n, t) => n + ((t.x && t.x.length) || 0), 0)"
-    )
 
 
 def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) -> None:
@@ -208,55 +162,6 @@ def _forecast_rows(url: str, run_id: str) -> list[dict[str, str]]:
 
     text = httpx.get(f"{url}/api/runs/{run_id}/artifacts/forecast.csv").text
     return list(csv.DictReader(io.StringIO(text)))
-
-
-def test_a_panel_run_through_the_sdk_and_its_series_table_and_picker(
-    page: Any, server: LiveServer, tmp_path: Path
-) -> None:
-    """A 3-series panel uploaded with the SDK, one global model: per-series results reach the
-    SDK as a DataFrame and the run page as a table sorted by skill, whose rows pick the series
-    the forecast chart shows."""
-    from tests.trainables.test_panels import SHAPES, panel_frame
-    from tuner.client import Client
-
-    source = tmp_path / "panel.csv"
-    panel_frame().to_csv(source, index=False)
-    with Client(server.url) as client:
-        dataset = client.upload_dataset(
-            source, "regions", timestamp_column="month", series_column="region"
-        )
-        assert (dataset.frequency, dataset.series_count) == ("MS", 3)
-        experiment = client.submit(
-            {
-                "name": "panel",
-                "trainable": "ffn",
-                "dataset": dataset.id,
-                "target": "sales",
-                "fixed": {"T": 12, "horizon": 6, "max_epochs": 2},
-                "search_space": {"latent_dim": {"choice": [8]}},
-                "primary_metric": {"name": "val_mase", "goal": "minimize"},
-                "budget": {"max_total_runs": 1},
-            }
-        )
-        assert client.wait(experiment.id, timeout=300).status == "completed"
-        best = client.best_run(experiment.id)
-        frame = client.run_series_frame(best.id)
-    assert sorted(frame["series"]) == sorted(SHAPES)
-    assert list(frame["skill"]) == sorted(frame["skill"], reverse=True)
-    assert best.final_metrics["test_mase"] == pytest.approx(frame["test_mase"].mean())
-    page.goto(f"{server.url}/#/runs/{best.id}")
-    page.wait_for_selector("#series-results:not([hidden])")
-    shown = page.eval_on_selector_all(
-        "#series-table tbody a", "(links) => links.map((a) => a.text)"
-    )
-    assert shown == list(frame["series"])  # best skill first, as the API sends it
-    last = shown[-1]
-    page.click(f"#series-table a[data-series={last}]")
-    page.wait_for_function(
-        f"() => document.getElementById('chart-forecast').layout.title.text.includes('{last}')"
-    )
-    assert page.input_value("#series-pick") == last
-    shot(page, "run-panel")
 
 
 def test_a_command_trials_run_page_shows_its_logs(page: Any, server: LiveServer) -> None:

@@ -1,0 +1,62 @@
+"""A panel's run page in Debian's chromium: its series table and the series picker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.live import LiveServer
+from tests.dashboard.pages import CHROMIUM, shot
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test)")
+
+
+def test_a_panel_run_through_the_sdk_and_its_series_table_and_picker(
+    page: Any, server: LiveServer, tmp_path: Path
+) -> None:
+    """A 3-series panel uploaded with the SDK, one global model: per-series results reach the
+    SDK as a DataFrame and the run page as a table sorted by skill, whose rows pick the series
+    the forecast chart shows."""
+    from tests.trainables.test_panels import SHAPES, panel_frame
+    from tuner.client import Client
+
+    source = tmp_path / "panel.csv"
+    panel_frame().to_csv(source, index=False)
+    with Client(server.url) as client:
+        dataset = client.upload_dataset(
+            source, "regions", timestamp_column="month", series_column="region"
+        )
+        assert (dataset.frequency, dataset.series_count) == ("MS", 3)
+        experiment = client.submit(
+            {
+                "name": "panel",
+                "trainable": "ffn",
+                "dataset": dataset.id,
+                "target": "sales",
+                "fixed": {"T": 12, "horizon": 6, "max_epochs": 2},
+                "search_space": {"latent_dim": {"choice": [8]}},
+                "primary_metric": {"name": "val_mase", "goal": "minimize"},
+                "budget": {"max_total_runs": 1},
+            }
+        )
+        assert client.wait(experiment.id, timeout=300).status == "completed"
+        best = client.best_run(experiment.id)
+        frame = client.run_series_frame(best.id)
+    assert sorted(frame["series"]) == sorted(SHAPES)
+    assert list(frame["skill"]) == sorted(frame["skill"], reverse=True)
+    assert best.final_metrics["test_mase"] == pytest.approx(frame["test_mase"].mean())
+    page.goto(f"{server.url}/#/runs/{best.id}")
+    page.wait_for_selector("#series-results:not([hidden])")
+    shown = page.eval_on_selector_all(
+        "#series-table tbody a", "(links) => links.map((a) => a.text)"
+    )
+    assert shown == list(frame["series"])  # best skill first, as the API sends it
+    last = shown[-1]
+    page.click(f"#series-table a[data-series={last}]")
+    page.wait_for_function(
+        f"() => document.getElementById('chart-forecast').layout.title.text.includes('{last}')"
+    )
+    assert page.input_value("#series-pick") == last
+    shot(page, "run-panel")
