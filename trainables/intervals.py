@@ -9,16 +9,13 @@ correction that makes a central interval cover at least its nominal share of new
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 QUANTILES = (0.1, 0.5, 0.9)
-INTERVALS = "intervals.json"  # a run's conformal offsets: what a later forecast adds
 
 
 def check_quantiles(quantiles: Sequence[float]) -> tuple[float, ...]:
@@ -93,20 +90,3 @@ def window_offsets(offsets: Any, windows: Any) -> np.ndarray:
     if isinstance(offsets, list):
         return np.stack(offsets)[windows.member]
     return np.asarray(offsets)
-
-
-def write_intervals(
-    path: Path, quantiles: Sequence[float], offsets: Any, names: Sequence[str] = ()
-) -> None:
-    per_series = offsets if isinstance(offsets, list) else [offsets]
-    path.write_text(
-        json.dumps(
-            {
-                "quantiles": list(quantiles),
-                "offsets": {
-                    (names[i] if names else ""): np.asarray(o).round(9).tolist()
-                    for i, o in enumerate(per_series)
-                },
-            }
-        )
-    )

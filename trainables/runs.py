@@ -20,13 +20,11 @@ from trainables.datasets import Panel, Series
 from trainables.evaluation import Evaluation
 from trainables.gathered import predict_windows
 from trainables.intervals import (
-    INTERVALS,
     QUANTILES,
     check_quantiles,
     quantile_column,
     quantile_forecasts,
     window_offsets,
-    write_intervals,
 )
 from trainables.panels import SERIES_RESULTS, PanelEvaluation, stack, write_series_results
 from trainables.windows import Prepared, Windows, prepare
@@ -213,7 +211,6 @@ def finish(
         evaluation.actual_test,
         (quantiles, bands),
     )
-    write_intervals(run_dir / INTERVALS, quantiles, offsets, prepared.member_names)
     described = describe(run, prepared, evaluation, quantiles, offsets)
     write_description(run_dir / DESCRIPTION, described)
     final = {

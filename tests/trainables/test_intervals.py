@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from tests.trainables.test_inputs import series_with_temperature
+from trainables.bundle import DESCRIPTION
 from trainables.catalog import FAMILIES, SHARED_HYPERPARAMETERS
 from trainables.fit import fit_forecaster
 from trainables.intervals import (
-    INTERVALS,
     check_quantiles,
     conformal_level,
     conformal_offsets,
@@ -60,8 +60,8 @@ def test_a_run_reports_intervals_calibrated_on_its_validation_residuals(tmp_path
     params.update(max_epochs=2, quantiles=[0.05, 0.5, 0.95])
     context = RunContext(lambda _: None, tmp_path, primary_metric="val_mae", seed=3)
     final = fit_forecaster("ffn", params, series_with_temperature(()), context)
-    stored = json.loads((tmp_path / INTERVALS).read_text())
-    offsets = np.array(stored["offsets"][""])  # (quantiles, horizon)
+    stored = json.loads((tmp_path / DESCRIPTION).read_text())  # the run's forecaster.json
+    offsets = np.array(stored["series"][""]["offsets"])  # (quantiles, horizon)
     assert stored["quantiles"] == [0.05, 0.5, 0.95] and offsets.shape == (3, 3)
     assert (np.diff(offsets, axis=0) >= 0).all()  # quantiles in order at every step
     with (tmp_path / "forecast.csv").open() as handle:

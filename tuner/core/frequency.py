@@ -38,11 +38,6 @@ def offset_of(frequency: str) -> Any:
         ) from None
 
 
-def kind_of(frequency: str) -> str:
-    """The offset's class name: ``Hour``, ``Day``, ``Week``, ``MonthBegin`` …"""
-    return type(offset_of(frequency)).__name__
-
-
 def nominal_seconds(frequency: str) -> int:
     """About how long one step is (a month: its mean length); for display only."""
     import pandas as pd
