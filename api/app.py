@@ -22,6 +22,7 @@ from api.routers import (
     forecasts,
     health,
     logs,
+    refits,
     runs,
     trainables,
 )
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(code.router, dependencies=secured, responses=errors)
     app.include_router(trainables.router, dependencies=secured, responses=errors)
     app.include_router(forecasts.router, dependencies=secured, responses=errors)
+    app.include_router(refits.router, dependencies=secured, responses=errors)
     app.include_router(health.router)
     dashboard.mount(app)
     _install_error_handlers(app)

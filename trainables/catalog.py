@@ -144,6 +144,7 @@ def _definition(name: str) -> TrainableDefinition:
         load_data="trainables.loading:load_for_spec",
         forecast="trainables.forecasting:forecast_run",
         model_files=("model.keras", "forecaster.json"),  # trainables.bundle
+        refits=True,  # trainables.refits
         description=description,
         domains={**SHARED_DOMAINS, **FAMILY_DOMAINS[name]},
         training_length="max_epochs",

@@ -101,7 +101,11 @@ def fit_forecaster(
     device = configure_tensorflow(ctx.cpus, ctx.gpus)
     seed_training(ctx.seed)
     run = prepare_run(family, params, data, ctx.primary_metric)
-    if ctx.repeats * ctx.folds > 1:
+    if ctx.refit is not None:
+        from trainables.refits import fit_refit
+
+        final = fit_refit(run, params, ctx)
+    elif ctx.repeats * ctx.folds > 1:
         from trainables.groups import fit_group
 
         final = fit_group(run, params, ctx)
@@ -123,9 +127,7 @@ def fit_single(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[
         patience=int(params["patience"]),
         restore_best_weights=True,
     )
-    untrained = (
-        (model.get_weights(), validate(model, run)[run.selection]) if run.residual else None
-    )
+    untrained = (model.get_weights(), validate(model, run)[run.selection]) if run.residual else None
     train, batch_size = prepared.train, int(params["batch_size"])
     if isinstance(train.x, Gathered):  # a panel: gathered a batch at a time
         # The dataset shuffles itself (Keras' own shuffle would only warn).

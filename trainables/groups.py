@@ -94,13 +94,13 @@ def stacked(run: RunInputs, repeats: int, seed: int | None) -> tuple[Any, list[M
         if seed is not None:
             keras.utils.set_random_seed(seed + repeat)
         networks.append(run.build())
-    inputs, fed = _shared_inputs(networks[0])
+    inputs, fed = shared_inputs(networks[0])
     outputs = [keras.layers.Reshape((1, -1))(network(fed)) for network in networks]
     joined = keras.layers.Concatenate(axis=1)(outputs) if len(outputs) > 1 else outputs[0]
     return keras.Model(inputs, joined), [Member(network) for network in networks]
 
 
-def _shared_inputs(network: Any) -> tuple[list[Any], Any]:
+def shared_inputs(network: Any) -> tuple[list[Any], Any]:
     """Fresh inputs shaped like ``network``'s, and what to call a network with."""
     import keras
 
@@ -214,7 +214,7 @@ def _finish_group(folds: list[Fold], ctx: RunContext, run: RunInputs) -> dict[st
     networks = [m.network for m in last.members]
     ensemble = networks[0]
     if len(networks) > 1:
-        inputs, fed = _shared_inputs(networks[0])
+        inputs, fed = shared_inputs(networks[0])
         ensemble = keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
     epochs = [m.best_epoch for fold in folds for m in fold.members]
     final = finish(

@@ -89,9 +89,7 @@ def prepare_run(
         "residual": residual,
         "teacher_forced": family in TEACHER_FORCED,
     }
-    return RunInputs(
-        prepared, evaluation, residual, build, selection, loss, quantiles, described
-    )
+    return RunInputs(prepared, evaluation, residual, build, selection, loss, quantiles, described)
 
 
 def _prepare_one(
@@ -193,15 +191,27 @@ def finish(
     run_dir: Path,
     best_epoch: int,
     run: RunInputs,
+    offsets: Any = None,
+    scored: bool = True,
 ) -> dict[str, Any]:
-    """The run's test forecast with its quantiles (calibrated on validation residuals), its
-    model and what forecasting with it needs (:mod:`trainables.bundle`), and its final
-    metrics."""
+    """The run's test forecast with its quantiles (calibrated on validation residuals unless
+    ``offsets`` are given), its model and what forecasting with it needs
+    (:mod:`trainables.bundle`), and its final metrics. ``scored=False``: a model that trained
+    on the test period, so it has no test forecast and no test figures."""
     quantiles = run.quantiles
-    predicted = predict_load(model, prepared, prepared.test)
-    offsets = evaluation.calibrate(predict_load(model, prepared, prepared.valid), quantiles)
+    if offsets is None:
+        offsets = evaluation.calibrate(predict_load(model, prepared, prepared.valid), quantiles)
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / "model.keras")
+    described = describe(run, prepared, evaluation, quantiles, offsets)
+    write_description(run_dir / DESCRIPTION, described)
+    if not scored:
+        return {
+            "quantiles": list(quantiles),
+            "best_epoch": best_epoch,
+            "test": "none: this model trained on the test period (include_test)",
+        }
+    predicted = predict_load(model, prepared, prepared.test)
     bands = quantile_forecasts(predicted, window_offsets(offsets, prepared.test))
     write_forecast(
         run_dir / "forecast.csv",
@@ -211,8 +221,6 @@ def finish(
         evaluation.actual_test,
         (quantiles, bands),
     )
-    described = describe(run, prepared, evaluation, quantiles, offsets)
-    write_description(run_dir / DESCRIPTION, described)
     final = {
         **evaluation.test(predicted, offsets, quantiles),
         "quantiles": list(quantiles),

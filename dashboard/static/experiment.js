@@ -1,4 +1,4 @@
-// One experiment: summary, best run, a sortable paged runs table, charts, cancel, extend. While it
+// One experiment: summary, best run, a sortable paged runs table, charts, cancel, extend, refit. While it
 // runs the page polls every 1.5 s and redraws in place, keeping the sort, page and zoom.
 import { get, request } from "./api.js";
 import {
@@ -41,6 +41,19 @@ export function experimentPage(root, id) {
       await request(`/api/experiments/${id}/extend`, { method: "POST", body, contentType: "application/json" });
     } catch (error) {
       showError($("#page-error"), `Cannot extend: ${error.message}`);
+    }
+    tick();
+  };
+
+  $("#refit").onclick = async () => {
+    // The best run's configuration trained again on training plus validation; a new run.
+    $("#refit").disabled = true;
+    try {
+      await request(`/api/experiments/${id}/refit`, { method: "POST", body: "{}", contentType: "application/json" });
+    } catch (error) {
+      // Not followed by a redraw, which would clear the message at once.
+      showError($("#page-error"), `Cannot refit: ${error.message}`);
+      return;
     }
     tick();
   };
@@ -107,6 +120,7 @@ function renderSummary(root, e) {
   $("#status").replaceChildren(badge(e.status));
   $("#cancel").disabled = FINISHED.includes(e.status) || e.cancel_requested;
   $("#extend").disabled = !FINISHED.includes(e.status);
+  $("#refit").disabled = !FINISHED.includes(e.status) || !e.best_run;
   const counts = Object.entries(e.run_counts)
     .filter(([, n]) => n)
     .flatMap(([s, n]) => [badge(s), ` ${n} `]);
@@ -156,12 +170,22 @@ function renderTable(root, runs, state) {
   root.querySelector("#runs tbody").replaceChildren(...runs.map(runRow));
 }
 
+function refitTitle(refit) {
+  const through = refit.include_test ? "training, validation and test" : "training and validation";
+  return `trained on ${through} for ${refit.epochs.join(", ")} epochs`;
+}
+
 function runRow(r) {
   const stopped = r.stopped_at_interval ? ` @ interval ${r.stopped_at_interval}` : "";
   return el(
     "tr",
     { dataset: { run: r.id, status: r.status } },
-    el("td", {}, el("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.number)),
+    el(
+      "td",
+      {},
+      el("a", { href: `#/runs/${encodeURIComponent(r.id)}` }, r.number),
+      r.refit ? el("span", { className: "refit", title: refitTitle(r.refit) }, ` refit of #${r.refit.source_number}`) : null,
+    ),
     el("td", {}, badge(r.status, stopped)),
     el("td", { className: "num" }, num(r.best_metric)),
     el("td", { className: "num" }, r.epochs),

@@ -88,6 +88,10 @@ def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) 
     assert extended["spec"]["budget"]["max_total_runs"] == 6 and extended["extensions"] == 1
     assert sum(extended["run_counts"].values()) == 6
     page.wait_for_function("() => document.querySelectorAll('#runs tbody tr').length === 6")
+    # The toy trainable does not refit: the page says why, and the experiment stays as it was.
+    page.click("#refit")
+    page.wait_for_selector("#page-error:has-text('does not refit')")
+    assert httpx.get(f"{server.url}/api/experiments/{experiment_id}").json()["status"] == "completed"
 
     page.click("#runs tbody tr:first-child a")
     page.wait_for_selector("body[data-ready=run]")

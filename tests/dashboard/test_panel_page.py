@@ -60,3 +60,16 @@ def test_a_panel_run_through_the_sdk_and_its_series_table_and_picker(
     )
     assert page.input_value("#series-pick") == last
     shot(page, "run-panel")
+
+    # Refit from the experiment page: a new run, marked as the refit of run 1, on all series.
+    page.goto(f"{server.url}/#/experiments/{experiment.id}")
+    page.wait_for_selector("#refit:not([disabled])")
+    page.click("#refit")
+    page.wait_for_selector("#runs tbody .refit", timeout=120_000)
+    page.wait_for_selector("#status .s-completed", timeout=120_000)
+    assert page.inner_text("#runs tbody .refit").strip() == f"refit of #{best.number}"
+    with Client(server.url) as client:
+        (made,) = client.refits(experiment.id)
+        assert made.refit_of == best.id and made.status == "completed"
+        assert "test_mase" in made.final_metrics
+        assert sorted(client.run_series_frame(made.id)["series"]) == sorted(SHAPES)

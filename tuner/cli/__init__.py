@@ -12,6 +12,7 @@ from tuner.cli import (  # noqa: F401 - importing them registers their commands
     forecast,
     local,
     manage,
+    refit,
     remote,
 )
 from tuner.cli.app import app, main

@@ -94,6 +94,8 @@ class Run(WireModel):
     node: str | None
     seed: int | None = None  # the run's training seed: the same seed, the same metrics on CPU
     final_metrics: dict[str, Any] | None
+    refit_of: str | None = None  # a refit: the run it trained again
+    refit: dict[str, Any] | None = None  # how: include_test, epochs, source_number
 
     def against_baseline(self) -> BaselineComparison | None:
         """The test result beside the baseline, or None for a run that has none (unfinished,
@@ -128,6 +130,7 @@ class Experiment(WireModel):
     run_counts: dict[str, int]
     best_run: Run | None = None
     extensions: int = 0  # how often it was extended
+    refit_request: dict[str, Any] | None = None  # a refit queued or running: its source run
     # At submission only: what of the document does not apply here (an Azure ML sweep job's
     # compute target, say); it was accepted all the same.
     warnings: list[str] = Field(default_factory=list)

@@ -19,6 +19,7 @@ from tuner.client.commands import CommandCalls
 from tuner.client.files import FileCalls, raise_for
 from tuner.client.forecasts import ForecastCalls
 from tuner.client.progress import ProgressBar
+from tuner.client.refits import RefitCalls
 from tuner.client.schemas import (
     Experiment,
     ExtendRequest,
@@ -37,7 +38,7 @@ CONNECT_RETRIES = 4  # httpx backs off 0, 0.5, 1, 2 s between tries
 T = TypeVar("T")
 
 
-class Client(FileCalls, CommandCalls, SeriesCalls, ForecastCalls):
+class Client(FileCalls, CommandCalls, SeriesCalls, ForecastCalls, RefitCalls):
     """A tunedrive service at ``base_url`` (default ``$TUNEDRIVE_URL``, else local port 8000),
     with the bearer ``token`` it asks for (default ``$TUNEDRIVE_TOKEN``)."""
 

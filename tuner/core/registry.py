@@ -19,6 +19,7 @@ from tuner.errors import TunedriveError
 
 if TYPE_CHECKING:
     from tuner.core.domains import Domain
+    from tuner.core.refits import Refit
 
 
 class Reporter(Protocol):
@@ -46,6 +47,9 @@ class RunContext:
     # folds, and report their mean (a trainable that cannot ignores these).
     repeats: int = 1
     folds: int = 1
+    # A refit (tuner.core.refits): train the configuration again on more data for fixed
+    # epochs; None for every run a searcher drew. A trainable without ``refits`` never sees one.
+    refit: Refit | None = None
 
 
 FitFunction = Callable[[dict[str, Any], Any, RunContext], Mapping[str, Any] | None]
@@ -85,6 +89,7 @@ class TrainableDefinition:
     forecast: str | ForecastFunction | None = None
     # The files of a run's folder that make its portable model (GET /api/runs/{id}/model).
     model_files: tuple[str, ...] = ()
+    refits: bool = False  # honours RunContext.refit (POST /api/experiments/{id}/refit)
 
     def resolve_fit(self) -> FitFunction:
         return _resolve(self.fit)
@@ -116,6 +121,7 @@ class TrainableDefinition:
             },
             "open_hyperparameters": self.open_hyperparameters,
             "forecasts": self.forecast is not None,
+            "refits": self.refits,
             "metrics": list(self.metrics),
             "final_metrics": list(self.final_metrics),
             "training_length": self.training_length,

@@ -68,7 +68,10 @@ def _drive(
 ) -> ExperimentRecord:
     record = store.get_experiment(experiment_id)
     if record.cancel_requested:  # canceled while queued for a (re)start: close every run
-        store.finish_experiment(experiment_id, "canceled", "canceled by request", generation)
+        if record.refit_request:
+            store.finish_refit(experiment_id, generation)
+        else:
+            store.finish_experiment(experiment_id, "canceled", "canceled by request", generation)
         return store.get_experiment(experiment_id)
     spec = parse_spec(record.spec)
     store.mark_running(experiment_id, generation)
@@ -83,7 +86,13 @@ def _drive(
         daemon=True,
     ).start()
     try:
-        status, reason = _tune(spec, record, settings, link)
+        if record.refit_request:
+            from tuner.engine.refitting import refit_stretch
+
+            status, reason = "refit", None
+            refit_stretch(spec, record, settings, link)
+        else:
+            status, reason = _tune(spec, record, settings, link)
     except (LeaseLost, StoreUnavailable):
         raise
     except Exception as err:
@@ -100,11 +109,17 @@ def _drive(
         else:
             log.exception("experiment %s failed", experiment_id)
             status, reason = "failed", f"{type(err).__name__}: {err}"
+        if record.refit_request:  # a refit that could not run leaves the experiment as it was
+            log.warning("experiment %s: the refit failed: %s", experiment_id, reason)
+            status = "refit"
     finally:
         alive.set()
     # A driver fenced off while it still ran may have journaled after this one's start.
     replay_journal(store, experiment_id, generation, journal_path(settings, experiment_id))
-    store.finish_experiment(experiment_id, status, reason, generation)
+    if status == "refit":  # the experiment returns to how it had ended
+        store.finish_refit(experiment_id, generation)
+    else:
+        store.finish_experiment(experiment_id, status, reason, generation, clear_refit=True)
     return store.get_experiment(experiment_id)
 
 
@@ -151,7 +166,10 @@ def _tune(
     earlier = [
         r
         for r in store.list_runs(record.id)
-        if r.started_at and record.started_at and r.started_at < record.started_at
+        if r.started_at
+        and record.started_at
+        and r.started_at < record.started_at
+        and r.refit_of is None  # a refit is no draw of the search
     ]
     policy = build_policy(
         spec.early_termination, goal, int(spec.largest(definition.training_length) or 0) or None

@@ -10,6 +10,7 @@ from typing import Any
 from ray.tune import Callback
 from ray.tune.result import AUTO_RESULT_KEYS
 
+from tuner.core.refits import REFIT_KEY, Refit
 from tuner.core.sampling import RUN_NUMBER_KEY
 from tuner.core.values import as_real
 from tuner.engine.failures import FailureWatch, error_text
@@ -132,7 +133,9 @@ class StoreRecorder(Callback):
             state.restarting = False
             self.flush()
             return
-        params = {name: value for name, value in trial.config.items() if name != RUN_NUMBER_KEY}
+        keys = (RUN_NUMBER_KEY, REFIT_KEY)
+        params = {name: value for name, value in trial.config.items() if name not in keys}
+        refit = Refit.from_config(trial.config[REFIT_KEY]) if REFIT_KEY in trial.config else None
         # The store handed this trial its number when the searcher drew it (DESIGN §5): the
         # seed was derived from it, and it is never changed here.
         number = trial.config.get(RUN_NUMBER_KEY)
@@ -143,16 +146,19 @@ class StoreRecorder(Callback):
         state = state or self._runs.setdefault(tid, _RunState(number=number))
         state.number, state.open, state.started, state.restarting = number, True, True, False
         self.failures.start(tid)
+        seed = None if self.seed is None else run_seed(self.seed, number)
         self._updates.append(
             RunUpdate(
                 tid,
                 status="running",
                 number=state.number,
-                seed=None if self.seed is None else run_seed(self.seed, number),
+                seed=refit.seed if refit is not None else seed,
                 params=params,
                 started_at=utcnow(),
                 attempts=state.attempt,
                 artifact_dir=tid,
+                refit_of=refit.source if refit is not None else None,
+                refit=refit.stored() if refit is not None else None,
             )
         )
         self.flush()
@@ -274,4 +280,3 @@ class StoreRecorder(Callback):
         updates, rows = self._updates, self._rows
         self._updates, self._rows = [], []
         self.link.writer.write(updates, rows)
-

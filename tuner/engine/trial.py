@@ -18,6 +18,7 @@ from typing import Any
 import ray
 from ray import tune
 
+from tuner.core.refits import REFIT_KEY, Refit
 from tuner.core.registry import RunContext, TrainableDefinition
 from tuner.core.sampling import OBJECTIVE_KEY, RUN_NUMBER_KEY
 from tuner.core.values import as_number, interval_value
@@ -85,7 +86,9 @@ def interval_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
 
 def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None = None) -> None:
     assert plan is not None
-    sampled = {name: value for name, value in config.items() if name != RUN_NUMBER_KEY}
+    keys = (RUN_NUMBER_KEY, REFIT_KEY)
+    sampled = {name: value for name, value in config.items() if name not in keys}
+    refit = Refit.from_config(config[REFIT_KEY]) if REFIT_KEY in config else None
     params = {**plan.definition.hyperparameters, **plan.fixed, **sampled}
     trial_id = tune.get_context().get_trial_id()
     if trial_id in plan.finished_trials:
@@ -93,7 +96,7 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
     run_dir = Path(plan.artifact_root) / trial_id
     run_dir.mkdir(parents=True, exist_ok=True)
     state = {"best": math.nan, "step": 0, "reports": 0}
-    seed = run_seed(plan.seed, config[RUN_NUMBER_KEY])
+    seed = refit.seed if refit is not None else run_seed(plan.seed, config[RUN_NUMBER_KEY])
     board = find_board(plan.stop_board) if plan.stop_board else None
     stopped = threading.Event()
 
@@ -129,6 +132,7 @@ def run_trial(config: dict[str, Any], data: Any = None, plan: TrialPlan | None =
         stop_requested=stopped.is_set,
         repeats=plan.repeats,
         folds=plan.folds,
+        refit=refit,
     )
     try:
         final = plan.definition.resolve_fit()(params, data, context) or {}

@@ -18,10 +18,11 @@ from tuner.store.records import (
     RunUpdate,
     scored_runs,
 )
+from tuner.store.refits import RefitStore
 from tuner.store.runs import RunStore
 
 
-class Store(ExperimentStore, RunStore, MetricStore, DatasetStore, LeaseStore):
+class Store(ExperimentStore, RunStore, MetricStore, DatasetStore, LeaseStore, RefitStore):
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
         """Connects (creating a SQLite file's folder) and brings the schema up to date."""

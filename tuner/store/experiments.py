@@ -127,10 +127,12 @@ class ExperimentStore(StoreBase):
         status: str,
         stop_reason: str | None,
         generation: int | None = None,
+        clear_refit: bool = False,
     ) -> None:
         """Ends the experiment and every run still open under it, in one transaction (no run
         stays `running` after its experiment). Ended by anyone but its driver (``generation``
-        None: the dispatcher giving up), the lease is revoked too."""
+        None: the dispatcher giving up), the lease is revoked too; ``clear_refit``: a refit
+        asked for has run."""
         now = utcnow()
         with self._sessions.begin() as session:
             self._fence(session, experiment_id, generation)
@@ -138,6 +140,8 @@ class ExperimentStore(StoreBase):
             row.status = status
             row.stop_reason = stop_reason
             row.finished_at = now
+            if clear_refit or generation is None:
+                row.refit_request = None
             if generation is None:
                 row.lease_generation += 1
             _drop_unstarted_reservations(session, experiment_id)
@@ -158,7 +162,11 @@ class ExperimentStore(StoreBase):
             if row.status in FINISHED_EXPERIMENT_STATES:
                 raise ConflictError(f"experiment {experiment_id} is already {row.status}")
             row.cancel_requested = True
-            if row.status == "queued":
+            if row.status == "queued" and row.refit_request:  # back to how it had ended
+                asked, row.refit_request, row.cancel_requested = row.refit_request, None, False
+                row.status, row.stop_reason = asked["status"], asked["stop_reason"]
+                row.finished_at = utcnow()
+            elif row.status == "queued":
                 row.status, row.stop_reason, row.finished_at = (
                     "canceled",
                     "canceled by request",

@@ -36,6 +36,9 @@ class ExperimentRow(Base):
     lease_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # How often it was extended (DESIGN §5): each stretch of runs is its own Ray Tune experiment.
     extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A refit asked for and not yet run (0010): {"source": run id, "include_test": bool, and
+    # the status and stop reason the experiment returns to once it has run}.
+    refit_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class RunRow(Base):
@@ -64,6 +67,9 @@ class RunRow(Base):
     seed: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None before 0006
     final_metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     artifact_dir: Mapped[str | None] = mapped_column(Text)
+    # A refit (0010): the run it retrains, and how (include_test, epochs, the source's number).
+    refit_of: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    refit: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class DatasetRow(Base):

@@ -72,6 +72,8 @@ class RunUpdate:
     seed: int | None = None
     final_metrics: dict[str, Any] | None = None
     artifact_dir: str | None = None
+    refit_of: str | None = None
+    refit: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""Refits through a real `tunedrive serve`: the best run is trained again on training plus
+validation by the experiment's next driver, stored as a run linked to its source, and the
+experiment returns to how it had ended."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+
+from tests.api.test_forecasts import stored_rows, tuned  # noqa: F401 - its tuned experiment
+from tuner.client import Client
+from tuner.errors import ConflictError
+
+
+def test_a_refit_is_a_run_of_the_experiment_linked_to_its_source(tuned: Any) -> None:  # noqa: F811
+    live, client, best = tuned
+    before = client.experiment(best.experiment_id)
+    queued = client.refit(best.experiment_id)
+    assert queued.status == "queued" and queued.refit_request["source"] == best.id
+    with pytest.raises(ConflictError, match="only a finished experiment refits"):
+        client.refit(best.experiment_id)
+    made = client.wait_for_refit(best.experiment_id, timeout=300)
+    assert made is not None and made.status == "completed", made
+    assert made.refit_of == best.id and made.seed == best.seed
+    assert made.refit == {
+        "include_test": False,
+        "epochs": [best.final_metrics["best_epoch"]],
+        "source_number": best.number,
+    }
+    # It trained through the hour before the test period's first origin, one report an epoch
+    # and nothing validated (validation is trained on).
+    first_origin = pd.Timestamp(stored_rows(live.url, best.id)[0]["origin"])
+    final = made.final_metrics
+    assert final["trained_through"] == str(first_origin - pd.Timedelta(hours=1))
+    curves = client.metrics(made.id)
+    assert curves.steps == list(range(1, best.final_metrics["best_epoch"] + 1))
+    # (A residual run whose best epoch is 0 kept its baseline: its refit trains no epoch.)
+    assert set(curves.series) == ({"loss"} if curves.steps else set())
+    assert "test_mae" in final and "baseline_test_mae" in final
+    after = client.experiment(best.experiment_id)
+    assert (after.status, after.stop_reason) == (before.status, before.stop_reason)
+    assert after.refit_request is None
+    assert client.best_run(best.experiment_id).id == best.id  # a refit is no draw of the search
+    forecast = client.forecast(made.id)  # it forecasts like any run
+    assert len(forecast.rows) == 6
+
+
+def test_refits_that_cannot_run_get_a_4xx_naming_why(tuned: Any) -> None:  # noqa: F811
+    live, _, best = tuned
+    url = f"{live.url}/api/experiments/{best.experiment_id}/refit"
+    unknown = httpx.post(url, json={"run_id": "nope"})
+    assert unknown.status_code == 409 and "not a run of" in unknown.json()["detail"]
+    extra = httpx.post(url, json={"include_tests": True})
+    assert extra.status_code == 422 and "include_tests" in extra.text
+    missing = httpx.post(f"{live.url}/api/experiments/none/refit", json={})
+    assert missing.status_code == 404
+    with Client(live.url) as again:
+        assert again.experiment(best.experiment_id).status == "completed"

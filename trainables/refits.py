@@ -1,0 +1,88 @@
+"""A refit (:mod:`tuner.core.refits`): the run's network (or a trial group's seeds) trained
+from the same initial weights on training plus validation, and the test period with
+``include_test``, for the source's best epochs, with no early stopping (nothing is held out
+to stop on). Its quantiles keep the source's conformal offsets, calibrated out of sample.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainables.bundle import DESCRIPTION
+from trainables.gathered import window_dataset
+from trainables.runs import RunInputs, compile_for_training, finish, keras_loss
+from trainables.windows import Windows
+from tuner.core.registry import RunContext
+
+
+def refit_windows(run: RunInputs, include_test: bool) -> Windows:
+    """What a refit trains on: every window whose target ends before the test period, and the
+    test period's too with ``include_test``."""
+    prepared = run.prepared
+    windows = prepared.train.followed_by(prepared.valid)
+    return windows.followed_by(prepared.test) if include_test else windows
+
+
+def source_offsets(source_dir: Path, member_names: tuple[str, ...]) -> Any:
+    """The source run's conformal offsets from its forecaster.json: one (quantiles, horizon)
+    array, or a panel's list in its series' order."""
+    described = json.loads((source_dir / DESCRIPTION).read_text())["series"]
+    if member_names:
+        return [np.asarray(described[name]["offsets"]) for name in member_names]
+    return np.asarray(next(iter(described.values()))["offsets"])
+
+
+def fit_refit(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
+    import keras
+
+    from trainables.groups import member_losses, shared_inputs, stacked
+
+    refit = ctx.refit
+    assert refit is not None
+    windows = refit_windows(run, refit.include_test)
+    epochs = refit.epochs
+    if len(epochs) > 1:
+        model, members = stacked(run, len(epochs), ctx.seed)
+        networks = [m.network for m in members]
+        compile_for_training(model, params, loss=member_losses(run.loss))
+    else:
+        model = run.build()
+        networks = [model]
+        compile_for_training(model, params, loss=keras_loss(run.loss))
+    kept: list[Any] = [n.get_weights() for n in networks]  # a member of 0 epochs: untrained
+    batches = window_dataset(windows.inputs, windows.y, int(params["batch_size"]), ctx.seed)
+    for epoch in range(1, max(epochs) + 1):
+        history = model.fit(batches, epochs=1, verbose=0, shuffle=False)
+        ctx.report({"loss": float(history.history["loss"][-1]) / len(networks)})
+        for i, network in enumerate(networks):
+            if epochs[i] == epoch:
+                kept[i] = network.get_weights()
+    for network, weights in zip(networks, kept, strict=True):
+        network.set_weights(weights)
+    forecaster = networks[0]
+    if len(networks) > 1:
+        inputs, fed = shared_inputs(networks[0])
+        forecaster = keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
+    offsets = source_offsets(Path(refit.source_dir), run.prepared.member_names)
+    final = finish(
+        forecaster,
+        run.prepared,
+        run.evaluation,
+        ctx.run_dir,
+        round(float(np.mean(epochs))),
+        run,
+        offsets=offsets,
+        scored=not refit.include_test,
+    )
+    times = run.prepared.series.timestamps.astype("datetime64[s]").astype(str)
+    last = int(np.max(windows.origins)) + run.prepared.horizon
+    return {
+        **final,
+        "refit_of": refit.source,
+        "refit_windows": len(windows),
+        "trained_through": times[last].replace("T", " "),
+    }
