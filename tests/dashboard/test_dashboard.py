@@ -91,7 +91,8 @@ def test_submit_watch_sort_open_a_run_and_cancel(page: Any, server: LiveServer) 
     # The toy trainable does not refit: the page says why, and the experiment stays as it was.
     page.click("#refit")
     page.wait_for_selector("#page-error:has-text('does not refit')")
-    assert httpx.get(f"{server.url}/api/experiments/{experiment_id}").json()["status"] == "completed"
+    after = httpx.get(f"{server.url}/api/experiments/{experiment_id}").json()
+    assert after["status"] == "completed"
 
     page.click("#runs tbody tr:first-child a")
     page.wait_for_selector("body[data-ready=run]")
