@@ -1,7 +1,7 @@
 """A run's portable forecaster (DESIGN §6.6): ``forecaster.json`` beside ``model.keras`` says
 everything a forecast from fresh history needs, which only the training code knew: the input
 window and horizon, the frequency, the columns, the calendar, the residual and its baseline's
-period, each series' scalers, and the conformal offsets of its quantiles.
+period, each series' scalers, and the residuals its quantiles are calibrated on.
 
 :func:`pack` makes the one archive a user downloads; :mod:`trainables.forecaster` loads it.
 """
@@ -15,17 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 DESCRIPTION = "forecaster.json"
 MODEL = "model.keras"
-FORMAT = 1
+FORMAT = 2  # 2: rolling, locally scaled calibration (1: fixed offsets)
 
 
 def describe(
-    run: Any, prepared: Any, evaluation: Any, quantiles: Sequence[float], offsets: Any
+    run: Any, prepared: Any, evaluation: Any, quantiles: Sequence[float], calibration: Any
 ) -> dict[str, Any]:
-    """The description of a finished run (``run``: its :class:`trainables.runs.RunInputs`)."""
+    """The description of a finished run (``run``: its :class:`trainables.runs.RunInputs`;
+    ``calibration``: a :class:`trainables.calibration.Calibration`, or a panel's list)."""
     series = prepared.series
     names = prepared.member_names or ("",)
     targets = prepared.member_scalers or (prepared.load_scaler,)
@@ -35,7 +34,7 @@ def describe(
         if hasattr(evaluation, "parts")
         else [evaluation.baseline_period]
     )
-    per_series = offsets if isinstance(offsets, list) else [offsets]
+    per_series = calibration if isinstance(calibration, list) else [calibration]
     return {
         "format": FORMAT,
         **run.described,
@@ -51,9 +50,11 @@ def describe(
                 "target": _scaler(target),
                 "covariates": [_scaler(c) for c in own],
                 "baseline_period": int(period),
-                "offsets": np.asarray(offset).round(9).tolist(),
+                # In units of local scale: after every residual known, for a quick look.
+                "offsets": own_calibration.latest(quantiles).round(9).tolist(),
+                "calibration": own_calibration.to_json(),
             }
-            for name, target, own, period, offset in zip(
+            for name, target, own, period, own_calibration in zip(
                 names, targets, covariates, periods, per_series, strict=True
             )
         },

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from trainables.intervals import (
-    QUANTILES,
-    conformal_offsets,
-    interval_scores,
-    quantile_forecasts,
+from trainables.calibration import (
+    Calibration,
+    calibration_count,
+    epoch_seconds,
+    local_scale,
+    widened,
 )
+from trainables.intervals import QUANTILES, interval_scores
 from trainables.scoring import (
     baseline_candidates,
     baseline_forecast,
@@ -48,6 +50,15 @@ class Evaluation:
     baseline_test: np.ndarray  # the chosen baseline's test forecast
     baseline_valid: np.ndarray  # and its validation forecast
     note: str | None = None  # why the baseline is the last value (no seasonal period fits)
+    # Intervals (trainables.calibration): each window's local scale, when its last target is
+    # known and when it is made (epoch seconds), and how many residuals calibrate one.
+    valid_scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+    test_scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+    valid_ends: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    test_ends: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    test_made: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    calibration_count: int = 1
+    scale_window: int = 1
 
     @classmethod
     def of(cls, prepared: Prepared, primary_metric: str | None) -> Evaluation:
@@ -72,6 +83,13 @@ class Evaluation:
 
         scores = {name: on_validation(period) for name, period in candidates.items()}
         best = min(scores, key=lambda name: (math.isnan(scores[name]), scores[name]))
+        stamps = epoch_seconds(series.timestamps)
+        valid, test = prepared.valid.origins, prepared.test.origins
+        window = prepared.T
+
+        def spread(origins: np.ndarray) -> np.ndarray:
+            return local_scale(series.target, origins, candidates[best], window)
+
         return cls(
             measures=measures,
             primary=primary,
@@ -87,6 +105,13 @@ class Evaluation:
                 series.target, prepared.valid.origins, horizon, candidates[best]
             ),
             note=no_season_note(series.frequency, len(train_target)),
+            valid_scale=spread(valid),
+            test_scale=spread(test),
+            valid_ends=stamps[valid + horizon],
+            test_ends=stamps[test + horizon],
+            test_made=stamps[test],
+            calibration_count=calibration_count(len(valid)),
+            scale_window=window,
         )
 
     def _scores(self, predicted: np.ndarray, actual: np.ndarray, prefix: str) -> dict[str, float]:
@@ -99,26 +124,55 @@ class Evaluation:
         """``val_<m>`` for every measure this target allows."""
         return self._scores(predicted, self.actual_valid, "val_")
 
-    def calibrate(self, predicted_valid: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
-        """(quantiles, horizon): the conformal offsets of the model's validation residuals."""
-        return conformal_offsets(self.actual_valid - predicted_valid, quantiles)
+    def calibrate(self, predicted_valid: np.ndarray, spread: Any = None) -> Calibration:
+        """The validation residuals of a forecast (the model's, or the baseline's), scaled;
+        a trial group's ``spread`` of its seeds widens them."""
+        errors = widened(self.actual_valid - predicted_valid, spread)
+        residuals = errors / self.valid_scale[:, None]
+        return Calibration(
+            self.valid_ends, residuals, self.calibration_count, self.scale_window,
+            self.baseline_period,
+        )
+
+    def with_test(
+        self, calibration: Calibration, predicted: np.ndarray, spread: Any = None
+    ) -> Calibration:
+        """``calibration`` up to the test period, then the test residuals of ``predicted``:
+        what a forecast after the test period is calibrated on."""
+        residuals = widened(self.actual_test - predicted, spread) / self.test_scale[:, None]
+        start = int(self.test_made[0])
+        return calibration.until(start).followed_by(self.test_ends, residuals)
+
+    def bands(
+        self,
+        predicted: np.ndarray,
+        calibration: Calibration,
+        quantiles: Sequence[float],
+        spread: Any = None,
+    ) -> np.ndarray:
+        """(n, quantiles, horizon): the test period's quantile forecasts, each calibrated on
+        the residuals known when it is made (trainables.calibration)."""
+        known = self.with_test(calibration, predicted, spread)
+        offsets = known.offsets(self.test_made, self.test_scale, quantiles)
+        return predicted[:, None, :] + offsets
 
     def test(
         self,
         predicted: np.ndarray,
-        offsets: np.ndarray | None = None,
+        calibration: Calibration | None = None,
         quantiles: Sequence[float] = QUANTILES,
+        spread: Any = None,
     ) -> dict[str, Any]:
         """``test_<m>``, the primary measure by horizon step, and the baseline beside them;
-        with the model's conformal ``offsets``, the pinball loss and coverage of its quantile
-        forecasts beside the baseline's (calibrated on its own validation residuals)."""
+        with the model's ``calibration``, the pinball loss and coverage of its quantile
+        forecasts beside the baseline's (calibrated alike on its own residuals)."""
         model = self._scores(predicted, self.actual_test, "test_")
         baseline = self._scores(self.baseline_test, self.actual_test, "baseline_test_")
-        if offsets is not None:
-            own = conformal_offsets(self.actual_valid - self.baseline_valid, quantiles)
-            forecasts = quantile_forecasts(predicted, offsets)
+        if calibration is not None:
+            forecasts = self.bands(predicted, calibration, quantiles, spread)
             model |= interval_scores("test_", self.actual_test, forecasts, quantiles)
-            theirs = quantile_forecasts(self.baseline_test, own)
+            own = self.calibrate(self.baseline_valid)
+            theirs = self.bands(self.baseline_test, own, quantiles)
             baseline |= interval_scores("baseline_test_", self.actual_test, theirs, quantiles)
         # The baseline's validation values: the line the dashboard draws on each val_ chart.
         baseline |= self._scores(self.baseline_valid, self.actual_valid, "baseline_val_")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from trainables.bundle import DESCRIPTION, MODEL
+from trainables.calibration import Calibration, epoch_seconds, local_scale
 from trainables.intervals import quantile_column
 from trainables.windows import calendar_features
 from tuner.core.frequency import steps_after
@@ -51,10 +52,14 @@ class Forecaster:
         self.quantiles = [float(q) for q in description["quantiles"]]
 
     def needed_rows(self, name: str = "") -> int:
-        """How many steps of history a forecast needs: T, and a residual run's baseline
-        period before them."""
+        """How many steps of history a forecast needs: T, and the baseline's period before
+        them (a residual run's baseline, and the local scale of its intervals, reach back so
+        far)."""
         own = self.description["series"][name]
-        return self.T + (int(own["baseline_period"]) if self.description["residual"] else 0)
+        calibration = own.get("calibration")
+        reach = int(calibration["window"]) + int(calibration["period"]) if calibration else 0
+        period = int(own["baseline_period"]) if self.description["residual"] else 0
+        return max(self.T + period, reach)
 
     def predict(self, history: pd.DataFrame, future: pd.DataFrame | None = None) -> pd.DataFrame:
         """One row per series and horizon step: ``timestamp``, ``horizon_step``,
@@ -135,11 +140,25 @@ class Forecaster:
             forecast = np.maximum(forecast, floor)
         out = pd.DataFrame({"timestamp": when, "horizon_step": np.arange(1, self.horizon + 1),
                             "forecast": forecast})
-        for q, offset in zip(self.quantiles, np.asarray(own["offsets"]), strict=True):
+        for q, offset in zip(self.quantiles, self._offsets(own, history, stamps), strict=True):
             out[quantile_column(q)] = forecast + offset
         if name:
             out.insert(0, SERIES, name)
         return out
+
+    def _offsets(
+        self, own: dict[str, Any], history: pd.DataFrame, stamps: pd.DatetimeIndex
+    ) -> np.ndarray:
+        """(quantiles, horizon): calibrated on the residuals known at the history's end, in
+        the local scale of its last steps (trainables.calibration); fixed before format 2."""
+        if "calibration" not in own:
+            return np.asarray(own["offsets"])
+        calibration = Calibration.from_json(own["calibration"])
+        target = history[self.description["target"]].to_numpy(np.float64)
+        last = np.array([len(target) - 1])
+        scale = local_scale(target, last, calibration.period, calibration.window)
+        made = epoch_seconds(stamps[-1:].to_numpy(dtype="datetime64[s]"))
+        return calibration.offsets(made, scale, self.quantiles)[0]
 
     def _ahead(
         self, name: str, when: pd.DatetimeIndex, future: pd.DataFrame | None, own: dict[str, Any]

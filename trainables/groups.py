@@ -27,6 +27,7 @@ from trainables.runs import (
     RunInputs,
     compile_for_training,
     finish,
+    predict_load,
     validation_loss,
 )
 from trainables.windows import Prepared
@@ -79,6 +80,8 @@ def fold_windows(
             evaluation,
             actual_valid=evaluation.actual_valid[block],
             baseline_valid=evaluation.baseline_valid[block],
+            valid_scale=evaluation.valid_scale[block],
+            valid_ends=evaluation.valid_ends[block],
         )
         out.append((replace(prepared, train=train, valid=prepared.valid.take(block)), scoring))
     return out
@@ -201,6 +204,14 @@ def _group_report(members: list[Member], loss: float, primary: str | None) -> di
     return report
 
 
+def seed_spread(networks: list[Any], prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The standard deviation of the members' forecasts, on validation and on test."""
+    return tuple(  # type: ignore[return-value]
+        np.std([predict_load(n, prepared, windows) for n in networks], axis=0)
+        for windows in (prepared.valid, prepared.test)
+    )
+
+
 def _finish_group(folds: list[Fold], ctx: RunContext, run: RunInputs) -> dict[str, Any]:
     """The seed ensemble of the last fold forecasts the test period; every member is saved."""
     import keras
@@ -224,5 +235,6 @@ def _finish_group(folds: list[Fold], ctx: RunContext, run: RunInputs) -> dict[st
         ctx.run_dir,
         round(float(np.mean(epochs))),
         run,
+        spread=seed_spread(networks, last.prepared) if len(networks) > 1 else None,
     )
     return {**final, "members": len(epochs), "member_best_epochs": epochs}

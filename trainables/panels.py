@@ -119,12 +119,38 @@ class PanelEvaluation:
         sizes = [len(getattr(p, f"actual_{kind}")) for p in self.parts]
         return np.split(predicted, np.cumsum(sizes)[:-1])
 
-    def calibrate(
-        self, predicted_valid: np.ndarray, quantiles: Sequence[float]
-    ) -> list[np.ndarray]:
-        """Each series' conformal offsets, from its own validation residuals."""
-        pieces = self._split(predicted_valid, "valid")
-        return [p.calibrate(f, quantiles) for p, f in zip(self.parts, pieces, strict=True)]
+    def calibrate(self, predicted_valid: np.ndarray, spread: Any = None) -> list:
+        """Each series' calibration, from its own validation residuals."""
+        pieces = self._each(predicted_valid, spread, "valid")
+        return [p.calibrate(f, w) for p, (f, w) in zip(self.parts, pieces, strict=True)]
+
+    def with_test(self, calibrations: list, predicted: np.ndarray, spread: Any = None) -> list:
+        pieces = self._each(predicted, spread, "test")
+        return [
+            p.with_test(c, f, w)
+            for p, c, (f, w) in zip(self.parts, calibrations, pieces, strict=True)
+        ]
+
+    def bands(
+        self,
+        predicted: np.ndarray,
+        calibrations: list,
+        quantiles: Sequence[float],
+        spread: Any = None,
+    ) -> Any:
+        """Each series' quantile forecasts, in the order of its test windows."""
+        pieces = self._each(predicted, spread, "test")
+        return np.concatenate(
+            [
+                p.bands(f, c, quantiles, w)
+                for p, c, (f, w) in zip(self.parts, calibrations, pieces, strict=True)
+            ]
+        )
+
+    def _each(self, predicted: np.ndarray, spread: Any, kind: str) -> list[tuple[Any, Any]]:
+        """Each series' forecasts, with its share of a trial group's spread if there is one."""
+        spreads = self._split(spread, kind) if spread is not None else [None] * len(self.parts)
+        return list(zip(self._split(predicted, kind), spreads, strict=True))
 
     def validation(self, predicted: np.ndarray) -> dict[str, float]:
         """``val_<m>``: each measure's mean over series."""
@@ -135,15 +161,20 @@ class PanelEvaluation:
     def test(
         self,
         predicted: np.ndarray,
-        offsets: list[np.ndarray] | None = None,
+        calibrations: list | None = None,
         quantiles: Sequence[float] = QUANTILES,
+        spread: Any = None,
     ) -> dict[str, Any]:
         """The means over series, the aggregated skill and the share of series that beat
         their own baseline; ``series`` holds each one's own figures."""
         rows = []
-        pieces = self._split(predicted, "test")
-        for i, (name, part, mine) in enumerate(zip(self.names, self.parts, pieces, strict=True)):
-            own = part.test(mine, None if offsets is None else offsets[i], quantiles)
+        pieces = self._each(predicted, spread, "test")
+        for i, (name, part, (mine, width)) in enumerate(
+            zip(self.names, self.parts, pieces, strict=True)
+        ):
+            own = part.test(
+                mine, None if calibrations is None else calibrations[i], quantiles, width
+            )
             rows.append({"series": name, **{k: own[k] for k in _row_fields(own)}})
         # Only what every series has (no MAPE where any series has zeros), in one order.
         common = [k for k in rows[0] if all(k in r for r in rows)]

@@ -1,7 +1,7 @@
 """A refit (:mod:`tuner.core.refits`): the run's network (or a trial group's seeds) trained
 from the same initial weights on training plus validation, and the test period with
 ``include_test``, for the source's best epochs, with no early stopping (nothing is held out
-to stop on). Its quantiles keep the source's conformal offsets, calibrated out of sample.
+to stop on). Its quantiles keep the source's calibration, on residuals out of sample.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from trainables.bundle import DESCRIPTION
+from trainables.calibration import Calibration
 from trainables.gathered import window_dataset
 from trainables.runs import RunInputs, compile_for_training, finish, keras_loss
 from trainables.windows import Windows
@@ -27,19 +28,19 @@ def refit_windows(run: RunInputs, include_test: bool) -> Windows:
     return windows.followed_by(prepared.test) if include_test else windows
 
 
-def source_offsets(source_dir: Path, member_names: tuple[str, ...]) -> Any:
-    """The source run's conformal offsets from its forecaster.json: one (quantiles, horizon)
-    array, or a panel's list in its series' order."""
+def source_calibration(source_dir: Path, member_names: tuple[str, ...]) -> Any:
+    """The source run's calibration from its forecaster.json: one, or a panel's list in its
+    series' order."""
     described = json.loads((source_dir / DESCRIPTION).read_text())["series"]
-    if member_names:
-        return [np.asarray(described[name]["offsets"]) for name in member_names]
-    return np.asarray(next(iter(described.values()))["offsets"])
+    names = member_names or tuple(described)[:1]
+    found = [Calibration.from_json(described[name]["calibration"]) for name in names]
+    return found if member_names else found[0]
 
 
 def fit_refit(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
     import keras
 
-    from trainables.groups import member_losses, shared_inputs, stacked
+    from trainables.groups import member_losses, seed_spread, shared_inputs, stacked
 
     refit = ctx.refit
     assert refit is not None
@@ -67,7 +68,7 @@ def fit_refit(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[s
     if len(networks) > 1:
         inputs, fed = shared_inputs(networks[0])
         forecaster = keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
-    offsets = source_offsets(Path(refit.source_dir), run.prepared.member_names)
+    calibration = source_calibration(Path(refit.source_dir), run.prepared.member_names)
     final = finish(
         forecaster,
         run.prepared,
@@ -75,8 +76,9 @@ def fit_refit(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[s
         ctx.run_dir,
         round(float(np.mean(epochs))),
         run,
-        offsets=offsets,
+        calibration=calibration,
         scored=not refit.include_test,
+        spread=seed_spread(networks, run.prepared) if len(networks) > 1 else None,
     )
     times = run.prepared.series.timestamps.astype("datetime64[s]").astype(str)
     last = int(np.max(windows.origins)) + run.prepared.horizon

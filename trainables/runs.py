@@ -23,8 +23,6 @@ from trainables.intervals import (
     QUANTILES,
     check_quantiles,
     quantile_column,
-    quantile_forecasts,
-    window_offsets,
 )
 from trainables.panels import SERIES_RESULTS, PanelEvaluation, stack, write_series_results
 from trainables.windows import Prepared, Windows, prepare
@@ -191,38 +189,47 @@ def finish(
     run_dir: Path,
     best_epoch: int,
     run: RunInputs,
-    offsets: Any = None,
+    calibration: Any = None,
     scored: bool = True,
+    spread: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """The run's test forecast with its quantiles (calibrated on validation residuals unless
-    ``offsets`` are given), its model and what forecasting with it needs
-    (:mod:`trainables.bundle`), and its final metrics. ``scored=False``: a model that trained
-    on the test period, so it has no test forecast and no test figures."""
+    a ``calibration`` is given, :mod:`trainables.calibration`), its model and what
+    forecasting with it needs (:mod:`trainables.bundle`), and its final metrics.
+    ``scored=False``: a model that trained on the test period, so it has no test forecast and
+    no test figures (and the calibration given is kept as it is). ``spread``: a trial group's
+    seed spread on validation and test, which widens its residuals."""
+    valid_spread, test_spread = spread if spread is not None else (None, None)
     quantiles = run.quantiles
-    if offsets is None:
-        offsets = evaluation.calibrate(predict_load(model, prepared, prepared.valid), quantiles)
+    if calibration is None:
+        predicted_valid = predict_load(model, prepared, prepared.valid)
+        calibration = evaluation.calibrate(predicted_valid, valid_spread)
     run_dir.mkdir(parents=True, exist_ok=True)
     model.save(run_dir / "model.keras")
-    described = describe(run, prepared, evaluation, quantiles, offsets)
-    write_description(run_dir / DESCRIPTION, described)
     if not scored:
+        described = describe(run, prepared, evaluation, quantiles, calibration)
+        write_description(run_dir / DESCRIPTION, described)
         return {
             "quantiles": list(quantiles),
             "best_epoch": best_epoch,
             "test": "none: this model trained on the test period (include_test)",
         }
     predicted = predict_load(model, prepared, prepared.test)
-    bands = quantile_forecasts(predicted, window_offsets(offsets, prepared.test))
+    # A forecast after the data's end is calibrated on every residual known by then.
+    known = evaluation.with_test(calibration, predicted, test_spread)
+    write_description(
+        run_dir / DESCRIPTION, describe(run, prepared, evaluation, quantiles, known)
+    )
     write_forecast(
         run_dir / "forecast.csv",
         prepared,
         prepared.test,
         predicted,
         evaluation.actual_test,
-        (quantiles, bands),
+        (quantiles, evaluation.bands(predicted, calibration, quantiles, test_spread)),
     )
     final = {
-        **evaluation.test(predicted, offsets, quantiles),
+        **evaluation.test(predicted, calibration, quantiles, test_spread),
         "quantiles": list(quantiles),
         "best_epoch": best_epoch,
     }

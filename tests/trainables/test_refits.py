@@ -72,7 +72,11 @@ def test_a_refit_trains_on_training_and_validation_for_the_source_epochs(tmp_pat
     # The source's calibration, kept: validation residuals are in sample now.
     kept = json.loads((tmp_path / "b" / "forecaster.json").read_text())["series"]
     theirs = json.loads((tmp_path / "a" / "forecaster.json").read_text())["series"]
-    assert kept[""]["offsets"] == theirs[""]["offsets"]
+    ours, source = kept[""]["calibration"], theirs[""]["calibration"]
+    assert ours["ends"] == source["ends"]  # validation's windows, then the test period's
+    validation = TEST_AT - HORIZON - VALID_AT
+    assert ours["residuals"][:validation] == source["residuals"][:validation]
+    assert ours["residuals"][validation:] != source["residuals"][validation:]  # its own
     assert (tmp_path / "b" / "forecast.csv").is_file()
 
 
@@ -100,3 +104,27 @@ def test_include_test_trains_on_everything_and_has_no_test_figures(tmp_path: Pat
 )
 def test_source_epochs_are_the_last_folds_members(final: dict, repeats: int, epochs: tuple) -> None:
     assert source_epochs(final, repeats) == epochs
+
+
+def test_a_trial_group_refits_every_seed_for_its_own_best_epoch(tmp_path: Path) -> None:
+    series = series_with_temperature(())
+    group = RunContext(
+        lambda *_: None, tmp_path / "a", primary_metric="val_mae", seed=3, repeats=2
+    )
+    source = fit_forecaster("ffn", params(), series, group)
+    epochs = source_epochs(source, 2)
+    assert len(epochs) == 2 and source["member_best_epochs"] == list(epochs)
+    reports: list[dict] = []
+    refit = Refit("a", 1, 3, epochs, False, str(tmp_path / "a"))
+    context = RunContext(
+        lambda metrics, step=None: reports.append(dict(metrics)),
+        tmp_path / "b",
+        primary_metric="val_mae",
+        seed=3,
+        repeats=2,
+        refit=refit,
+    )
+    made = fit_forecaster("ffn", params(), series, context)
+    assert len(reports) == max(epochs)  # the stack trains until its last member's epoch
+    assert made["refit_windows"] == (VALID_AT - HORIZON - (T - 1)) + (TEST_AT - HORIZON - VALID_AT)
+    assert "test_coverage_10_90" in made
