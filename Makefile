@@ -18,7 +18,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
-.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency bench-scheduler bench-panel bench-chaos bench-command example-byo example-tutorial clean
+.PHONY: run test system-deps lint bench-overhead bench-speed bench-quality bench-api bench-dashboard bench-groups bench-efficiency bench-scheduler bench-panel bench-peers bench-chaos bench-command example-byo example-tutorial clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,13 @@ bench-scheduler: $(STAMP)
 # One global model over 100, 1,000 and 10,000 series: epoch time and memory against the points.
 bench-panel: $(STAMP)
 	$(PY) bench/panel_scale.py
+
+# The peers want pandas < 3: they get a venv of their own, with tunedrive beside them.
+PEERS_VENV ?= .venv-peers
+bench-peers:
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install --quiet -e '.[server,peers]'
+	$(PEERS_VENV)/bin/python bench/peers.py
 
 # PostgreSQL, two dispatchers and a 2-node Ray cluster on loopback, 10 minutes of faults.
 bench-chaos: $(STAMP) system-deps

@@ -137,41 +137,10 @@ def spec_for(name: str, windows: list[int], horizon: int, args: argparse.Namespa
 
 
 def tune(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    load, target, windows, horizon = SERIES[name]
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "TUNEDRIVE_HOME": home}
-        spec = spec_for(name, windows, horizon, args)
-        if name in FUTURE_COVARIATES:
-            spec["future_covariates"] = FUTURE_COVARIATES[name]
-        if load is None:
-            spec["dataset"] = "gefcom2014"
-        else:
-            settings = Settings(home=Path(home))
-            source = Path(home) / f"{name}.csv"
-            load().to_csv(source, index=False)
-            canonical = source.with_suffix(".canonical")
-            options = UploadOptions(series_column=PANELS.get(name))
-            validated = validate_csv_file(source, canonical, options)
-            store = Store.open(settings.resolved_database_url)
-            record = store.create_dataset(name, validated)
-            destination = dataset_path(settings, record.id)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            canonical.replace(destination)
-            store.close()
-            spec.update(dataset=record.id, target=target)
-        spec_file = Path(home) / "spec.yaml"
-        spec_file.write_text(yaml.safe_dump(spec))
-        command = [sys.executable, "-m", "tuner.cli", "run", str(spec_file), "--quiet"]
-        subprocess.run(command, env=env, cwd=ROOT, check=False, capture_output=True)
-        settings = Settings(home=Path(home))
-        store = Store.open(settings.resolved_database_url)
-        (experiment,) = store.list_experiments()
-        best = store.best_run(experiment.id)
-        store.close()
-        if best is None:
-            raise SystemExit(f"{name}: no run finished ({experiment.stop_reason})")
+        spec = spec_for(name, SERIES[name][2], SERIES[name][3], args)
+        best, folder = run_in(Path(home), name, spec)
         advice = recommend(best, spec["primary_metric"]["name"], "minimize")
-        folder = settings.resolved_storage_path / experiment.id / str(best.artifact_dir)
         per_series = folder / SERIES_RESULTS
         return {
             "params": best.params,
@@ -179,6 +148,44 @@ def tune(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "series_rows": read_series_results(per_series) if per_series.exists() else [],
             **(best.final_metrics or {}),
         }
+
+
+def run_in(home: Path, name: str, spec: dict[str, Any]) -> tuple[Any, Path]:
+    """Tunes ``spec`` on series ``name`` through the real engine (``tunedrive run``) in a
+    tunedrive home of its own; returns the best run's record and its folder."""
+    load, target, _, _ = SERIES[name]
+    env = {**os.environ, "TUNEDRIVE_HOME": str(home)}
+    spec = dict(spec)
+    if name in FUTURE_COVARIATES:
+        spec["future_covariates"] = FUTURE_COVARIATES[name]
+    if load is None:
+        spec["dataset"] = "gefcom2014"
+    else:
+        settings = Settings(home=home)
+        source = home / f"{name}.csv"
+        load().to_csv(source, index=False)
+        canonical = source.with_suffix(".canonical")
+        options = UploadOptions(series_column=PANELS.get(name))
+        validated = validate_csv_file(source, canonical, options)
+        store = Store.open(settings.resolved_database_url)
+        record = store.create_dataset(name, validated)
+        destination = dataset_path(settings, record.id)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        canonical.replace(destination)
+        store.close()
+        spec.update(dataset=record.id, target=target)
+    spec_file = home / "spec.yaml"
+    spec_file.write_text(yaml.safe_dump(spec))
+    command = [sys.executable, "-m", "tuner.cli", "run", str(spec_file), "--quiet"]
+    subprocess.run(command, env=env, cwd=ROOT, check=False, capture_output=True)
+    settings = Settings(home=home)
+    store = Store.open(settings.resolved_database_url)
+    (experiment,) = store.list_experiments()
+    best = store.best_run(experiment.id)
+    store.close()
+    if best is None:
+        raise SystemExit(f"{name}: no run finished ({experiment.stop_reason})")
+    return best, settings.resolved_storage_path / experiment.id / str(best.artifact_dir)
 
 
 def _verdict(skill: float | None) -> str:

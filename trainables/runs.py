@@ -35,6 +35,7 @@ HUBER_DELTA = 0.05  # in scaled units (the training period spans 0..1): MAE past
 ABSOLUTE_MEASURES = ("mae", "mase", "mape", "smape")
 STEPS_PER_EXECUTION = 16
 PREDICT_BATCH = 2048
+VALIDATION = "validation.csv"  # a run's validation forecast, as forecast.csv is its test's
 
 
 @dataclass(frozen=True)
@@ -201,10 +202,13 @@ def finish(
     seed spread on validation and test, which widens its residuals."""
     valid_spread, test_spread = spread if spread is not None else (None, None)
     quantiles = run.quantiles
+    run_dir.mkdir(parents=True, exist_ok=True)
     if calibration is None:
         predicted_valid = predict_load(model, prepared, prepared.valid)
         calibration = evaluation.calibrate(predicted_valid, valid_spread)
-    run_dir.mkdir(parents=True, exist_ok=True)
+        # What an ensemble of the experiment's runs is selected on (trainables.ensemble).
+        valid, actual = prepared.valid, evaluation.actual_valid
+        write_forecast(run_dir / VALIDATION, prepared, valid, predicted_valid, actual)
     model.save(run_dir / "model.keras")
     if not scored:
         described = describe(run, prepared, evaluation, quantiles, calibration)

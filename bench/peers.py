@@ -1,0 +1,297 @@
+"""tunedrive beside the forecasting tools people already use, on the same origins (minutes to
+hours; not in CI; `make bench-peers`, which installs the `peers` extra in a venv of its own).
+
+For each series, tunedrive tunes through the real engine (`tunedrive run`): GEFCom2014 with
+the spec the README recommends (configs/gefcom.yaml, past load only), the others with
+bench/quality.py's one search space. Its best run's stored test forecast is then scored on
+the peers' origins: the last `n` origins of the test period, a day apart for data below a day
+(GEFCom2014: the 60 daily origins at 23:00) and every origin otherwise (at most --origins).
+Each peer is refit at every origin on the last --input steps (statsforecast's and
+mlforecast's `cross_validation`, refit=True):
+
+- SeasonalNaive, AutoETS, MSTL (every season the frequency has that the input holds twice),
+  AutoARIMA where it finishes within --peer-budget seconds (projected from one origin);
+- LightGBM through mlforecast on lags (1-3 and each season) and calendar features;
+- tunedrive's best run, and the ensemble of its runs (greedy selection on their stored
+  validation forecasts, trainables.ensemble), both from the same experiment;
+- neuralforecast's AutoNHITS and AutoLSTM where neuralforecast is installed (it pulls PyTorch),
+  with --runs samples each and --max-epochs × its windows of training steps.
+
+Printed per series: test MASE (one scale for all: the mean seasonal-naive error before the
+first origin) and MAPE where the series is positive, wall seconds, CPU seconds (this process
+and every process it started, Ray's workers included) and each method's ratio to the best peer.
+
+Usage: python bench/peers.py [--series gefcom wineind ...] [--runs 40] [--max-epochs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from quality import SERIES, run_in, spec_for  # noqa: E402
+
+from trainables.ensemble import ensemble_of_runs  # noqa: E402
+from trainables.loading import load_for_tuning  # noqa: E402
+from trainables.scoring import seasonal_periods  # noqa: E402
+from tuner.core.frequency import fixed_seconds  # noqa: E402
+from tuner.core.settings import Settings  # noqa: E402
+
+SINGLE = ["gefcom", "taylor", "seattle", "seattle_weekly", "wineind", "woolyrnq"]
+
+
+@contextmanager
+def cpu_meter() -> Iterator[dict[str, float]]:
+    """Wall and CPU seconds of this process and of every process it starts meanwhile (polled
+    twice a second: a process that lives less than that is missed)."""
+    import psutil
+
+    me, seen, out = psutil.Process(), {}, {}
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.5):
+            for child in me.children(recursive=True):
+                try:
+                    times = child.cpu_times()
+                    seen[child.pid] = times.user + times.system
+                except psutil.Error:
+                    pass
+
+    start, own = time.monotonic(), time.process_time()
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield out
+    finally:
+        stop.set()
+        watcher.join()
+        out["wall"] = time.monotonic() - start
+        out["cpu"] = time.process_time() - own + sum(seen.values())
+
+
+def series_frame(name: str, settings: Settings) -> tuple[pd.DataFrame, str, str]:
+    """(timestamp, target) of the series, its frequency and target name."""
+    load, target, _, _ = SERIES[name]
+    if load is None:
+        series = load_for_tuning("gefcom2014", settings, {"target": target})
+        frame = pd.DataFrame({"timestamp": series.timestamps, target: series.target})
+        return frame, series.frequency, target
+    frame = load()[["timestamp", target]].copy()
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    return frame, pd.infer_freq(frame["timestamp"]) or "D", target
+
+
+def cutoffs(stored: pd.DataFrame, frequency: str, most: int) -> tuple[list[pd.Timestamp], int]:
+    """The peers' origins: the last ones of the stored test forecast, a day apart below a day
+    (ending at the last origin), every origin otherwise; and their spacing in steps."""
+    origins = sorted(pd.to_datetime(stored["origin"].unique()))
+    step = pd.tseries.frequencies.to_offset(frequency)
+    try:
+        per_day = int(pd.Timedelta("1D") / pd.Timedelta(step))
+    except (ValueError, TypeError):
+        per_day = 1
+    spacing = per_day if per_day > 1 else 1
+    chosen = origins[::-1][::spacing][:most]
+    return sorted(chosen), spacing
+
+
+def tunedrive_rows(
+    name: str, args: argparse.Namespace, home: Path
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], Any]:
+    """The best run's stored test forecast, the ensemble's (trainables.ensemble, selected on
+    the runs' stored validation forecasts) with its weights, and the best run's record."""
+    stored, best, folder = _tuned(name, args, home)
+    weights, ensemble = ensemble_of_runs(sorted(p for p in folder.parent.iterdir() if p.is_dir()))
+    return stored, ensemble, weights, best
+
+
+def _tuned(name: str, args: argparse.Namespace, home: Path) -> tuple[pd.DataFrame, Any, Path]:
+    if name == "gefcom":
+        spec = yaml.safe_load((ROOT / "configs" / "gefcom.yaml").read_text())
+        spec["budget"]["max_total_runs"] = args.runs
+        spec["fixed"]["max_epochs"] = args.max_epochs
+    else:
+        spec = spec_for(name, SERIES[name][2], SERIES[name][3], args)
+    best, folder = run_in(home, name, spec)
+    return pd.read_csv(folder / "forecast.csv"), best, folder
+
+
+def statistical(periods: list[int], frequency: str) -> dict[str, Callable[[], Any]]:
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, SeasonalNaive
+
+    season = periods[0] if periods else 1
+    peers: dict[str, Callable[[], Any]] = {
+        "SeasonalNaive": lambda: SeasonalNaive(season_length=season),
+        "AutoETS": lambda: AutoETS(season_length=season),
+        "AutoARIMA": lambda: AutoARIMA(season_length=season),
+    }
+    if periods:
+        peers["MSTL"] = lambda: MSTL(season_length=periods)
+    return peers
+
+
+def run_statsforecast(model: Any, df: pd.DataFrame, frequency: str, cv: dict[str, Any]) -> Any:
+    from statsforecast import StatsForecast
+
+    forecaster = StatsForecast(models=[model], freq=frequency, n_jobs=1)
+    return forecaster.cross_validation(df=df, refit=True, **cv)
+
+
+def run_lightgbm(df: pd.DataFrame, frequency: str, periods: list[int], cv: dict[str, Any]) -> Any:
+    import lightgbm as lgb
+    from mlforecast import MLForecast
+
+    seconds = fixed_seconds(frequency)  # None for months, quarters and years
+    if seconds is not None and seconds < 86_400:
+        features = ["hour", "dayofweek"]
+    elif seconds == 86_400:
+        features = ["dayofweek", "month"]
+    else:
+        features = ["quarter"] if frequency.startswith("Q") else ["month"]
+    forecaster = MLForecast(
+        models={"LightGBM": lgb.LGBMRegressor(verbosity=-1, n_estimators=200, n_jobs=1)},
+        freq=frequency,
+        lags=sorted({1, 2, 3, *periods}),
+        date_features=features,
+    )
+    return forecaster.cross_validation(df=df, refit=True, **cv)
+
+
+def score(forecast: np.ndarray, actual: np.ndarray, scale: float) -> tuple[float, float]:
+    mase = float(np.mean(np.abs(forecast - actual)) / scale)
+    positive = bool(np.all(actual > 0))
+    mape = float(np.mean(np.abs(forecast - actual) / actual) * 100) if positive else float("nan")
+    return mase, mape
+
+
+def bench_series(name: str, args: argparse.Namespace) -> None:
+    settings = Settings()
+    frame, frequency, target = series_frame(name, settings)
+    horizon = SERIES[name][3]
+    with tempfile.TemporaryDirectory() as home, cpu_meter() as tuned_cost:
+        stored, ensemble, weights, best = tunedrive_rows(name, args, Path(home))
+    chosen, spacing = cutoffs(stored, frequency, args.origins)
+    first = frame.index[frame["timestamp"] == chosen[0]][0]
+    periods = seasonal_periods(frequency, min(first + 1, args.input))
+    values = frame[target].to_numpy(np.float64)
+    season = periods[0] if periods else 1
+    scale = float(np.mean(np.abs(values[season : first + 1] - values[: first + 1 - season])))
+    # Every peer sees the series up to the last chosen origin's horizon, no further.
+    end = frame.index[frame["timestamp"] == chosen[-1]][0] + horizon + 1
+    df = pd.DataFrame({"unique_id": name, "ds": frame["timestamp"][:end], "y": values[:end]})
+    cv = {"h": horizon, "step_size": spacing, "n_windows": len(chosen), "input_size": args.input}
+    rows: list[tuple[str, float, float, float, float, str]] = []
+    mine = stored[pd.to_datetime(stored["origin"]).isin(chosen)]
+    rows.append(
+        (
+            "tunedrive (best run)",
+            *score(mine["predicted"].to_numpy(), mine["actual"].to_numpy(), scale),
+            tuned_cost["wall"],
+            tuned_cost["cpu"],
+            f"{args.runs} runs",
+        )
+    )
+    theirs = ensemble[pd.to_datetime(ensemble["origin"]).isin(chosen)]
+    rows.append(
+        (
+            "tunedrive (ensemble)",
+            *score(theirs["predicted"].to_numpy(), theirs["actual"].to_numpy(), scale),
+            tuned_cost["wall"],
+            tuned_cost["cpu"],
+            f"{len(weights)} runs: " + ", ".join(f"{w:.2f}" for w in weights.values()),
+        )
+    )
+    print(
+        f"\n{name}: {frequency}, h={horizon}, {len(chosen)} origins {chosen[0]} … {chosen[-1]}, "
+        f"input {args.input} steps, seasons {periods}",
+        flush=True,
+    )
+    for label, make in statistical(periods, frequency).items():
+        if label == "AutoARIMA":
+            with cpu_meter() as probe:
+                run_statsforecast(make(), df, frequency, {**cv, "n_windows": 1})
+            projected = probe["wall"] * len(chosen)
+            if projected > args.peer_budget:
+                print(
+                    f"  {label}: skipped, one origin took {probe['wall']:.1f} s "
+                    f"({projected:.0f} s projected > --peer-budget {args.peer_budget:g})"
+                )
+                continue
+        with cpu_meter() as cost:
+            out = run_statsforecast(make(), df, frequency, cv)
+        column = next(c for c in out.columns if c not in ("unique_id", "ds", "cutoff", "y"))
+        rows.append(
+            (
+                label,
+                *score(out[column].to_numpy(), out["y"].to_numpy(), scale),
+                cost["wall"],
+                cost["cpu"],
+                "",
+            )
+        )
+    with cpu_meter() as cost:
+        out = run_lightgbm(df, frequency, periods, cv)
+    rows.append(
+        (
+            "LightGBM (mlforecast)",
+            *score(out["LightGBM"].to_numpy(), out["y"].to_numpy(), scale),
+            cost["wall"],
+            cost["cpu"],
+            "defaults, untuned",
+        )
+    )
+    try:
+        import neuralforecast  # noqa: F401
+    except ImportError:
+        print("  neuralforecast: not installed here (the peers extra pulls PyTorch); not measured")
+    else:
+        print("  neuralforecast: installed, but its AutoNHITS/AutoLSTM rows are not wired yet")
+    peers = [r for r in rows if not r[0].startswith("tunedrive")]
+    best_peer = min(peers, key=lambda r: r[1])
+    print(
+        f"  {'method':24s} {'MASE':>7s} {'MAPE %':>7s} {'wall s':>8s} {'CPU s':>8s} {'/best peer':>10s}"
+    )
+    for label, mase, mape, wall, cpu, note in rows:
+        print(
+            f"  {label:24s} {mase:7.3f} {mape:7.2f} {wall:8.1f} {cpu:8.1f} {mase / best_peer[1]:10.3f}  {note}"
+        )
+    print(
+        f"  best peer: {best_peer[0]}; tunedrive's best run #{best.number} ({best.params})",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", nargs="+", choices=SINGLE, default=SINGLE)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--origins", type=int, default=60)
+    parser.add_argument("--input", type=int, default=8 * 168, help="steps each peer refits on")
+    parser.add_argument("--peer-budget", type=float, default=600.0)
+    args = parser.parse_args()
+    os.environ.setdefault("TUNEDRIVE_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    print(f"peers on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}")
+    for name in args.series:
+        bench_series(name, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The experiment's ensemble: greedy selection with replacement, by hand on three tiny runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trainables.ensemble import ensemble_forecast, greedy_selection, mean_absolute_error
+
+ACTUAL = np.array([[0.0, 0.0]])
+RUNS = [np.array([[1.0, 1.0]]), np.array([[-2.0, -2.0]]), np.array([[3.0, 3.0]])]
+
+
+def test_the_selection_by_hand() -> None:
+    # Forecasts 1, -2 and 3 of an actual 0; the running mean's MAE after each pick:
+    # round 1: 1, 2, 3 -> run 0 (1). Round 2: 1, 0.5, 2 -> run 1 (0.5).
+    # Round 3: 0, 1, 0.67 -> run 0 (0, the best of all). Round 4: 0.25 -> run 0.
+    # Round 5: 0.2 -> run 1. Round 6: 0 again, no better -> kept at round 3: 2 of run 0, 1 of run 1.
+    weights = greedy_selection(RUNS, ACTUAL, mean_absolute_error, rounds=6)
+    np.testing.assert_allclose(weights, [2 / 3, 1 / 3, 0.0])
+    assert mean_absolute_error(ensemble_forecast(RUNS, weights), ACTUAL) == pytest.approx(0.0)
+
+
+def test_the_ensemble_is_the_weighted_mean_and_never_worse_than_the_best_run() -> None:
+    rng = np.random.default_rng(0)
+    actual = rng.normal(size=(50, 4))
+    runs = [actual + rng.normal(scale=s, size=actual.shape) for s in (0.5, 1.0, 2.0, 0.7)]
+    weights = greedy_selection(runs, actual)
+    assert weights.sum() == pytest.approx(1.0) and (weights >= 0).all()
+    made = ensemble_forecast(runs, weights)
+    np.testing.assert_allclose(made, sum(w * r for w, r in zip(weights, runs, strict=True)))
+    best = min(mean_absolute_error(r, actual) for r in runs)
+    assert mean_absolute_error(made, actual) <= best
+    # One run that is best everywhere: the ensemble is that run alone.
+    alone = greedy_selection([actual + 5, actual, actual - 5], actual, rounds=10)
+    np.testing.assert_allclose(alone, [0.0, 1.0, 0.0])
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(ValueError, match="forecasts"):
+        greedy_selection([], ACTUAL)
+    with pytest.raises(ValueError, match="rounds"):
+        greedy_selection(RUNS, ACTUAL, rounds=0)
+
+
+def test_the_ensemble_of_stored_runs_is_the_weighted_mean_of_their_forecasts(tmp_path) -> None:
+    import pandas as pd
+
+    from trainables.ensemble import ensemble_of_runs
+
+    def write(folder, kind: str, predicted: list[float], actual: list[float]) -> None:
+        folder.mkdir(exist_ok=True)
+        pd.DataFrame(
+            {
+                "origin": ["2020-01-01 00:00:00"] * 2,
+                "horizon_step": [1, 2],
+                "predicted": predicted,
+                "actual": actual,
+                "timestamp": ["2020-01-01 01:00:00", "2020-01-01 02:00:00"],
+            }
+        ).to_csv(folder / f"{kind}.csv", index=False)
+
+    for name, shift in (("a", 1.0), ("b", -2.0), ("c", 3.0)):
+        write(tmp_path / name, "validation", [shift, shift], [0.0, 0.0])
+        write(tmp_path / name, "forecast", [10 + shift, 20 + shift], [10.0, 20.0])
+    (tmp_path / "refit").mkdir()  # no validation forecast: skipped
+    write(tmp_path / "refit", "forecast", [0.0, 0.0], [10.0, 20.0])
+    folders = sorted(p for p in tmp_path.iterdir())
+    weights, made = ensemble_of_runs(folders, rounds=6)
+    assert weights == pytest.approx({"a": 2 / 3, "b": 1 / 3})
+    assert made["predicted"].tolist() == pytest.approx([10.0, 20.0])  # (2·11 + 8) / 3, …
+    assert made["actual"].tolist() == [10.0, 20.0]

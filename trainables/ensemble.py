@@ -1,0 +1,94 @@
+"""An experiment's ensemble of its runs (Caruana et al., 2004, as AutoGluon uses it): greedy
+forward selection with replacement over the runs' validation forecasts, scored on the
+primary measure; the ensemble forecast is the weighted mean of its members' forecasts.
+
+Each round adds the run (possibly one already in) whose addition gives the best validation
+score of the running mean; ties go to the earlier run. The weights are each run's share of the
+rounds. As the first round picks the best single run and a round never has to improve, the
+ensemble is kept at its best round, so it is never worse on validation than the best run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROUNDS = 25  # AutoGluon's default ensemble size
+
+Measure = Callable[[np.ndarray, np.ndarray], float]  # (forecast, actual) -> lower is better
+
+
+def mean_absolute_error(forecast: np.ndarray, actual: np.ndarray) -> float:
+    return float(np.mean(np.abs(forecast - actual)))
+
+
+def greedy_selection(
+    forecasts: Sequence[np.ndarray],
+    actual: np.ndarray,
+    measure: Measure = mean_absolute_error,
+    rounds: int = ROUNDS,
+) -> np.ndarray:
+    """Each run's weight (they sum to 1), from its validation ``forecasts`` (one array per
+    run, shaped like ``actual``)."""
+    if not forecasts:
+        raise ValueError("forecasts: no run has a validation forecast to ensemble")
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
+    stacked = np.stack([np.asarray(f, dtype=np.float64) for f in forecasts])
+    total = np.zeros_like(stacked[0])
+    counts = np.zeros(len(stacked), dtype=int)
+    best_counts, best_score = counts.copy(), np.inf
+    for size in range(1, rounds + 1):
+        scores = [measure((total + f) / size, actual) for f in stacked]
+        pick = int(np.argmin(scores))  # the first of equal scores
+        total += stacked[pick]
+        counts[pick] += 1
+        if scores[pick] < best_score:
+            best_score, best_counts = scores[pick], counts.copy()
+    return best_counts / best_counts.sum()
+
+
+def ensemble_forecast(forecasts: Sequence[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """The weighted mean of the runs' forecasts."""
+    return np.tensordot(np.asarray(weights), np.stack(forecasts), axes=1)
+
+
+KEYS = ["origin", "horizon_step"]
+
+
+def ensemble_of_runs(folders: Sequence[Path], rounds: int = ROUNDS) -> tuple[dict[str, float], Any]:
+    """The ensemble of the runs in ``folders`` that have a validation forecast (a refit has
+    none: its validation is trained on): each one's weight by folder name, and the ensemble's
+    test forecast (forecast.csv's columns, ``predicted`` the weighted mean) on the windows
+    every member forecast."""
+    import pandas as pd
+
+    keys = KEYS
+    members = [
+        f for f in folders if (f / "validation.csv").is_file() and (f / "forecast.csv").is_file()
+    ]
+    if not members:
+        raise ValueError("folders: no run has a validation forecast to ensemble")
+    valid = [pd.read_csv(f / "validation.csv") for f in members]
+    test = [pd.read_csv(f / "forecast.csv") for f in members]
+    if "series" in valid[0]:
+        keys = ["series", *KEYS]
+    valid = _common(valid, keys)
+    test = _common(test, keys)
+    weights = greedy_selection(
+        [v["predicted"].to_numpy() for v in valid], valid[0]["actual"].to_numpy(), rounds=rounds
+    )
+    made = test[0][[*keys, "actual", "timestamp"]].copy()
+    made["predicted"] = ensemble_forecast([t["predicted"].to_numpy() for t in test], weights)
+    return {f.name: float(w) for f, w in zip(members, weights, strict=True) if w > 0}, made
+
+
+def _common(frames: list[Any], keys: list[str]) -> list[Any]:
+    """The frames cut to the windows they all have, in one order."""
+    shared = frames[0][keys]
+    for frame in frames[1:]:
+        shared = shared.merge(frame[keys], on=keys)
+    return [shared.merge(frame, on=keys, how="left") for frame in frames]
