@@ -18,6 +18,7 @@ from api.limits import BodyLimit
 from api.routers import (
     code,
     datasets,
+    ensembles,
     experiments,
     forecasts,
     health,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(trainables.router, dependencies=secured, responses=errors)
     app.include_router(forecasts.router, dependencies=secured, responses=errors)
     app.include_router(refits.router, dependencies=secured, responses=errors)
+    app.include_router(ensembles.router, dependencies=secured, responses=errors)
     app.include_router(health.router)
     dashboard.mount(app)
     _install_error_handlers(app)

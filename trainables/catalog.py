@@ -145,6 +145,7 @@ def _definition(name: str) -> TrainableDefinition:
         forecast="trainables.forecasting:forecast_run",
         model_files=("model.keras", "forecaster.json"),  # trainables.bundle
         refits=True,  # trainables.refits
+        ensemble="trainables.ensemble:experiment_ensemble",
         description=description,
         domains={**SHARED_DOMAINS, **FAMILY_DOMAINS[name]},
         training_length="max_epochs",

@@ -92,3 +92,27 @@ def _common(frames: list[Any], keys: list[str]) -> list[Any]:
     for frame in frames[1:]:
         shared = shared.merge(frame[keys], on=keys)
     return [shared.merge(frame, on=keys, how="left") for frame in frames]
+
+
+def experiment_ensemble(folders: Sequence[Path], finals: Sequence[dict[str, Any]]) -> dict:
+    """The ensemble of an experiment's runs (``folders``, with each run's final metrics):
+    its weights by folder name and its test MAE, RMSE, MASE (on the runs' own scale) and MAPE
+    where the series allows it, beside the best member's and the baseline's."""
+    weights, made = ensemble_of_runs(folders)
+    error = made["predicted"].to_numpy() - made["actual"].to_numpy()
+    test = {
+        "test_mae": float(np.mean(np.abs(error))),
+        "test_rmse": float(np.sqrt(np.mean(error**2))),
+    }
+    scored = [f for f in finals if f.get("test_mae") and f.get("test_mase")]
+    if scored:  # MASE = MAE / scale, one scale for every run on this data
+        test["test_mase"] = test["test_mae"] * scored[0]["test_mase"] / scored[0]["test_mae"]
+    actual = made["actual"].to_numpy()
+    if scored and "test_mape" in scored[0] and np.all(actual > 0):
+        test["test_mape"] = float(np.mean(np.abs(error) / actual) * 100)
+    baseline = {
+        k: v
+        for k, v in (scored[0] if scored else {}).items()
+        if k.startswith("baseline_test_") and isinstance(v, int | float)
+    }
+    return {"weights": weights, "test": test, "baseline": baseline}

@@ -88,6 +88,8 @@ export function experimentPage(root, id) {
           get(`/api/experiments/${id}/importance`)
             .then((found) => importanceBars($("#chart-importance"), found))
             .catch((error) => showError($("#page-error"), `No parameter importance: ${error.message}`));
+          // The ensemble of its runs, where its trainable makes one (a 409 otherwise: no card).
+          get(`/api/experiments/${id}/ensemble`).then((made) => renderEnsemble($("#ensemble"), made)).catch(() => {});
         }
       }
       if (first) {
@@ -168,6 +170,16 @@ function renderTable(root, runs, state) {
   root.querySelector("#prev").disabled = state.offset === 0;
   root.querySelector("#next").disabled = state.offset + PAGE >= total;
   root.querySelector("#runs tbody").replaceChildren(...runs.map(runRow));
+}
+
+function renderEnsemble(card, made) {
+  const weights = made.members.map((m) => `#${m.number} ${m.weight.toFixed(2)}`).join(", ");
+  const figures = Object.entries(made.test).map(([name, value]) => {
+    const theirs = made.baseline[`baseline_${name}`];
+    return [name.replace("test_", "test "), `${num(value)}${theirs === undefined ? "" : ` (baseline ${num(theirs)})`}`];
+  });
+  card.replaceChildren(el("h3", {}, "Ensemble of its runs"), definitions([["Weights", weights], ...figures]));
+  card.hidden = false;
 }
 
 function refitTitle(refit) {

@@ -4,6 +4,8 @@ experiment returns to how it had ended."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -59,3 +61,19 @@ def test_refits_that_cannot_run_get_a_4xx_naming_why(tuned: Any) -> None:  # noq
     assert missing.status_code == 404
     with Client(live.url) as again:
         assert again.experiment(best.experiment_id).status == "completed"
+
+
+def test_the_ensemble_of_one_run_is_that_run(tuned: Any) -> None:  # noqa: F811
+    live, client, best = tuned
+    made = client.ensemble(best.experiment_id)
+    assert [(m.run_id, m.weight) for m in made.members] == [(best.id, 1.0)]
+    assert made.test["test_mae"] == pytest.approx(best.final_metrics["test_mae"], rel=1e-4)
+    assert made.test["test_mase"] == pytest.approx(best.final_metrics["test_mase"], rel=1e-4)
+    assert made.baseline["baseline_test_mae"] == best.final_metrics["baseline_test_mae"]
+    cli = subprocess.run(
+        [sys.executable, "-m", "tuner.cli", "ensemble", best.experiment_id, "--url", live.url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "ensemble of 1 runs" in cli.stdout and f"run #{best.number} 1.00" in cli.stdout

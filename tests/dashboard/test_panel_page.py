@@ -73,3 +73,9 @@ def test_a_panel_run_through_the_sdk_and_its_series_table_and_picker(
         assert made.refit_of == best.id and made.status == "completed"
         assert "test_mase" in made.final_metrics
         assert sorted(client.run_series_frame(made.id)["series"]) == sorted(SHAPES)
+    # The experiment page's ensemble card, read back against the API's.
+    page.wait_for_selector("#ensemble:not([hidden])")
+    with Client(server.url) as client:
+        made = client.ensemble(experiment.id)
+    assert f"#{best.number} 1.00" in page.inner_text("#ensemble")
+    assert made.members[0].run_id == best.id

@@ -1,5 +1,5 @@
-"""``tunedrive refit``: the best (or a named) run trained again on more data, through the
-service, printed beside its source."""
+"""``tunedrive refit`` (the best or a named run trained again on more data, printed beside its
+source) and ``tunedrive ensemble`` (the experiment's ensemble of its runs), through the service."""
 
 from __future__ import annotations
 
@@ -60,3 +60,26 @@ def _shown(final: dict[str, Any] | None, name: str) -> str:
     if value is None:
         return "-"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+@app.command()
+def ensemble(
+    experiment_id: str, as_json: AsJson = False, url: Url = None, token: Token = None
+) -> None:
+    """The ensemble of a finished experiment's runs (greedy selection on their validation
+    forecasts): its members' weights, and its test figures beside the best run's."""
+    client = _client(url, token)
+    made = client.ensemble(experiment_id)
+    if as_json:
+        return _emit(made)
+    best = client.best_run(experiment_id).final_metrics or {}
+    table = Table(title=f"ensemble of {len(made.members)} runs")
+    for column in ("figure", "ensemble", "best run", "baseline"):
+        table.add_column(column)
+    for name, value in made.test.items():
+        theirs = made.baseline.get(f"baseline_{name}")
+        table.add_row(name, f"{value:.4g}", _shown(best, name), _shown({"v": theirs}, "v"))
+    console.print(table)
+    console.print(
+        ", ".join(f"run #{m.number} {m.weight:.2f}" for m in made.members), highlight=False
+    )

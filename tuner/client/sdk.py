@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from tuner.client.commands import CommandCalls
+from tuner.client.ensembles import EnsembleCalls
 from tuner.client.files import FileCalls, raise_for
 from tuner.client.forecasts import ForecastCalls
 from tuner.client.progress import ProgressBar
@@ -38,7 +39,7 @@ CONNECT_RETRIES = 4  # httpx backs off 0, 0.5, 1, 2 s between tries
 T = TypeVar("T")
 
 
-class Client(FileCalls, CommandCalls, SeriesCalls, ForecastCalls, RefitCalls):
+class Client(FileCalls, CommandCalls, SeriesCalls, ForecastCalls, RefitCalls, EnsembleCalls):
     """A tunedrive service at ``base_url`` (default ``$TUNEDRIVE_URL``, else local port 8000),
     with the bearer ``token`` it asks for (default ``$TUNEDRIVE_TOKEN``)."""
 

@@ -90,6 +90,9 @@ class TrainableDefinition:
     # The files of a run's folder that make its portable model (GET /api/runs/{id}/model).
     model_files: tuple[str, ...] = ()
     refits: bool = False  # honours RunContext.refit (POST /api/experiments/{id}/refit)
+    # ``ensemble(run_folders, final_metrics) -> {weights, test, baseline}``: an ensemble of the
+    # experiment's finished runs, best first (GET /api/experiments/{id}/ensemble).
+    ensemble: str | Callable[..., dict[str, Any]] | None = None
 
     def resolve_fit(self) -> FitFunction:
         return _resolve(self.fit)
@@ -99,6 +102,9 @@ class TrainableDefinition:
 
     def resolve_forecast(self) -> ForecastFunction | None:
         return None if self.forecast is None else _resolve(self.forecast)
+
+    def resolve_ensemble(self) -> Callable[..., dict[str, Any]] | None:
+        return None if self.ensemble is None else _resolve(self.ensemble)
 
     def spec_problems(self, spec: Any) -> list[tuple[str, str]]:
         return [] if self.check_spec is None else list(_resolve(self.check_spec)(spec))
