@@ -189,14 +189,15 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
         stored, ensemble, weights, best = tunedrive_rows(name, args, Path(home))
     chosen, spacing = cutoffs(stored, frequency, args.origins)
     first = frame.index[frame["timestamp"] == chosen[0]][0]
-    periods = seasonal_periods(frequency, min(first + 1, args.input))
+    steps = min(first + 1, args.input)  # no further back than the series reaches
+    periods = seasonal_periods(frequency, steps)
     values = frame[target].to_numpy(np.float64)
     season = periods[0] if periods else 1
     scale = float(np.mean(np.abs(values[season : first + 1] - values[: first + 1 - season])))
     # Every peer sees the series up to the last chosen origin's horizon, no further.
     end = frame.index[frame["timestamp"] == chosen[-1]][0] + horizon + 1
     df = pd.DataFrame({"unique_id": name, "ds": frame["timestamp"][:end], "y": values[:end]})
-    cv = {"h": horizon, "step_size": spacing, "n_windows": len(chosen), "input_size": args.input}
+    cv = {"h": horizon, "step_size": spacing, "n_windows": len(chosen), "input_size": steps}
     rows: list[tuple[str, float, float, float, float, str]] = []
     mine = stored[pd.to_datetime(stored["origin"]).isin(chosen)]
     rows.append(
@@ -220,7 +221,7 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
     )
     print(
         f"\n{name}: {frequency}, h={horizon}, {len(chosen)} origins {chosen[0]} … {chosen[-1]}, "
-        f"input {args.input} steps, seasons {periods}",
+        f"input {steps} steps, seasons {periods}",
         flush=True,
     )
     for label, make in statistical(periods, frequency).items():
