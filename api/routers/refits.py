@@ -18,7 +18,12 @@ router = APIRouter(prefix="/api/experiments", tags=["experiments"])
     "/{experiment_id}/refit",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Experiment,
-    responses={404: {"model": Error}, 409: {"model": Error}, 422: {"model": Error}},
+    responses={
+        400: {"model": Error},
+        404: {"model": Error},
+        409: {"model": Error},
+        422: {"model": Error},
+    },
 )
 async def refit_experiment(experiment_id: str, body: RefitRequest, store: StoreDep) -> Experiment:
     """Queues the refit: the run's configuration retrained on training plus validation (and

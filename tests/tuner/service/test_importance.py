@@ -49,5 +49,5 @@ RUN = {
     "experiment_id": "e", "number": 1, "trial_id": "t", "status": "completed", "params": {},
     "best_metric": None, "epochs": 1, "stopped_at_interval": None, "attempts": 1,
     "started_at": None, "finished_at": None, "error": None, "node": None, "seed": None,
-    "final_metrics": None, "artifact_dir": None,
+    "final_metrics": None, "artifact_dir": None, "refit_of": None, "refit": None,
 }  # fmt: skip
