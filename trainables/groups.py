@@ -204,6 +204,16 @@ def _group_report(members: list[Member], loss: float, primary: str | None) -> di
     return report
 
 
+def seed_mean(networks: list[Any]) -> Any:
+    """One model whose forecast is the members' mean (the network itself when alone)."""
+    import keras
+
+    if len(networks) == 1:
+        return networks[0]
+    inputs, fed = shared_inputs(networks[0])
+    return keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
+
+
 def seed_spread(networks: list[Any], prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """The standard deviation of the members' forecasts, on validation and on test."""
     return tuple(  # type: ignore[return-value]
@@ -214,7 +224,6 @@ def seed_spread(networks: list[Any], prepared: Prepared) -> tuple[np.ndarray, np
 
 def _finish_group(folds: list[Fold], ctx: RunContext, run: RunInputs) -> dict[str, Any]:
     """The seed ensemble of the last fold forecasts the test period; every member is saved."""
-    import keras
 
     members_dir = ctx.run_dir / "members"
     members_dir.mkdir(parents=True, exist_ok=True)
@@ -223,10 +232,7 @@ def _finish_group(folds: list[Fold], ctx: RunContext, run: RunInputs) -> dict[st
             member.network.save(members_dir / f"fold{f}-seed{r}.keras")
     last = folds[-1]
     networks = [m.network for m in last.members]
-    ensemble = networks[0]
-    if len(networks) > 1:
-        inputs, fed = shared_inputs(networks[0])
-        ensemble = keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
+    ensemble = seed_mean(networks)
     epochs = [m.best_epoch for fold in folds for m in fold.members]
     final = finish(
         ensemble,

@@ -38,9 +38,8 @@ def source_calibration(source_dir: Path, member_names: tuple[str, ...]) -> Any:
 
 
 def fit_refit(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[str, Any]:
-    import keras
 
-    from trainables.groups import member_losses, seed_spread, shared_inputs, stacked
+    from trainables.groups import member_losses, seed_mean, seed_spread, stacked
 
     refit = ctx.refit
     assert refit is not None
@@ -64,10 +63,7 @@ def fit_refit(run: RunInputs, params: dict[str, Any], ctx: RunContext) -> dict[s
                 kept[i] = network.get_weights()
     for network, weights in zip(networks, kept, strict=True):
         network.set_weights(weights)
-    forecaster = networks[0]
-    if len(networks) > 1:
-        inputs, fed = shared_inputs(networks[0])
-        forecaster = keras.Model(inputs, keras.layers.Average()([n(fed) for n in networks]))
+    forecaster = seed_mean(networks)
     calibration = source_calibration(Path(refit.source_dir), run.prepared.member_names)
     final = finish(
         forecaster,

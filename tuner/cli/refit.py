@@ -43,14 +43,14 @@ def refit(
     table = Table(title=f"refit run #{made.number} of run #{source.number}: {made.status}")
     for column in ("figure", f"run #{source.number}", f"refit #{made.number}"):
         table.add_column(column)
-    for name in _figures(source.final_metrics or {}, made.final_metrics or {}):
+    for name in _figures(source.final_metrics or {}):
         table.add_row(name, _shown(source.final_metrics, name), _shown(made.final_metrics, name))
     console.print(table)
     if made.error:
         console.print(made.error, highlight=False)
 
 
-def _figures(source: dict[str, Any], made: dict[str, Any]) -> list[str]:
+def _figures(source: dict[str, Any]) -> list[str]:
     wanted = [k for k in source if k.startswith("test_") and not k.endswith("_by_horizon")]
     return [*wanted, "best_epoch", "refit_windows", "trained_through", "test"]
 

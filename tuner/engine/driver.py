@@ -133,7 +133,7 @@ def _tune(
     from tuner.engine.scheduler import PolicyScheduler
     from tuner.engine.searchers import build_searcher
     from tuner.engine.stop_board import open_board
-    from tuner.engine.trial import TrialPlan, experiment_seed, run_trial
+    from tuner.engine.trial import TrialPlan, experiment_seed
 
     store, generation = link.store, link.generation
     canceled = ("canceled", "canceled by request")
@@ -174,27 +174,18 @@ def _tune(
     policy = build_policy(
         spec.early_termination, goal, int(spec.largest(definition.training_length) or 0) or None
     )
-    plan = TrialPlan(
-        definition=definition,
-        fixed=dict(spec.fixed),
-        metric=metric,
-        maximize=goal == "maximize",
-        artifact_root=str(settings.resolved_storage_path / record.id),
-        cpus=spec.resources.cpu,
-        gpus=spec.resources.gpu,
+    plan = TrialPlan.of(
+        spec,
+        str(settings.resolved_storage_path / record.id),
         finished_trials=done,
         seed=experiment_seed(spec.sampling.seed, record.id),
-        repeats=spec.evaluation.repeats,
         folds=spec.evaluation.folds,
         stop_board=record.id if policy is not None else None,
     )
     # This driver owns the board (the handle keeps it alive until the driver returns); the
     # scheduler and the runs find it by name.
     board = open_board(record.id) if plan.stop_board else None
-    trainable = tune.with_resources(
-        tune.with_parameters(run_trial, data=data, plan=plan),
-        {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu},
-    )
+    trainable = plan.trainable(data)
     duration = spec.budget.max_duration_minutes
     started = as_utc_epoch(record) or time.time()
     deadline = started + duration * 60 if duration else None

@@ -27,7 +27,7 @@ def refit_stretch(
     from tuner.engine.recording import StoreRecorder
     from tuner.engine.scheduler import PolicyScheduler
     from tuner.engine.stopping import make_stopper
-    from tuner.engine.trial import TrialPlan, run_trial
+    from tuner.engine.trial import TrialPlan
 
     asked = record.refit_request or {}
     store = link.store
@@ -49,21 +49,9 @@ def refit_stretch(
     init_ray(settings, getattr(data, "ray_runtime_env", None))
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     metric, goal = spec.primary_metric.name, spec.primary_metric.goal.value
-    plan = TrialPlan(
-        definition=definition,
-        fixed=dict(spec.fixed),
-        metric=metric,
-        maximize=goal == "maximize",
-        artifact_root=str(settings.resolved_storage_path / record.id),
-        cpus=spec.resources.cpu,
-        gpus=spec.resources.gpu,
-        repeats=spec.evaluation.repeats,
-        folds=1,  # a refit trains on everything its folds validated on
-    )
-    trainable = tune.with_resources(
-        tune.with_parameters(run_trial, data=data, plan=plan),
-        {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu},
-    )
+    root = str(settings.resolved_storage_path / record.id)
+    # One fold: a refit trains on everything its folds validated on.
+    trainable = TrialPlan.of(spec, root, folds=1).trainable(data)
     scheduler = PolicyScheduler(None, metric)
     first_run_by = time.time() + settings.resource_wait_minutes * 60
     stopper = make_stopper(link, None, settings.cancel_poll_seconds, first_run_by)

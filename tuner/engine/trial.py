@@ -47,6 +47,30 @@ class TrialPlan:
     folds: int = 1
 
 
+    @classmethod
+    def of(cls, spec: Any, artifact_root: str, **more: Any) -> TrialPlan:
+        """What every run of ``spec`` shares; ``more`` gives the rest."""
+        return cls(
+            definition=spec.definition,
+            fixed=dict(spec.fixed),
+            metric=spec.primary_metric.name,
+            maximize=spec.primary_metric.goal.value == "maximize",
+            artifact_root=artifact_root,
+            cpus=spec.resources.cpu,
+            gpus=spec.resources.gpu,
+            repeats=spec.evaluation.repeats,
+            **more,
+        )
+
+    def trainable(self, data: Any) -> Any:
+        """What Ray Tune runs: :func:`run_trial` with the data and this plan, and the
+        resources every run asks for."""
+        return tune.with_resources(
+            tune.with_parameters(run_trial, data=data, plan=self),
+            {"cpu": self.cpus, "gpu": self.gpus},
+        )
+
+
 SEED_KEY = "_seed"
 
 
