@@ -45,12 +45,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from peer_models import (  # noqa: E402
+    run_lightgbm,
+    run_lightgbm_tuned,
+    run_neural,
+    run_statsforecast,
+    statistical,
+)
 from quality import SERIES, run_in, spec_for  # noqa: E402
 
 from trainables.ensemble import ensemble_of_runs  # noqa: E402
 from trainables.loading import load_for_tuning  # noqa: E402
+from trainables.runs import VALIDATION  # noqa: E402
 from trainables.scoring import seasonal_periods  # noqa: E402
-from tuner.core.frequency import fixed_seconds  # noqa: E402
 from tuner.core.settings import Settings  # noqa: E402
 
 SINGLE = ["gefcom", "taylor", "seattle", "seattle_weekly", "wineind", "woolyrnq"]
@@ -114,12 +121,14 @@ def cutoffs(stored: pd.DataFrame, frequency: str, most: int) -> tuple[list[pd.Ti
 
 def tunedrive_rows(
     name: str, args: argparse.Namespace, home: Path
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], Any]:
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], Any, int]:
     """The best run's stored test forecast, the ensemble's (trainables.ensemble, selected on
-    the runs' stored validation forecasts) with its weights, and the best run's record."""
+    the runs' stored validation forecasts) with its weights, the best run's record, and how
+    many steps its validation period has (the neural peers hold out as many)."""
     stored, best, folder = _tuned(name, args, home)
     weights, ensemble = ensemble_of_runs(sorted(p for p in folder.parent.iterdir() if p.is_dir()))
-    return stored, ensemble, weights, best
+    valid_steps = pd.read_csv(folder / VALIDATION)["origin"].nunique() + SERIES[name][3] - 1
+    return stored, ensemble, weights, best, valid_steps
 
 
 def _tuned(name: str, args: argparse.Namespace, home: Path) -> tuple[pd.DataFrame, Any, Path]:
@@ -131,47 +140,6 @@ def _tuned(name: str, args: argparse.Namespace, home: Path) -> tuple[pd.DataFram
         spec = spec_for(name, SERIES[name][2], SERIES[name][3], args)
     best, folder = run_in(home, name, spec)
     return pd.read_csv(folder / "forecast.csv"), best, folder
-
-
-def statistical(periods: list[int], frequency: str) -> dict[str, Callable[[], Any]]:
-    from statsforecast.models import MSTL, AutoARIMA, AutoETS, SeasonalNaive
-
-    season = periods[0] if periods else 1
-    peers: dict[str, Callable[[], Any]] = {
-        "SeasonalNaive": lambda: SeasonalNaive(season_length=season),
-        "AutoETS": lambda: AutoETS(season_length=season),
-        "AutoARIMA": lambda: AutoARIMA(season_length=season),
-    }
-    if periods:
-        peers["MSTL"] = lambda: MSTL(season_length=periods)
-    return peers
-
-
-def run_statsforecast(model: Any, df: pd.DataFrame, frequency: str, cv: dict[str, Any]) -> Any:
-    from statsforecast import StatsForecast
-
-    forecaster = StatsForecast(models=[model], freq=frequency, n_jobs=1)
-    return forecaster.cross_validation(df=df, refit=True, **cv)
-
-
-def run_lightgbm(df: pd.DataFrame, frequency: str, periods: list[int], cv: dict[str, Any]) -> Any:
-    import lightgbm as lgb
-    from mlforecast import MLForecast
-
-    seconds = fixed_seconds(frequency)  # None for months, quarters and years
-    if seconds is not None and seconds < 86_400:
-        features = ["hour", "dayofweek"]
-    elif seconds == 86_400:
-        features = ["dayofweek", "month"]
-    else:
-        features = ["quarter"] if frequency.startswith("Q") else ["month"]
-    forecaster = MLForecast(
-        models={"LightGBM": lgb.LGBMRegressor(verbosity=-1, n_estimators=200, n_jobs=1)},
-        freq=frequency,
-        lags=sorted({1, 2, 3, *periods}),
-        date_features=features,
-    )
-    return forecaster.cross_validation(df=df, refit=True, **cv)
 
 
 def score(forecast: np.ndarray, actual: np.ndarray, scale: float) -> tuple[float, float]:
@@ -186,7 +154,7 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
     frame, frequency, target = series_frame(name, settings)
     horizon = SERIES[name][3]
     with tempfile.TemporaryDirectory() as home, cpu_meter() as tuned_cost:
-        stored, ensemble, weights, best = tunedrive_rows(name, args, Path(home))
+        stored, ensemble, weights, best, valid_steps = tunedrive_rows(name, args, Path(home))
     chosen, spacing = cutoffs(stored, frequency, args.origins)
     first = frame.index[frame["timestamp"] == chosen[0]][0]
     steps = min(first + 1, args.input)  # no further back than the series reaches
@@ -199,32 +167,34 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
     df = pd.DataFrame({"unique_id": name, "ds": frame["timestamp"][:end], "y": values[:end]})
     cv = {"h": horizon, "step_size": spacing, "n_windows": len(chosen), "input_size": steps}
     rows: list[tuple[str, float, float, float, float, str]] = []
-    mine = stored[pd.to_datetime(stored["origin"]).isin(chosen)]
-    rows.append(
-        (
-            "tunedrive (best run)",
-            *score(mine["predicted"].to_numpy(), mine["actual"].to_numpy(), scale),
-            tuned_cost["wall"],
-            tuned_cost["cpu"],
-            f"{args.runs} runs",
-        )
-    )
-    theirs = ensemble[pd.to_datetime(ensemble["origin"]).isin(chosen)]
-    rows.append(
-        (
-            "tunedrive (ensemble)",
-            *score(theirs["predicted"].to_numpy(), theirs["actual"].to_numpy(), scale),
-            tuned_cost["wall"],
-            tuned_cost["cpu"],
-            f"{len(weights)} runs: " + ", ".join(f"{w:.2f}" for w in weights.values()),
-        )
-    )
+    errors: dict[str, np.ndarray] = {}  # each method's (origins, horizon) forecast errors
+
+    def add(label: str, forecast: np.ndarray, actual: np.ndarray, cost: dict, note: str) -> None:
+        rows.append((label, *score(forecast, actual, scale), cost["wall"], cost["cpu"], note))
+        errors[label] = (forecast - actual).reshape(len(chosen), horizon)
+
+    def ours(frame: pd.DataFrame) -> pd.DataFrame:
+        kept = frame[pd.to_datetime(frame["origin"]).isin(chosen)]
+        return kept.sort_values(["origin", "horizon_step"])
+
+    mine, theirs = ours(stored), ours(ensemble)
+    add("tunedrive (best run)", mine["predicted"].to_numpy(), mine["actual"].to_numpy(),
+        tuned_cost, f"{args.runs} runs")
+    add("tunedrive (ensemble)", theirs["predicted"].to_numpy(), theirs["actual"].to_numpy(),
+        tuned_cost, f"{len(weights)} runs: " + ", ".join(f"{w:.2f}" for w in weights.values()))
     print(
         f"\n{name}: {frequency}, h={horizon}, {len(chosen)} origins {chosen[0]} … {chosen[-1]}, "
         f"input {steps} steps, seasons {periods}",
         flush=True,
     )
-    for label, make in statistical(periods, frequency).items():
+
+    def measured(label: str, run: Callable[[], Any], note: str = "") -> None:
+        with cpu_meter() as cost:
+            out = run().sort_values(["cutoff", "ds"])
+        column = next(c for c in out.columns if c not in ("unique_id", "ds", "cutoff", "y"))
+        add(label, out[column].to_numpy(), out["y"].to_numpy(), cost, note)
+
+    for label, make in statistical(periods).items():
         if label == "AutoARIMA":
             with cpu_meter() as probe:
                 run_statsforecast(make(), df, frequency, {**cv, "n_windows": 1})
@@ -235,35 +205,28 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
                     f"({projected:.0f} s projected > --peer-budget {args.peer_budget:g})"
                 )
                 continue
-        with cpu_meter() as cost:
-            out = run_statsforecast(make(), df, frequency, cv)
-        column = next(c for c in out.columns if c not in ("unique_id", "ds", "cutoff", "y"))
-        rows.append(
-            (
-                label,
-                *score(out[column].to_numpy(), out["y"].to_numpy(), scale),
-                cost["wall"],
-                cost["cpu"],
-                "",
-            )
-        )
-    with cpu_meter() as cost:
-        out = run_lightgbm(df, frequency, periods, cv)
-    rows.append(
-        (
-            "LightGBM (mlforecast)",
-            *score(out["LightGBM"].to_numpy(), out["y"].to_numpy(), scale),
-            cost["wall"],
-            cost["cpu"],
-            "defaults, untuned",
-        )
+        measured(label, lambda make=make: run_statsforecast(make(), df, frequency, cv))
+    measured("LightGBM (mlforecast)", lambda: run_lightgbm(df, frequency, periods, cv),
+             "defaults, untuned")
+    valid_windows = max(1, valid_steps // spacing - horizon // spacing)
+    measured(
+        "LightGBM (AutoMLForecast)",
+        lambda: run_lightgbm_tuned(df, frequency, periods, cv, args.runs, valid_windows),
+        f"{args.runs} trials on {valid_windows} origins",
     )
     try:
         import neuralforecast  # noqa: F401
     except ImportError:
         print("  neuralforecast: not installed here (the peers extra pulls PyTorch); not measured")
     else:
-        print("  neuralforecast: installed, but its AutoNHITS/AutoLSTM rows are not wired yet")
+        for kind in ("AutoNHITS", "AutoLSTM"):
+            measured(
+                kind,
+                lambda kind=kind: run_neural(
+                    kind, df, frequency, cv, args.runs, args.neural_steps, valid_steps
+                ),
+                f"{args.runs} samples x {args.neural_steps} steps",
+            )
     peers = [r for r in rows if not r[0].startswith("tunedrive")]
     best_peer = min(peers, key=lambda r: r[1])
     print(
@@ -273,10 +236,23 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
         print(
             f"  {label:24s} {mase:7.3f} {mape:7.2f} {wall:8.1f} {cpu:8.1f} {mase / best_peer[1]:10.3f}  {note}"
         )
-    print(
-        f"  best peer: {best_peer[0]}; tunedrive's best run #{best.number} ({best.params})",
-        flush=True,
-    )
+    print(f"  best peer: {best_peer[0]}; tunedrive's best run #{best.number} ({best.params})")
+    where(errors, best_peer[0], chosen, scale)
+
+
+def where(errors: dict[str, np.ndarray], peer: str, chosen: list, scale: float) -> None:
+    """MASE by quarter of the horizon and by the origins' month: tunedrive's beside the best
+    peer's, to say where one wins."""
+    horizon = errors[peer].shape[1]
+    quarters = np.array_split(np.arange(horizon), min(4, horizon))
+    months = pd.DatetimeIndex(chosen).to_period("M")
+    labels = [*(f"steps {q[0] + 1}-{q[-1] + 1}" for q in quarters), *map(str, months.unique())]
+    print(f"  where, MASE: {'':22s}" + " ".join(f"{x:>11s}" for x in labels))
+    for label in ("tunedrive (best run)", "tunedrive (ensemble)", peer):
+        error = np.abs(errors[label]) / scale
+        parts = [error[:, q].mean() for q in quarters]
+        parts += [error[np.asarray(months == m)].mean() for m in months.unique()]
+        print(f"  {label:35s}" + " ".join(f"{v:11.3f}" for v in parts), flush=True)
 
 
 def main() -> None:
@@ -287,6 +263,7 @@ def main() -> None:
     parser.add_argument("--origins", type=int, default=60)
     parser.add_argument("--input", type=int, default=8 * 168, help="steps each peer refits on")
     parser.add_argument("--peer-budget", type=float, default=600.0)
+    parser.add_argument("--neural-steps", type=int, default=1000, help="per neuralforecast sample")
     args = parser.parse_args()
     os.environ.setdefault("TUNEDRIVE_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     print(f"peers on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}")

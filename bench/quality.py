@@ -128,7 +128,7 @@ def spec_for(name: str, windows: list[int], horizon: int, args: argparse.Namespa
             "hidden_layers": {"choice": [1, 2]},
             "learning_rate": {"loguniform": [float(np.log(3e-4)), float(np.log(3e-3))]},
             "calendar": {"choice": [True, False]},
-            "residual": {"choice": ["baseline", "none"]},
+            "residual": {"choice": ["seasonal_mean", "baseline", "none"]},
         },
         "sampling": {"method": "random", "seed": 7},
         "primary_metric": {"name": "val_mase", "goal": "minimize"},

@@ -1,7 +1,7 @@
 """A run's portable forecaster (DESIGN §6.6): ``forecaster.json`` beside ``model.keras`` says
 everything a forecast from fresh history needs, which only the training code knew: the input
-window and horizon, the frequency, the columns, the calendar, the residual and its baseline's
-period, each series' scalers, and the residuals its quantiles are calibrated on.
+window and horizon, the frequency, the columns, the calendar, the residual and the forecast it
+corrects, each series' scalers, and the residuals its quantiles are calibrated on.
 
 :func:`pack` makes the one archive a user downloads; :mod:`trainables.forecaster` loads it.
 """
@@ -29,11 +29,7 @@ def describe(
     names = prepared.member_names or ("",)
     targets = prepared.member_scalers or (prepared.load_scaler,)
     covariates = prepared.member_covariate_scalers or (prepared.covariate_scalers,)
-    periods = (
-        [part.baseline_period for part in evaluation.parts]
-        if hasattr(evaluation, "parts")
-        else [evaluation.baseline_period]
-    )
+    parts = evaluation.parts if hasattr(evaluation, "parts") else [evaluation]
     per_series = calibration if isinstance(calibration, list) else [calibration]
     return {
         "format": FORMAT,
@@ -42,20 +38,22 @@ def describe(
         "target": series.target_name,
         "covariates": list(series.covariate_names),
         "future_covariates": list(series.future_covariates),
-        "differenced": prepared.difference_period > 0,  # y[t] - y[t - baseline_period]
+        "differenced": prepared.difference_period > 0,  # y[t] - y[t - residual_of's period]
         "quantiles": list(quantiles),
         "panel": bool(prepared.member_names),
         "series": {
             name: {
                 "target": _scaler(target),
                 "covariates": [_scaler(c) for c in own],
-                "baseline_period": int(period),
+                "baseline_period": int(part.baseline_period),
+                # The statistical forecast the network corrects (trainables.statistical).
+                "residual_of": None if part.corrected is None else part.corrected.to_json(),
                 # In units of local scale: after every residual known, for a quick look.
                 "offsets": own_calibration.latest(quantiles).round(9).tolist(),
                 "calibration": own_calibration.to_json(),
             }
-            for name, target, own, period, own_calibration in zip(
-                names, targets, covariates, periods, per_series, strict=True
+            for name, target, own, part, own_calibration in zip(
+                names, targets, covariates, parts, per_series, strict=True
             )
         },
         "versions": _versions(),

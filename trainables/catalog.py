@@ -31,7 +31,8 @@ SHARED_HYPERPARAMETERS: dict[str, object] = {
     # Time of day and day of week, over the input and forecast windows.
     "calendar": True,
     # "baseline": learn the correction to the run's baseline forecast (the winning runs used it
-    # on every series measured so far); "none": forecast the target itself.
+    # on every series measured so far); "seasonal_mean": to the statistical forecast best on
+    # validation (trainables.statistical, a hybrid); "none": forecast the target itself.
     "residual": "baseline",
     # The training loss; "auto" follows the primary metric (an absolute error for MAE, MASE,
     # MAPE and sMAPE; squared for RMSE and val_loss).
@@ -55,7 +56,7 @@ SHARED_DOMAINS: dict[str, Domain] = {
     "patience": integer(0, 10_000),
     "train_start": date_or_none(),
     "calendar": boolean(),
-    "residual": one_of("none", "baseline"),
+    "residual": one_of("none", "baseline", "seasonal_mean"),
     "loss": one_of("auto", "mse", "mae", "huber"),
     "quantiles": probabilities(),
 }
@@ -99,6 +100,7 @@ FINAL_METRICS = (
     "test_coverage_10_90",
     "baseline_test_coverage_10_90",
     "baseline_note",  # why the baseline is the last value, where no seasonal period fits
+    "residual_of",  # the forecast a residual network corrects (seasonal_mean_168x4_level …)
     "series_count",  # a panel's: how many series
     "series_beating_baseline",  # and the share whose model beats its own baseline
 )

@@ -25,8 +25,10 @@ from trainables.scoring import (
     mase_scale,
     measure,
     no_season_note,
+    seasonal_periods,
     skill,
 )
+from trainables.statistical import SeasonalMean, best_on_validation, candidates
 from trainables.windows import Prepared
 
 FALLBACK_MEASURE = "mae"  # a primary metric that is not a measure (val_loss) compares on MAE
@@ -59,6 +61,8 @@ class Evaluation:
     test_made: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     calibration_count: int = 1
     scale_window: int = 1
+    # The statistical forecast a residual network corrects (trainables.statistical), if any.
+    corrected: SeasonalMean | None = None
 
     @classmethod
     def of(cls, prepared: Prepared, primary_metric: str | None) -> Evaluation:
@@ -113,6 +117,19 @@ class Evaluation:
             calibration_count=calibration_count(len(valid)),
             scale_window=window,
         )
+
+    def seasonal_mean(self, prepared: Prepared) -> SeasonalMean:
+        """The seasonal mean (trainables.statistical) best on validation by the primary
+        measure: what ``residual: seasonal_mean`` corrects."""
+        series, valid = prepared.series, prepared.valid.origins
+        periods = seasonal_periods(series.frequency, prepared.train_rows.stop)
+
+        def on_validation(option: SeasonalMean) -> float:
+            forecast = option.forecast(series.target, valid, prepared.horizon)
+            return float(measure(self.primary, forecast, self.actual_valid, self.scale))  # type: ignore[arg-type]
+
+        best = best_on_validation(candidates(periods, int(valid[0]) + 1), on_validation)
+        return best or SeasonalMean(self.baseline_period)
 
     def _scores(self, predicted: np.ndarray, actual: np.ndarray, prefix: str) -> dict[str, float]:
         return {
@@ -187,4 +204,5 @@ class Evaluation:
             ),
             "skill_measure": self.primary,
             **({"baseline_note": self.note} if self.note else {}),
+            **({"residual_of": self.corrected.name} if self.corrected else {}),
         }

@@ -21,6 +21,7 @@ import pandas as pd
 from trainables.bundle import DESCRIPTION, MODEL
 from trainables.calibration import Calibration, epoch_seconds, local_scale
 from trainables.intervals import quantile_column
+from trainables.statistical import SeasonalMean
 from trainables.windows import calendar_features
 from tuner.core.frequency import steps_after
 from tuner.errors import DataError
@@ -52,14 +53,16 @@ class Forecaster:
         self.quantiles = [float(q) for q in description["quantiles"]]
 
     def needed_rows(self, name: str = "") -> int:
-        """How many steps of history a forecast needs: T, and the baseline's period before
-        them (a residual run's baseline, and the local scale of its intervals, reach back so
-        far)."""
+        """How many steps of history a forecast needs: T, and the period before them of the
+        forecast a residual run corrects (its own reach, and the local scale of the
+        intervals, may go further back)."""
         own = self.description["series"][name]
         calibration = own.get("calibration")
         reach = int(calibration["window"]) + int(calibration["period"]) if calibration else 0
-        period = int(own["baseline_period"]) if self.description["residual"] else 0
-        return max(self.T + period, reach)
+        if not self.description["residual"]:
+            return max(self.T, reach)
+        corrected = corrected_of(own)
+        return max(self.T + corrected.period, corrected.reach + 1, reach)
 
     def predict(self, history: pd.DataFrame, future: pd.DataFrame | None = None) -> pd.DataFrame:
         """One row per series and horizon step: ``timestamp``, ``horizon_step``,
@@ -96,7 +99,8 @@ class Forecaster:
         if len(history) < needed:
             raise DataError(
                 f"{where}{len(history)} rows of history; this run needs at least {needed} "
-                f"(T {self.T}" + (f" + its baseline's period {needed - self.T})" if
+                f"(T {self.T}" + (f", and {needed - self.T} steps before them that the "
+                                  "forecast it corrects or its intervals read)" if
                                   needed > self.T else ")")
             )
         history, stamps = history.iloc[-needed:], stamps[-needed:]
@@ -111,7 +115,8 @@ class Forecaster:
         columns = [target]
         for column, (c_low, c_high, _) in zip(d["covariates"], own["covariates"], strict=True):
             columns.append((history[column].to_numpy(np.float64) - c_low) / (c_high - c_low))
-        period = int(own["baseline_period"])
+        corrected = corrected_of(own)
+        period = corrected.period
         if d["differenced"]:
             change = np.zeros(needed)
             change[period:] = target[period:] - target[:-period]
@@ -131,9 +136,7 @@ class Forecaster:
                                                self.frequency))
             inputs.append(np.column_stack(ahead).astype(np.float32)[None, :, :])
         if d["residual"]:
-            steps = np.arange(1, self.horizon + 1)
-            back = steps - period * np.ceil(steps / period).astype(int)
-            inputs.append(features[None, needed - 1 + back, 0])
+            inputs.append(corrected.forecast(features[:, 0], np.array([needed - 1]), self.horizon))
         scaled = np.asarray(self.model.predict_on_batch(inputs if len(inputs) > 1 else inputs[0]))
         forecast = scaled[0].astype(np.float64) * (high - low) + low
         if floor is not None:
@@ -186,3 +189,12 @@ class Forecaster:
             c_low, c_high, _ = own["covariates"][d["covariates"].index(column)]
             scaled.append((rows.loc[when, column].to_numpy(np.float64) - c_low) / (c_high - c_low))
         return np.column_stack(scaled)
+
+
+def corrected_of(own: dict[str, Any]) -> SeasonalMean:
+    """A series' forecast that the network corrects; before ``residual_of`` was recorded, the
+    seasonal naive of its baseline's period."""
+    recorded = own.get("residual_of")
+    if recorded:
+        return SeasonalMean.from_json(recorded)
+    return SeasonalMean(int(own["baseline_period"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,11 @@ from trainables.intervals import (
     quantile_column,
 )
 from trainables.panels import SERIES_RESULTS, PanelEvaluation, stack, write_series_results
+from trainables.statistical import SeasonalMean
 from trainables.windows import Prepared, Windows, prepare
 from tuner.errors import DataError
 
-RESIDUALS = ("none", "baseline")
+RESIDUALS = ("none", "baseline", "seasonal_mean")  # what the network corrects, if anything
 LOSSES = ("auto", "mse", "mae", "huber")
 HUBER_DELTA = 0.05  # in scaled units (the training period spans 0..1): MAE past 5 % of it
 # The measures an absolute-error loss serves; RMSE (and val_loss, an MSE) want a squared one.
@@ -62,7 +63,7 @@ def prepare_run(
     correction = str(params.get("residual", "none"))
     if correction not in RESIDUALS:
         raise ValueError(f"residual must be one of {', '.join(RESIDUALS)}, got {correction!r}")
-    residual = correction == "baseline"
+    residual = correction != "none"
     if isinstance(data, Panel):
         # Each series its own windows, scaler and baseline; one model over all of them.
         parts = [_prepare_one(family, params, member, primary_metric) for member in data.members]
@@ -97,20 +98,27 @@ def _prepare_one(
     """One series' windows and scoring, with what the family and ``residual`` add."""
     from trainables.models import TEACHER_FORCED
 
-    calendar, residual = bool(params.get("calendar")), params.get("residual") == "baseline"
+    calendar, correction = bool(params.get("calendar")), params.get("residual", "none")
     T, horizon, start = int(params["T"]), int(params["horizon"]), params.get("train_start")
     try:
         prepared = prepare(data, T, horizon, start, calendar=calendar)
         evaluation = Evaluation.of(prepared, primary_metric)
-        if residual:
-            period = evaluation.baseline_period
-            prepared = prepare(data, T, horizon, start, calendar, difference_period=period)
+        if correction != "none":
+            corrected = (
+                evaluation.seasonal_mean(prepared)
+                if correction == "seasonal_mean"
+                else SeasonalMean(evaluation.baseline_period)
+            )
+            evaluation = replace(evaluation, corrected=corrected)
+            prepared = prepare(
+                data, T, horizon, start, calendar, difference_period=corrected.period
+            )
     except DataError as err:
         raise DataError(f"series {data.name!r}: {err}") from None
     if family in TEACHER_FORCED:
         prepared = prepared.with_previous_values()
-    if residual:
-        prepared = prepared.with_baseline(period)
+    if evaluation.corrected is not None:
+        prepared = prepared.with_baseline(evaluation.corrected)
     return prepared, evaluation
 
 

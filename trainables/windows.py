@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from trainables.datasets import Series
 from trainables.gathered import join
+from trainables.statistical import SeasonalMean
 from tuner.core.frequency import fixed_seconds, offset_of
 from tuner.errors import DataError
 
@@ -120,17 +121,15 @@ class Prepared:
 
         return replace(self, train=fed(self.train), valid=fed(self.valid), test=fed(self.test))
 
-    def with_baseline(self, period: int) -> Prepared:
-        """Each window also carries the scaled baseline forecast with ``period`` (1: last value)."""
-        steps = np.arange(1, self.horizon + 1)
-        back = steps - period * np.ceil(steps / period).astype(int)
+    def with_baseline(self, corrected: SeasonalMean) -> Prepared:
+        """Each window also carries the scaled forecast the network corrects (``residual``)."""
 
         def based(windows: Windows) -> Windows:
-            # Windows whose baseline would reach before the series' start are left out.
-            skip = max(0, -int(windows.origins[0] + back.min())) if len(windows) else 0
+            # Windows whose forecast would reach before the series' start are left out.
+            skip = max(0, corrected.reach - int(windows.origins[0])) if len(windows) else 0
             kept = windows.take(slice(skip, None))
-            lagged = kept.origins[:, None] + back[None, :]
-            return replace(kept, base=self.features[lagged, 0])
+            base = corrected.forecast(self.features[:, 0], kept.origins, self.horizon)
+            return replace(kept, base=base)
 
         return replace(
             self, train=based(self.train), valid=based(self.valid), test=based(self.test)

@@ -22,9 +22,14 @@ from tuner.core.registry import RunContext
 from tuner.errors import DataError
 
 
-def train(tmp_path: Path, family: str = "ffn", future: tuple[str, ...] = ("temp",)) -> object:
+def train(
+    tmp_path: Path,
+    family: str = "ffn",
+    future: tuple[str, ...] = ("temp",),
+    residual: str = "baseline",
+) -> object:
     params = {**SHARED_HYPERPARAMETERS, **FAMILIES[family][1], "T": 12, "horizon": 3}
-    params.update(max_epochs=2, calendar=True, residual="baseline")
+    params.update(max_epochs=2, calendar=True, residual=residual)
     series = series_with_temperature(future)
     context = RunContext(lambda _: None, tmp_path, primary_metric="val_mae", seed=3)
     fit_forecaster(family, params, series, context)
@@ -45,12 +50,21 @@ def stored_forecast(run_dir: Path, at: int) -> tuple[str, list[float], list[floa
     return rows[0]["origin"], [float(r["predicted"]) for r in rows], [float(r["q90"]) for r in rows]
 
 
-@pytest.mark.parametrize("family", ["ffn", "rnn_teacher_forcing"])
+@pytest.mark.parametrize(
+    ("family", "residual"),
+    [("ffn", "baseline"), ("rnn_teacher_forcing", "baseline"), ("ffn", "seasonal_mean")],
+)
 def test_a_history_cut_at_a_test_origin_gives_its_stored_forecast(
-    tmp_path: Path, family: str
+    tmp_path: Path, family: str, residual: str
 ) -> None:
-    series = train(tmp_path, family)
+    series = train(tmp_path, family, residual=residual)
     forecaster = load_forecaster(tmp_path)
+    corrected = forecaster.description["series"][""]["residual_of"]
+    if residual == "seasonal_mean":  # a mean of whole days, reaching back past T
+        assert corrected["period"] == 24 and corrected["seasons"] > 1
+        assert forecaster.needed_rows() > 12 + 24
+    else:
+        assert corrected == {"period": 24, "seasons": 1, "level": False}
     origin_text, predicted, upper = stored_forecast(tmp_path, at=5)
     origin = int(np.searchsorted(series.timestamps, np.datetime64(origin_text.replace(" ", "T"))))  # type: ignore[attr-defined]
     history, future = frames(series, origin, forecaster.needed_rows())

@@ -19,6 +19,7 @@ from trainables.scoring import (
     seasonal_periods,
     skill,
 )
+from trainables.statistical import SeasonalMean
 from trainables.windows import prepare
 
 HOUR, HALF_HOUR, DAY = 3600, 1800, 86_400
@@ -239,7 +240,7 @@ def test_residual_with_an_all_zero_network_reproduces_the_baseline() -> None:
     values = 100 + 10 * np.sin(2 * np.pi * hours / 24) + hours / 50
     prepared = prepare(_series(HOUR, values, n * 6 // 10, n * 8 // 10), T=24, horizon=6)
     evaluation = Evaluation.of(prepared, "val_mae")
-    based = prepared.with_baseline(evaluation.baseline_period)
+    based = prepared.with_baseline(SeasonalMean(evaluation.baseline_period))
     params = {"T": 24, "horizon": 6, "hidden_layers": 1, "latent_dim": 8, "alpha": 0.0}
     model = build_model("ffn", params, prepared.features.shape[1], 0, residual=True)
     model.set_weights([np.zeros_like(w) for w in model.get_weights()])
@@ -258,7 +259,7 @@ def test_an_untrained_residual_model_is_its_baseline() -> None:
     values = 100 + 10 * np.sin(2 * np.pi * np.arange(n) / 24)
     prepared = prepare(_series(HOUR, values, n * 6 // 10, n * 8 // 10), 24, 6, calendar=True)
     evaluation = Evaluation.of(prepared, "val_mae")
-    based = prepared.with_baseline(evaluation.baseline_period)
+    based = prepared.with_baseline(SeasonalMean(evaluation.baseline_period))
     params = {"T": 24, "horizon": 6, "hidden_layers": 1, "latent_dim": 8, "alpha": 0.0}
     model = build_model("ffn", params, prepared.features.shape[1], 4, residual=True)
     np.testing.assert_allclose(
