@@ -24,7 +24,7 @@ Goals: (b) reaches (a)'s final best with <= 50 % of (a)'s epochs; early terminat
 >= 30 % of epochs at a best no more than 1 % worse; (b) at least as good as (d) and (e).
 
 Usage: TUNEDRIVE_DATA_DIR=... python bench/tuning_efficiency.py [--runs 16] [--epochs 12]
-       [--seeds 3] [--train-start 2014-01-01] [--bandit]
+       [--seeds 5] [--train-start 2014-01-01] [--bandit]
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--train-start", default="2014-01-01")
     parser.add_argument("--bandit", action="store_true", help="also f: bayesian + bandit")
     args = parser.parse_args()
@@ -152,7 +152,7 @@ def main() -> None:
         "evaluation_interval": 1,
         "delay_evaluation": 3,
     }
-    asha = {"policy": "asha", "grace_period": 2, "reduction_factor": 3}
+    asha = {"policy": "asha"}  # the grace period from the run budget (2 for 16 runs of 12)
     methods = {
         RANDOM: lambda s, h: tunedrive(args, s, "random", None, h),
         RECOMMENDED: lambda s, h: tunedrive(args, s, "bayesian", asha, h),

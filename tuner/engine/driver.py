@@ -172,7 +172,10 @@ def _tune(
         and r.refit_of is None  # a refit is no draw of the search
     ]
     policy = build_policy(
-        spec.early_termination, goal, int(spec.largest(definition.training_length) or 0) or None
+        spec.early_termination,
+        goal,
+        int(spec.largest(definition.training_length) or 0) or None,
+        spec.budget.max_total_runs,
     )
     plan = TrialPlan.of(
         spec,

@@ -189,3 +189,22 @@ def test_asha_decides_only_at_rungs_on_the_best_so_far() -> None:
     rising = {f"o{i}": [0.2, 0.95, 0.3, 0.3] for i in range(3)}
     assert policy.should_stop("r", snap(**rising, r=[0.5, 0.6, 0.7])) is True
     assert policy.should_stop("r", snap(**rising, r=[0.5, 0.6, 0.96])) is False
+
+
+def test_asha_without_a_grace_period_takes_it_from_the_run_budget() -> None:
+    from tuner.core.policies import build_policy
+    from tuner.core.policies.asha import derived_grace_period
+    from tuner.core.spec.sections import AshaPolicy as AshaSettings
+
+    # ⌊log_3 40⌋ = 3 rungs below 30 epochs: g = ⌈30 / 27⌉ = 2, rungs 2, 6, 18.
+    assert derived_grace_period(30, 40, 3) == 2
+    assert derived_grace_period(12, 16, 3) == 2  # two rungs: 2, 6
+    assert derived_grace_period(10, 6, 3) == 4  # one rung
+    assert derived_grace_period(5, 1000, 2) == 1  # more rungs than epochs: every power of 2
+    with pytest.raises(ValueError, match="reduction_factor"):
+        derived_grace_period(10, 6, 1)
+    settings = AshaSettings(policy="asha")
+    policy = build_policy(settings, "minimize", training_length=30, max_total_runs=40)
+    assert isinstance(policy, AshaPolicy) and policy.rungs() == [2, 6, 18]
+    given = build_policy(AshaSettings(policy="asha", grace_period=1), "minimize", 30, 40)
+    assert isinstance(given, AshaPolicy) and given.rungs() == [1, 3, 9, 27]

@@ -4,10 +4,13 @@ Rungs sit at k = g·η^i below max_t. A run reaching a rung is compared with the
 runs reaching that rung before it recorded there: it stops when its best so far is strictly
 worse than the (1 − 1/η) quantile of them, so about 1/η of the runs go on past each rung. The
 first run at a rung always continues. ``evaluation_interval`` and ``delay_evaluation`` do not
-apply: the rungs are the schedule.
+apply: the rungs are the schedule. Without a grace period, :func:`derived_grace_period` takes
+it from the run budget.
 """
 
 from __future__ import annotations
+
+import math
 
 from tuner.core.policies.base import EarlyTerminationPolicy, strictly_worse
 from tuner.core.policies.histories import RunHistories
@@ -66,3 +69,19 @@ def _cutoff_position(count: int, reduction_factor: int) -> tuple[int, int, float
     position = (1 - 1 / reduction_factor) * (count - 1)
     low = int(position)
     return low, min(low + 1, count - 1), position - low
+
+
+def derived_grace_period(max_t: int, max_total_runs: int, reduction_factor: int) -> int:
+    """The grace period that gives the run budget as many rungs as it can fill: with N runs,
+    about N/η^s reach the s-th rung, so s = ⌊log_η N⌋ rungs (at most those below max_t) and
+    g = ⌈max_t / η^s⌉. A first rung at one epoch, the old default, judged runs on their
+    noisiest report; 40 runs of 30 epochs get rungs 2, 6 and 18."""
+    if max_t < 1 or max_total_runs < 1 or reduction_factor < 2:
+        raise ValueError(
+            "max_t and max_total_runs must be >= 1 and reduction_factor >= 2, got "
+            f"{max_t}, {max_total_runs}, {reduction_factor}"
+        )
+    rungs = 0
+    while reduction_factor ** (rungs + 1) <= max_total_runs:
+        rungs += 1
+    return max(1, math.ceil(max_t / reduction_factor**rungs))

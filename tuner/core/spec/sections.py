@@ -85,7 +85,7 @@ class AshaPolicy(Strict):
     """No evaluation_interval or delay_evaluation: the rungs are the schedule."""
 
     policy: Literal["asha"]
-    grace_period: int = Field(default=1, ge=1)
+    grace_period: int | None = Field(default=None, ge=1)  # default: from the run budget
     reduction_factor: int = Field(default=3, ge=2)
     max_t: int | None = Field(default=None, ge=1)  # default: the trainable's max_epochs
 
