@@ -11,17 +11,20 @@ mlforecast's `cross_validation`, refit=True):
 
 - SeasonalNaive, AutoETS, MSTL (every season the frequency has that the input holds twice),
   AutoARIMA where it finishes within --peer-budget seconds (projected from one origin);
-- LightGBM through mlforecast on lags (1-3 and each season) and calendar features;
+- LightGBM through mlforecast on lags (1-3 and each season) and calendar features, with
+  defaults and tuned by AutoMLForecast with --runs trials (bench/peer_models.py);
 - tunedrive's best run, and the ensemble of its runs (greedy selection on their stored
   validation forecasts, trainables.ensemble), both from the same experiment;
-- neuralforecast's AutoNHITS and AutoLSTM where neuralforecast is installed (it pulls PyTorch),
-  with --runs samples each and --max-epochs × its windows of training steps.
+- neuralforecast's AutoNHITS and AutoLSTM on the --neural series, --runs samples each of
+  --neural-steps steps, holding out a validation period as long as tunedrive's.
 
 Printed per series: test MASE (one scale for all: the mean seasonal-naive error before the
 first origin) and MAPE where the series is positive, wall seconds, CPU seconds (this process
-and every process it started, Ray's workers included) and each method's ratio to the best peer.
+and every process it started, Ray's workers included), each method's ratio to the best peer,
+and where tunedrive and the best peer differ: MASE by quarter of the horizon and by month.
 
 Usage: python bench/peers.py [--series gefcom wineind ...] [--runs 40] [--max-epochs 30]
+       [--neural gefcom ...] [--neural-steps 1000]
 """
 
 from __future__ import annotations
@@ -214,11 +217,7 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
         lambda: run_lightgbm_tuned(df, frequency, periods, cv, args.runs, valid_windows),
         f"{args.runs} trials on {valid_windows} origins",
     )
-    try:
-        import neuralforecast  # noqa: F401
-    except ImportError:
-        print("  neuralforecast: not installed here (the peers extra pulls PyTorch); not measured")
-    else:
+    if neural_wanted(name, args):
         for kind in ("AutoNHITS", "AutoLSTM"):
             measured(
                 kind,
@@ -238,6 +237,18 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
         )
     print(f"  best peer: {best_peer[0]}; tunedrive's best run #{best.number} ({best.params})")
     where(errors, best_peer[0], chosen, scale)
+
+
+def neural_wanted(name: str, args: argparse.Namespace) -> bool:
+    try:
+        import neuralforecast  # noqa: F401
+    except ImportError:
+        print("  neuralforecast: not installed here (the peers extra pulls PyTorch); not measured")
+        return False
+    if name not in args.neural:
+        print(f"  neuralforecast: not run on {name} (--neural {' '.join(args.neural)})")
+        return False
+    return True
 
 
 def where(errors: dict[str, np.ndarray], peer: str, chosen: list, scale: float) -> None:
@@ -264,6 +275,8 @@ def main() -> None:
     parser.add_argument("--input", type=int, default=8 * 168, help="steps each peer refits on")
     parser.add_argument("--peer-budget", type=float, default=600.0)
     parser.add_argument("--neural-steps", type=int, default=1000, help="per neuralforecast sample")
+    parser.add_argument("--neural", nargs="*", choices=SINGLE, default=SINGLE,
+                        help="the series neuralforecast runs on (minutes a sample on 2 CPUs)")
     args = parser.parse_args()
     os.environ.setdefault("TUNEDRIVE_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     print(f"peers on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}")

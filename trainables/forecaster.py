@@ -23,26 +23,48 @@ from trainables.calibration import Calibration, epoch_seconds, local_scale
 from trainables.intervals import quantile_column
 from trainables.statistical import SeasonalMean
 from trainables.windows import calendar_features
+from tuner.core.ensembles import ENSEMBLE, weighted_rows
 from tuner.core.frequency import steps_after
 from tuner.errors import DataError
 
 SERIES = "series"
 
 
-def load_forecaster(path: str | Path) -> Forecaster:
-    """A forecaster from a run's archive (``GET /api/runs/{id}/model``) or its folder."""
+def load_forecaster(path: str | Path) -> Any:
+    """A forecaster from a run's archive (``GET /api/runs/{id}/model``) or its folder; from an
+    ensemble's (``GET /api/experiments/{id}/ensemble/model``), an :class:`EnsembleForecaster`."""
     import keras
 
     from trainables import models  # noqa: F401  (registers the custom layers)
 
     path = Path(path)
     if path.is_dir():
+        if (path / ENSEMBLE).is_file():
+            members = json.loads((path / ENSEMBLE).read_text())["members"]
+            return EnsembleForecaster(
+                [float(m["weight"]) for m in members],
+                [load_forecaster(path / str(m["folder"])) for m in members],
+            )
         return Forecaster(json.loads((path / DESCRIPTION).read_text()), keras.saving.load_model(
             path / MODEL))
     with tempfile.TemporaryDirectory() as folder, tarfile.open(path) as archive:
-        for name in (MODEL, DESCRIPTION):
-            archive.extract(name, folder, filter="data")
+        archive.extractall(folder, filter="data")
         return load_forecaster(folder)
+
+
+class EnsembleForecaster:
+    """An ensemble's members and weights: its forecast is the weighted mean of theirs."""
+
+    def __init__(self, weights: list[float], members: list[Forecaster]) -> None:
+        self.weights, self.members = weights, members
+
+    def needed_rows(self, name: str = "") -> int:
+        return max(member.needed_rows(name) for member in self.members)
+
+    def predict(self, history: pd.DataFrame, future: pd.DataFrame | None = None) -> pd.DataFrame:
+        frames = [member.predict(history, future) for member in self.members]
+        rows = weighted_rows([f.to_dict(orient="records") for f in frames], self.weights)
+        return pd.DataFrame(rows, columns=frames[0].columns)
 
 
 class Forecaster:

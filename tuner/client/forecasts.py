@@ -40,7 +40,7 @@ class ForecastCalls:
             else f"/api/experiments/{experiment_id}/forecast"
         )
         response = self._send(
-            "POST", path, content=_csv(history), headers={"Content-Type": "text/csv"}
+            "POST", path, content=history_csv(history), headers={"Content-Type": "text/csv"}
         )
         return Forecast.from_json(response.json())
 
@@ -58,7 +58,8 @@ class ForecastCalls:
         return self._download(f"/api/runs/{run_id}/model", target)
 
 
-def _csv(history: Any) -> bytes:
+def history_csv(history: Any) -> bytes:
+    """The request body for ``history``: a DataFrame, a CSV file's path, CSV text or bytes."""
     if history is None:
         return b""
     if isinstance(history, bytes):

@@ -1,12 +1,15 @@
-"""An experiment's ensemble of its finished runs, by its trainable's own ``ensemble``."""
+"""An experiment's ensemble of its finished runs, by its trainable's own ``ensemble``; its
+forecast and its portable model, from its members' (tuner.core.ensembles)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from tuner.core.ensembles import ENSEMBLE, member_folder, weighted_rows
 from tuner.core.registry import get_trainable
 from tuner.errors import ConflictError, NotFoundError
+from tuner.service.forecasts import ForecastRequest, forecast_request, model_archive, run_forecast
 
 MEMBERS = ("completed", "early_terminated")
 
@@ -49,3 +52,52 @@ def build_ensemble(trainable: str, runs: list[Any]) -> dict[str, Any]:
         for name, weight in sorted(made["weights"].items(), key=lambda item: -item[1])
     ]
     return {"members": members, "test": made["test"], "baseline": made["baseline"]}
+
+
+def ensemble_forecast_request(
+    store: Any, settings: Any, experiment_id: str
+) -> tuple[str, list[Any], list[ForecastRequest]]:
+    """The ensemble's candidates, and what a forecast with each needs."""
+    trainable, runs = ensemble_request(store, settings, experiment_id)
+    return trainable, runs, [forecast_request(store, settings, run_id) for run_id, *_ in runs]
+
+
+def ensemble_forecast(
+    trainable: str, runs: list[Any], requests: list[ForecastRequest], body: bytes | None,
+    settings: Any,
+) -> dict[str, Any]:
+    """Runs in a model process: the ensemble, and the weighted mean of its members' forecasts
+    after ``body`` (tuner.core.ensembles)."""
+    made = build_ensemble(trainable, runs)
+    by_run = {request.run_id: request for request in requests}
+    members = made["members"]
+    forecasts = [run_forecast(by_run[m["run_id"]], body, settings) for m in members]
+    try:
+        rows = weighted_rows(forecasts, [m["weight"] for m in members])
+    except ValueError as err:
+        raise ConflictError(f"the ensemble's members do not forecast alike: {err}") from None
+    return {"members": members, "rows": rows}
+
+
+def ensemble_archive(store: Any, settings: Any, members: list[dict[str, Any]]) -> bytes:
+    """One ``.tar.gz``: ``ensemble.json`` (each member's run, number, weight and folder) and
+    each member's portable model in its folder."""
+    import io
+    import json
+    import tarfile
+
+    buffer = io.BytesIO()
+    described = [{**m, "folder": member_folder(m["number"])} for m in members]
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        text = json.dumps({"members": described}, indent=1).encode()
+        info = tarfile.TarInfo(ENSEMBLE)
+        info.size = len(text)
+        archive.addfile(info, io.BytesIO(text))
+        for member in described:
+            one_model = io.BytesIO(model_archive(store, settings, member["run_id"]))
+            with tarfile.open(fileobj=one_model) as one:
+                for item in one.getmembers():
+                    content = one.extractfile(item)
+                    item.name = f"{member['folder']}/{item.name}"
+                    archive.addfile(item, content)
+    return buffer.getvalue()
