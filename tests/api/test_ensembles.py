@@ -3,6 +3,8 @@ is its members' weighted mean, and the downloaded model forecasts the same."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from trainables.forecaster import EnsembleForecaster, load_forecaster
 def test_the_ensemble_forecasts_as_its_members_and_its_model_alike(
     tuned: Any, tmp_path: Path  # noqa: F811
 ) -> None:
-    _, client, best = tuned
+    live, client, best = tuned
     history = series_frame().iloc[-24 * 9 :]
     made = client.ensemble_forecast(best.experiment_id, history)
     assert [(m.run_id, m.weight) for m in made.members] == [(best.id, 1.0)]
@@ -31,3 +33,9 @@ def test_the_ensemble_forecasts_as_its_members_and_its_model_alike(
     assert [str(pd.Timestamp(t)) for t in frame["timestamp"]] == [
         str(pd.Timestamp(r["timestamp"])) for r in own
     ]
+    cli = subprocess.run(
+        [sys.executable, "-m", "tuner.cli", "forecast", best.experiment_id, "--ensemble",
+         "--url", live.url],
+        capture_output=True, text=True, check=True,
+    )
+    assert f"ensemble: run #{best.number} 1.00" in " ".join(cli.stdout.split())  # wrapped

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,6 +22,9 @@ def forecast(
     experiment: Annotated[
         bool, typer.Option("--experiment", help="the id is an experiment's: its best run")
     ] = False,
+    ensemble: Annotated[
+        bool, typer.Option("--ensemble", help="the id is an experiment's: its ensemble")
+    ] = False,
     as_json: AsJson = False,
     url: Url = None,
     token: Token = None,
@@ -29,18 +32,25 @@ def forecast(
     """A run's forecast after the history given (or its data set's end), with quantiles."""
     client = _client(url, token)
     body = history.read_bytes() if history is not None else None
-    made = (
-        client.forecast(experiment_id=run_id, history=body)
-        if experiment
-        else client.forecast(run_id, body)
-    )
+    if ensemble:
+        made: Any = client.ensemble_forecast(run_id, body)
+        title = f"forecast of experiment {run_id}'s ensemble: " + ", ".join(
+            f"run #{m.number} {m.weight:.2f}" for m in made.members
+        )
+    else:
+        made = (
+            client.forecast(experiment_id=run_id, history=body)
+            if experiment
+            else client.forecast(run_id, body)
+        )
+        title = f"forecast of run {made.run_id}"
     if as_json:
         return _emit(made)
     rows = made.rows
     if not rows:
         console.print("no forecast rows")
         return
-    table = Table(title=f"forecast of run {made.run_id}")
+    table = Table(title=title)
     for column in rows[0]:
         table.add_column(column, justify="left" if column in ("series", "timestamp") else "right")
     for row in rows:
@@ -52,9 +62,16 @@ def forecast(
 def model(
     run_id: str,
     dest: Annotated[Path | None, typer.Option(help="a folder or file; default: here")] = None,
+    ensemble: Annotated[
+        bool, typer.Option("--ensemble", help="the id is an experiment's: its ensemble's model")
+    ] = False,
     url: Url = None,
     token: Token = None,
 ) -> None:
     """Download a run's portable model: `load_forecaster(path).predict(history)` anywhere."""
-    saved = _client(url, token).download_model(run_id, dest)
+    client = _client(url, token)
+    saved = (
+        client.download_ensemble_model(run_id, dest) if ensemble
+        else client.download_model(run_id, dest)
+    )
     console.print(f"saved {saved}", highlight=False)
