@@ -1,6 +1,6 @@
 // One experiment: summary, best run, a sortable paged runs table, charts, cancel, extend, refit. While it
 // runs the page polls every 1.5 s and redraws in place, keeping the sort, page and zoom.
-import { get, request } from "./api.js";
+import { download, get, request } from "./api.js";
 import {
   bestSoFar, importanceBars, learningCurves, logScaled, parallelCoordinates, plotlyLoaded, scatters,
 } from "./charts.js";
@@ -178,7 +178,13 @@ function renderEnsemble(card, made) {
     const theirs = made.baseline[`baseline_${name}`];
     return [name.replace("test_", "test "), `${num(value)}${theirs === undefined ? "" : ` (baseline ${num(theirs)})`}`];
   });
-  card.replaceChildren(el("h3", {}, "Ensemble of its runs"), definitions([["Weights", weights], ...figures]));
+  // Its portable model: the members' models and weights (load_forecaster reads it).
+  const model = el("a", { href: "#", id: "ensemble-model" }, "Download its model");
+  model.onclick = (event) => {
+    event.preventDefault();
+    download(`/api/experiments/${made.experiment_id}/ensemble/model`, `ensemble-${made.experiment_id}.tar.gz`);
+  };
+  card.replaceChildren(el("h3", {}, "Ensemble of its runs"), definitions([["Weights", weights], ...figures]), model);
   card.hidden = false;
 }
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.api.live import LiveServer
 from tests.dashboard.pages import CHROMIUM, shot
+from trainables.forecaster import EnsembleForecaster, load_forecaster
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test)")
 
@@ -79,3 +80,7 @@ def test_a_panel_run_through_the_sdk_and_its_series_table_and_picker(
         made = client.ensemble(experiment.id)
     assert f"#{best.number} 1.00" in page.inner_text("#ensemble")
     assert made.members[0].run_id == best.id
+    with page.expect_download() as fetched:
+        page.click("#ensemble-model")
+    assert fetched.value.suggested_filename == f"ensemble-{experiment.id}.tar.gz"
+    assert isinstance(load_forecaster(fetched.value.path()), EnsembleForecaster)
