@@ -59,11 +59,14 @@ def ensemble_forecast(forecasts: Sequence[np.ndarray], weights: np.ndarray) -> n
 KEYS = ["origin", "horizon_step"]
 
 
-def ensemble_of_runs(folders: Sequence[Path], rounds: int = ROUNDS) -> tuple[dict[str, float], Any]:
+def ensemble_of_runs(
+    folders: Sequence[Path], rounds: int = ROUNDS, primary: str = "mae"
+) -> tuple[dict[str, float], Any]:
     """The ensemble of the runs in ``folders`` that have a validation forecast (a refit has
-    none: its validation is trained on): each one's weight by folder name, and the ensemble's
-    test forecast (forecast.csv's columns, ``predicted`` the weighted mean) on the windows
-    every member forecast."""
+    none: its validation is trained on), selected on the ``primary`` measure (MASE as MAE:
+    one scale): each one's weight by folder name, and the ensemble's test forecast
+    (forecast.csv's columns, ``predicted`` the weighted mean) on the windows every member
+    forecast."""
     import pandas as pd
 
     keys = KEYS
@@ -79,11 +82,21 @@ def ensemble_of_runs(folders: Sequence[Path], rounds: int = ROUNDS) -> tuple[dic
     valid = _common(valid, keys)
     test = _common(test, keys)
     weights = greedy_selection(
-        [v["predicted"].to_numpy() for v in valid], valid[0]["actual"].to_numpy(), rounds=rounds
+        [v["predicted"].to_numpy() for v in valid],
+        valid[0]["actual"].to_numpy(),
+        _measure_of(primary),
+        rounds=rounds,
     )
     made = test[0][[*keys, "actual", "timestamp"]].copy()
     made["predicted"] = ensemble_forecast([t["predicted"].to_numpy() for t in test], weights)
     return {f.name: float(w) for f, w in zip(members, weights, strict=True) if w > 0}, made
+
+
+def _measure_of(primary: str) -> Measure:
+    from trainables.scoring import measure
+
+    name = "mae" if primary == "mase" else primary
+    return lambda forecast, actual: float(measure(name, forecast, actual))  # type: ignore[arg-type]
 
 
 def _common(frames: list[Any], keys: list[str]) -> list[Any]:
@@ -97,8 +110,10 @@ def _common(frames: list[Any], keys: list[str]) -> list[Any]:
 def experiment_ensemble(folders: Sequence[Path], finals: Sequence[dict[str, Any]]) -> dict:
     """The ensemble of an experiment's runs (``folders``, with each run's final metrics):
     its weights by folder name and its test MAE, RMSE, MASE (on the runs' own scale) and MAPE
-    where the series allows it, beside the best member's and the baseline's."""
-    weights, made = ensemble_of_runs(folders)
+    where the series allows it, beside the best member's and the baseline's; selected on the
+    runs' primary measure (their ``skill_measure``)."""
+    primary = next((f["skill_measure"] for f in finals if f.get("skill_measure")), "mae")
+    weights, made = ensemble_of_runs(folders, primary=str(primary))
     error = made["predicted"].to_numpy() - made["actual"].to_numpy()
     test = {
         "test_mae": float(np.mean(np.abs(error))),

@@ -70,3 +70,10 @@ def test_the_ensemble_of_stored_runs_is_the_weighted_mean_of_their_forecasts(tmp
     assert weights == pytest.approx({"a": 2 / 3, "b": 1 / 3})
     assert made["predicted"].tolist() == pytest.approx([10.0, 20.0])  # (2·11 + 8) / 3, …
     assert made["actual"].tolist() == [10.0, 20.0]
+    # Selected on the primary measure: by MAE run a (1.5 against 2), by RMSE run b (2 < 2.12).
+    for name, (a, b) in (("a", ([0.0, 3.0], [1.0, 1.0])), ("b", ([2.0, 2.0], [1.0, 1.0]))):
+        write(tmp_path / name, "validation", a, [0.0, 0.0])
+        write(tmp_path / name, "forecast", b, [0.0, 0.0])
+    pair = [tmp_path / "a", tmp_path / "b"]
+    assert ensemble_of_runs(pair, rounds=1, primary="mae")[0] == {"a": 1.0}
+    assert ensemble_of_runs(pair, rounds=1, primary="rmse")[0] == {"b": 1.0}
