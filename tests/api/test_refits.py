@@ -1,18 +1,22 @@
 """Refits through a real `tunedrive serve`: the best run is trained again on training plus
 validation by the experiment's next driver, stored as a run linked to its source, and the
-experiment returns to how it had ended."""
+experiment returns to how it had ended. Then the experiment's ensemble (refits are no members):
+its figures, its forecast (the members' weighted mean) and its portable model."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pandas as pd
 import pytest
 
-from tests.api.test_forecasts import stored_rows, tuned  # noqa: F401 - its tuned experiment
+from tests.api.test_forecasts import series_frame, stored_rows, tuned  # noqa: F401
+from trainables.forecaster import EnsembleForecaster, load_forecaster
 from tuner.client import Client
 from tuner.errors import ConflictError
 
@@ -77,3 +81,29 @@ def test_the_ensemble_of_one_run_is_that_run(tuned: Any) -> None:  # noqa: F811
         check=True,
     )
     assert "ensemble of 1 runs" in cli.stdout and f"run #{best.number} 1.00" in cli.stdout
+
+
+def test_the_ensemble_forecasts_as_its_members_and_its_model_alike(
+    tuned: Any, tmp_path: Path  # noqa: F811
+) -> None:
+    live, client, best = tuned
+    history = series_frame().iloc[-24 * 9 :]
+    made = client.ensemble_forecast(best.experiment_id, history)
+    assert [(m.run_id, m.weight) for m in made.members] == [(best.id, 1.0)]
+    own = client.forecast(best.id, history).rows
+    assert made.rows == own  # one member of weight 1: its forecast, quantiles and all
+    archive = client.download_ensemble_model(best.experiment_id, tmp_path)
+    local = load_forecaster(archive)
+    assert isinstance(local, EnsembleForecaster) and local.weights == [1.0]
+    frame = local.predict(history)
+    np.testing.assert_allclose(frame["forecast"], [r["forecast"] for r in own], atol=1e-6)
+    np.testing.assert_allclose(frame["q90"], [r["q90"] for r in own], atol=1e-6)
+    assert [str(pd.Timestamp(t)) for t in frame["timestamp"]] == [
+        str(pd.Timestamp(r["timestamp"])) for r in own
+    ]
+    cli = subprocess.run(
+        [sys.executable, "-m", "tuner.cli", "forecast", best.experiment_id, "--ensemble",
+         "--url", live.url],
+        capture_output=True, text=True, check=True,
+    )
+    assert f"ensemble: run #{best.number} 1.00" in " ".join(cli.stdout.split())  # wrapped
