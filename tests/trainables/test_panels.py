@@ -72,7 +72,8 @@ def test_a_global_model_trains_on_a_panel_and_its_aggregate_is_the_mean_of_its_s
     panel = load_for_tuning("panel", settings, {"target": "sales", "split": None, "room": 18})
     assert isinstance(panel, Panel) and [len(m) for m in panel.members] == [96, 84, 120]
     params = {**SHARED_HYPERPARAMETERS, **FAMILIES["ffn"][1], "T": 12, "horizon": 6}
-    params.update(max_epochs=2, calendar=True, residual="baseline")
+    # A hybrid: each series' network corrects that series' own seasonal mean.
+    params.update(max_epochs=2, calendar=True, residual="seasonal_mean")
     reports: list[dict[str, Any]] = []
     run_dir = tmp_path / "run"
     final = fit_forecaster(
@@ -97,6 +98,8 @@ def test_a_global_model_trains_on_a_panel_and_its_aggregate_is_the_mean_of_its_s
     from trainables.forecaster import load_forecaster
 
     forecaster = load_forecaster(run_dir)
+    corrected = [own["residual_of"] for own in forecaster.description["series"].values()]
+    assert len(corrected) == 3 and all(c["period"] in (1, 12) for c in corrected)
     histories = []
     for member in panel.members:  # type: ignore[union-attr]
         first = next(r for r in forecast if r["series"] == member.name)
