@@ -33,10 +33,8 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from peer_models import (  # noqa: E402
+    cpu_meter,
     run_lightgbm,
     run_lightgbm_tuned,
     run_neural,
@@ -64,36 +63,6 @@ from trainables.scoring import seasonal_periods  # noqa: E402
 from tuner.core.settings import Settings  # noqa: E402
 
 SINGLE = ["gefcom", "taylor", "seattle", "seattle_weekly", "wineind", "woolyrnq"]
-
-
-@contextmanager
-def cpu_meter() -> Iterator[dict[str, float]]:
-    """Wall and CPU seconds of this process and of every process it starts meanwhile (polled
-    twice a second: a process that lives less than that is missed)."""
-    import psutil
-
-    me, seen, out = psutil.Process(), {}, {}
-    stop = threading.Event()
-
-    def poll() -> None:
-        while not stop.wait(0.5):
-            for child in me.children(recursive=True):
-                try:
-                    times = child.cpu_times()
-                    seen[child.pid] = times.user + times.system
-                except psutil.Error:
-                    pass
-
-    start, own = time.monotonic(), time.process_time()
-    watcher = threading.Thread(target=poll, daemon=True)
-    watcher.start()
-    try:
-        yield out
-    finally:
-        stop.set()
-        watcher.join()
-        out["wall"] = time.monotonic() - start
-        out["cpu"] = time.process_time() - own + sum(seen.values())
 
 
 def series_frame(name: str, settings: Settings) -> tuple[pd.DataFrame, str, str]:
@@ -143,6 +112,14 @@ def _tuned(name: str, args: argparse.Namespace, home: Path) -> tuple[pd.DataFram
         spec = spec_for(name, SERIES[name][2], SERIES[name][3], args)
     best, folder = run_in(home, name, spec)
     return pd.read_csv(folder / "forecast.csv"), best, folder
+
+
+def longest_window(name: str) -> int:
+    """The longest input window tunedrive's search has on this series."""
+    if name == "gefcom":
+        spec = yaml.safe_load((ROOT / "configs" / "gefcom.yaml").read_text())
+        return int(max(spec["search_space"]["T"]["choice"]))
+    return int(max(SERIES[name][2]))
 
 
 def score(forecast: np.ndarray, actual: np.ndarray, scale: float) -> tuple[float, float]:
@@ -196,6 +173,9 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
             out = run().sort_values(["cutoff", "ds"])
         column = next(c for c in out.columns if c not in ("unique_id", "ds", "cutoff", "y"))
         add(label, out[column].to_numpy(), out["y"].to_numpy(), cost, note)
+        mase, mape, wall, cpu = rows[-1][1:5]  # as it comes: a long run keeps what it measured
+        print(f"  {label}: MASE {mase:.3f}, MAPE {mape:.2f} %, {wall:.0f} s, {cpu:.0f} CPU s",
+              flush=True)
 
     for label, make in statistical(periods).items():
         if label == "AutoARIMA":
@@ -222,7 +202,8 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
             measured(
                 kind,
                 lambda kind=kind: run_neural(
-                    kind, df, frequency, cv, args.runs, args.neural_steps, valid_steps
+                    kind, df, frequency, cv, args.runs, args.neural_steps, valid_steps,
+                    longest_window(name),
                 ),
                 f"{args.runs} samples x {args.neural_steps} steps",
             )
