@@ -141,7 +141,8 @@ def run_neural(
 
     def config(trial: Any) -> dict[str, Any]:
         chosen = defaults(trial)
-        if chosen.get("input_size", 0) > longest_input:
+        size = chosen.get("input_size")  # neuralforecast's first call passes a mock trial
+        if isinstance(size, int) and size > longest_input:
             chosen["input_size"] = longest_input
         chosen.update(max_steps=steps, val_check_steps=max(1, steps // 10),
                       enable_progress_bar=False, enable_model_summary=False)
