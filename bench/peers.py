@@ -165,8 +165,9 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
     print(
         f"\n{name}: {frequency}, h={horizon}, {len(chosen)} origins {chosen[0]} … {chosen[-1]}, "
         f"input {steps} steps, seasons {periods}",
-        flush=True,
     )
+    for label, mase, mape, _, cpu, note in rows:
+        print(f"  {label}: MASE {mase:.3f}, MAPE {mape:.2f} %, {cpu:.0f} CPU s, {note}", flush=True)
 
     def measured(label: str, run: Callable[[], Any], note: str = "") -> None:
         with cpu_meter() as cost:
