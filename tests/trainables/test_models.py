@@ -93,7 +93,9 @@ def test_family_trains_two_epochs_for_each_grid_cell(
         "baseline_test_pinball",
         "test_coverage_10_90",
         "baseline_test_coverage_10_90",
+        "residual_of",  # the default residual corrects the baseline
     }
+    assert final["residual_of"] == final["baseline"]
     assert set(final) <= set(get_trainable(family).final_metrics)  # type: ignore[union-attr]
     assert final["device"] == "CPU"  # a run given no GPU trains on the CPU
     # 0: no epoch beat the untrained residual network, the baseline (residual: baseline).
