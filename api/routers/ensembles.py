@@ -27,8 +27,8 @@ async def experiment_ensemble(
     experiment_id: str, store: StoreDep, settings: SettingsDep
 ) -> Ensemble:
     """Greedy selection with replacement over the runs' stored validation forecasts, scored
-    on the runs' primary measure; its test figures (MASE on the runs' own scale) beside the baseline's. Built anew
-    at each call, so it follows an extension."""
+    on the runs' primary measure; its test figures (MASE on the runs' own scale) beside the
+    baseline's. Built anew at each call, so it follows an extension."""
     trainable, runs = await off_loop(ensemble_request, store, settings, experiment_id)
     made = await in_process(build_ensemble, trainable, runs)
     return Ensemble(experiment_id=experiment_id, **made)
