@@ -231,6 +231,7 @@ def _tune(
                 scored_runs(earlier) + warm_start_runs(spec, store),
                 ran,
                 StoreNumbers(link),
+                policy_stops=scheduler.stopped_at,
             ),
             scheduler=scheduler,
             num_samples=new_runs,

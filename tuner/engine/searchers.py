@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import pickle
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 from ray.tune.search import Searcher
@@ -23,6 +23,7 @@ from tuner.core.sampling import (
 )
 from tuner.core.spec import ExperimentSpec
 from tuner.core.values import as_real
+from tuner.engine.scheduler import FINAL_KEY, STEP_KEY
 
 Finished = tuple[dict[str, Any], float]  # a finished run's configuration and best value
 Done = tuple[dict[str, Any], float | None]  # a finished run of this experiment, scored or not
@@ -44,11 +45,14 @@ def build_searcher(
     history: Sequence[Finished] = (),
     done: Sequence[Done] = (),
     numbers: Callable[[str], int] | None = None,
+    policy_stops: Container[str] | None = None,
 ) -> Searcher:
     """``history``: the scored runs the sampler learns from before it draws (this experiment's,
     when it is extended, and those of the experiments it warm-starts from); ``done``: every
     finished run of this experiment, whatever its end, which no sampler draws again (DESIGN
-    §5); ``numbers``: hands each drawn trial its run number (the store's, in the driver)."""
+    §5); ``numbers``: hands each drawn trial its run number (the store's, in the driver);
+    ``policy_stops``: the trials an early-termination policy stopped (the scheduler's, live),
+    which a Bayesian sampler learns from at the rung they reached, not as finished runs."""
     import optuna
 
     numbers = numbers or CountedNumbers()
@@ -73,6 +77,7 @@ def build_searcher(
         history=[told for told in (as_optuna_trial(spec, *run) for run in history) if told],
         done=done,
         numbers=numbers,
+        policy_stops=policy_stops,
     )
 
 
@@ -104,8 +109,14 @@ class _CheckpointedSearcher(Searcher):
 
 
 class OptunaSearcher(_CheckpointedSearcher):
-    """An Optuna study behind Ray Tune's public Searcher API (ask at suggest, tell at the end),
-    over a define-by-run space; the study starts with the ``history`` (extend, warm start).
+    """An Optuna study behind Ray Tune's public Searcher API (ask at suggest, each interval's
+    objective reported at its step, tell at the end), over a define-by-run space; the study
+    starts with the ``history`` (extend, warm start).
+
+    Multi-fidelity: a run in ``policy_stops`` is told as pruned, so TPE ranks it by the last
+    step it reached and its value there (Optuna's TPE with a pruner): below every run that
+    trained to its end, and deeper rungs above shallower ones. Without this, a run stopped at
+    its first rung competed on its best value of a few epochs with runs trained to the end.
 
     It never starts a configuration that already finished in this experiment (DESIGN §5): TPE
     in a space of ``choice``s does propose one again; the study is then told that run's known
@@ -124,12 +135,15 @@ class OptunaSearcher(_CheckpointedSearcher):
         history: Sequence[Any] = (),
         done: Sequence[Done] = (),
         numbers: Callable[[str], int],
+        policy_stops: Container[str] | None = None,
     ) -> None:
         import optuna
 
         super().__init__(metric=metric, mode=mode)
         self._space = space
         self._numbers = numbers
+        self._policy_stops = policy_stops
+        self._steps: dict[str, int] = {}  # trial id -> the last step reported to its trial
         self.study = optuna.create_study(
             sampler=sampler, direction="maximize" if mode == "max" else "minimize"
         )
@@ -157,12 +171,23 @@ class OptunaSearcher(_CheckpointedSearcher):
         self._asked[trial_id] = (asked, config)
         return {**config, RUN_NUMBER_KEY: self._numbers(trial_id)}
 
+    def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
+        asked, _ = self._asked.get(trial_id, (None, None))
+        value, step = as_real(result.get(self.metric)), result.get(STEP_KEY)
+        if asked is None or result.get(FINAL_KEY) or value is None or not math.isfinite(value):
+            return
+        # A retried run counts its steps from 1 again; its first attempt's reports stand.
+        if isinstance(step, int) and step > self._steps.get(trial_id, 0):
+            self._steps[trial_id] = step
+            asked.report(value, step)
+
     def on_trial_complete(
         self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False
     ) -> None:
         from optuna.trial import TrialState
 
         asked, config = self._asked.pop(trial_id, (None, None))
+        self._steps.pop(trial_id, None)
         if asked is None:
             return
         value = as_real((result or {}).get(self.metric))
@@ -170,8 +195,20 @@ class OptunaSearcher(_CheckpointedSearcher):
             self.study.tell(asked, state=TrialState.FAIL)
             self._finished.setdefault(_key(config), None)
             return
-        self.study.tell(asked, value)
+        if self._policy_stops is not None and trial_id in self._policy_stops:
+            self.study.tell(asked, state=TrialState.PRUNED)
+        else:
+            self.study.tell(asked, value)
         self._finished[_key(config)] = value
+
+    def save(self, checkpoint_path: str) -> None:
+        # The scheduler's live record does not survive a restore (the restored scheduler is
+        # another object): a restored searcher tells every run as finished, as before.
+        stops, self._policy_stops = self._policy_stops, None
+        try:
+            super().save(checkpoint_path)
+        finally:
+            self._policy_stops = stops
 
     def set_search_properties(
         self, metric: str | None, mode: str | None, config: dict[str, Any], **spec: Any

@@ -167,3 +167,29 @@ def test_each_drawn_configuration_carries_its_run_number_after_the_earlier_stret
     restored = build_searcher(spec)
     restored.restore(str(tmp_path / "searcher.pkl"))
     assert restored.suggest("t2")[RUN_NUMBER_KEY] == 5
+
+
+def test_a_run_a_policy_stopped_teaches_tpe_at_the_rung_it_reached() -> None:
+    """Multi-fidelity TPE: every interval's objective is reported at its step; a run the
+    policy stopped is told as pruned at its last rung (ranked below runs trained to their end,
+    however good its few epochs looked), a run that trained to its end as complete."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    stopped: set[str] = set()
+    searcher = build_searcher(spec_for("bayesian", 3), policy_stops=stopped)
+    for trial_id in ("short", "full"):
+        searcher.suggest(trial_id)
+    for step, value in [(1, 0.2), (2, 0.5)]:
+        searcher.on_trial_result("short", {"_objective": value, "_step": step})
+    searcher.on_trial_result("short", {"_objective": 0.1, "_step": 1})  # a retry's first report
+    stopped.add("short")  # the scheduler's record, as the policy decides
+    searcher.on_trial_result("short", {"_objective": 0.9, "_step": 3, "_final": True})
+    searcher.on_trial_complete("short", {"_objective": 0.5})
+    for step in (1, 2, 3):
+        searcher.on_trial_result("full", {"_objective": 0.1 * step, "_step": step})
+    searcher.on_trial_complete("full", {"_objective": 0.3})
+    short, full = searcher.study.trials
+    assert short.state == optuna.trial.TrialState.PRUNED
+    assert short.intermediate_values == {1: 0.2, 2: 0.5}
+    assert full.state == optuna.trial.TrialState.COMPLETE and full.value == 0.3
+    assert full.intermediate_values == {1: 0.1, 2: pytest.approx(0.2), 3: pytest.approx(0.3)}
+    assert searcher.study.best_trial.number == full.number  # 0.5 at a rung is not a result
