@@ -55,6 +55,22 @@ def cpu_meter() -> Iterator[dict[str, float]]:
         out["cpu"] = time.process_time() - own + sum(seen.values())
 
 
+def finishes_within(run: Callable[[], Any], seconds: float) -> float | None:
+    """Wall seconds ``run`` took in a forked child, or None where it ran past ``seconds`` (the
+    child is then killed): a probe that cannot itself overrun the budget it guards."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    child = multiprocessing.get_context("fork").Process(target=run, daemon=True)
+    child.start()
+    child.join(seconds)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return None
+    return time.perf_counter() - started
+
+
 def statistical(periods: list[int]) -> dict[str, Callable[[], Any]]:
     from statsforecast.models import MSTL, AutoARIMA, AutoETS, SeasonalNaive
 
