@@ -111,7 +111,7 @@ def run_lightgbm(df: pd.DataFrame, frequency: str, periods: list[int], cv: dict[
         lags=sorted({1, 2, 3, *periods}),
         date_features=_calendar(frequency),
     )
-    return forecaster.cross_validation(df=df, refit=True, **cv)
+    return forecaster.cross_validation(df=df, refit=True, static_features=[], **cv)
 
 
 def run_lightgbm_tuned(
@@ -119,7 +119,8 @@ def run_lightgbm_tuned(
     valid_windows: int,
 ) -> Any:
     """AutoMLForecast's search (lags, target transforms, LightGBM's parameters) on the
-    ``valid_windows`` origins before the first test origin, then the best one refit per origin."""
+    ``valid_windows`` origins before the first test origin, then the best one refit per origin.
+    Columns beside ``y`` are dynamic features, known over the horizon (ex post)."""
     import optuna
     from mlforecast.auto import AutoLightGBM, AutoMLForecast
 
@@ -129,13 +130,16 @@ def run_lightgbm_tuned(
         models={"LightGBM": AutoLightGBM()},
         freq=frequency,
         season_length=periods[0] if periods else None,
+        fit_config=lambda trial: {"static_features": []},
     )
     auto.fit(
         before, n_windows=valid_windows, h=cv["h"], num_samples=trials,
         step_size=cv["step_size"], input_size=cv["input_size"],
         study_kwargs={"sampler": optuna.samplers.TPESampler(seed=0)},
     )
-    return auto.models_["LightGBM"].cross_validation(df=df, refit=True, **cv)
+    return auto.models_["LightGBM"].cross_validation(
+        df=df, refit=True, static_features=[], **cv
+    )
 
 
 def run_neural(

@@ -64,12 +64,12 @@ def ensemble_of_runs(
 ) -> tuple[dict[str, float], Any]:
     """The ensemble of the runs in ``folders`` that have a validation forecast (a refit has
     none: its validation is trained on), selected on the ``primary`` measure (MASE as MAE:
-    one scale): each one's weight by folder name, and the ensemble's test forecast
-    (forecast.csv's columns, ``predicted`` the weighted mean) on the windows every member
-    forecast."""
+    one scale; on a panel, each series' errors over its own scale): each one's weight by
+    folder name, and the ensemble's test forecast (forecast.csv's columns, ``predicted`` the
+    weighted mean) on the windows every member forecast."""
     import pandas as pd
 
-    keys = KEYS
+    keys, scale = KEYS, 1.0
     members = [
         f for f in folders if (f / "validation.csv").is_file() and (f / "forecast.csv").is_file()
     ]
@@ -81,15 +81,34 @@ def ensemble_of_runs(
         keys = ["series", *KEYS]
     valid = _common(valid, keys)
     test = _common(test, keys)
+    if primary == "mase" and (scales := series_scales(members)) is not None:
+        scale = row_scale(valid[0], scales)  # a panel: each series' MASE on its own scale
     weights = greedy_selection(
-        [v["predicted"].to_numpy() for v in valid],
-        valid[0]["actual"].to_numpy(),
+        [v["predicted"].to_numpy() / scale for v in valid],
+        valid[0]["actual"].to_numpy() / scale,
         _measure_of(primary),
         rounds=rounds,
     )
     made = test[0][[*keys, "actual", "timestamp"]].copy()
     made["predicted"] = ensemble_forecast([t["predicted"].to_numpy() for t in test], weights)
     return {f.name: float(w) for f, w in zip(members, weights, strict=True) if w > 0}, made
+
+
+def series_scales(folders: Sequence[Path]) -> dict[str, float] | None:
+    """A panel's MASE scale of each series (its test MAE over its test MASE in a run's
+    ``series.csv``; one scale for every run on this data), or None for a single series."""
+    from tuner.core.results import SERIES_RESULTS, read_series_results
+
+    path = next((f / SERIES_RESULTS for f in folders if (f / SERIES_RESULTS).is_file()), None)
+    rows = read_series_results(path) if path is not None else []
+    if not rows or not all(r.get("test_mase") and r.get("test_mae") for r in rows):
+        return None
+    return {str(r["series"]): float(r["test_mae"]) / float(r["test_mase"]) for r in rows}
+
+
+def row_scale(frame: Any, scales: dict[str, float]) -> np.ndarray:
+    """Each row's series' scale."""
+    return frame["series"].astype(str).map(scales).to_numpy(dtype=np.float64)
 
 
 def _measure_of(primary: str) -> Measure:
@@ -120,7 +139,11 @@ def experiment_ensemble(folders: Sequence[Path], finals: Sequence[dict[str, Any]
         "test_rmse": float(np.sqrt(np.mean(error**2))),
     }
     scored = [f for f in finals if f.get("test_mae") and f.get("test_mase")]
-    if scored:  # MASE = MAE / scale, one scale for every run on this data
+    scales = series_scales(folders) if "series" in made else None
+    if scales is not None:  # a panel's MASE: the mean over series of each one's own
+        scaled = made.assign(error=np.abs(error) / row_scale(made, scales))
+        test["test_mase"] = float(scaled.groupby("series")["error"].mean().mean())
+    elif scored:  # MASE = MAE / scale, one scale for every run on this data
         test["test_mase"] = test["test_mae"] * scored[0]["test_mase"] / scored[0]["test_mae"]
     actual = made["actual"].to_numpy()
     if scored and "test_mape" in scored[0] and np.all(actual > 0):

@@ -77,3 +77,47 @@ def test_the_ensemble_of_stored_runs_is_the_weighted_mean_of_their_forecasts(tmp
     pair = [tmp_path / "a", tmp_path / "b"]
     assert ensemble_of_runs(pair, rounds=1, primary="mae")[0] == {"a": 1.0}
     assert ensemble_of_runs(pair, rounds=1, primary="rmse")[0] == {"b": 1.0}
+
+
+def test_a_panels_ensemble_weighs_each_series_on_its_own_scale(tmp_path) -> None:
+    import pandas as pd
+
+    from trainables.ensemble import ensemble_of_runs, experiment_ensemble
+    from trainables.panels import write_series_results
+
+    # Two series, MASE scales 100 and 1 (a run's series.csv: test MAE over test MASE).
+    # Run a errs 10 on the big one and 1 on the small one: MAE 5.5, MASE (0.1 + 1) / 2 = 0.55;
+    # run b errs 20 and 0.1: MAE 10.05, MASE (0.2 + 0.1) / 2 = 0.15. On MAE, a; on MASE, b.
+    def write(folder, kind: str, big: float, small: float) -> None:
+        folder.mkdir(exist_ok=True)
+        pd.DataFrame(
+            {
+                "series": ["big", "small"],
+                "origin": ["2020-01-01"] * 2,
+                "horizon_step": [1, 1],
+                "predicted": [1000.0 + big, 10.0 + small],
+                "actual": [1000.0, 10.0],
+                "timestamp": ["2020-02-01"] * 2,
+            }
+        ).to_csv(folder / f"{kind}.csv", index=False)
+
+    for name, (big, small) in (("a", (10.0, 1.0)), ("b", (20.0, 0.1))):
+        for kind in ("validation", "forecast"):
+            write(tmp_path / name, kind, big, small)
+        rows = [
+            {"series": "big", "test_mae": big, "test_mase": big / 100, "skill": 0.1},
+            {"series": "small", "test_mae": small, "test_mase": small, "skill": 0.1},
+        ]
+        write_series_results(tmp_path / name / "series.csv", rows)
+    pair = [tmp_path / "a", tmp_path / "b"]
+    assert ensemble_of_runs(pair, rounds=1, primary="mae")[0] == {"a": 1.0}
+    assert ensemble_of_runs(pair, rounds=1, primary="mase")[0] == {"b": 1.0}
+    finals = [
+        {"skill_measure": "mase", "test_mae": 5.5, "test_mase": 0.55},
+        {"skill_measure": "mase", "test_mae": 10.05, "test_mase": 0.15},
+    ]
+    made = experiment_ensemble(pair, finals)
+    assert made["weights"] == {"b": 1.0}
+    # The mean of the series' own MASEs, not MAE times one run's MASE / MAE ratio.
+    assert made["test"]["test_mase"] == pytest.approx(0.15)
+    assert made["test"]["test_mae"] == pytest.approx(10.05)
