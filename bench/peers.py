@@ -169,7 +169,7 @@ def bench_series(name: str, args: argparse.Namespace) -> None:
     exogenous = df.assign(**{c: seen[c].to_numpy() for c in FUTURE_COVARIATES.get(name, [])})
     cv = {"h": horizon, "step_size": spacing, "n_windows": len(chosen), "input_size": steps}
     rows: list[tuple[str, float, float, float, float, str]] = []
-    errors: dict[str, np.ndarray] = {}  # each method's (origins, horizon) forecast errors
+    errors: dict[str, np.ndarray] = {}  # each method's scaled errors, (series x origins, horizon)
 
     def add(label: str, out: pd.DataFrame, column: str, cost: dict, note: str) -> None:
         scale = out["unique_id"].map(scales).to_numpy()

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.cluster
 
 
 def test_each_run_gets_its_own_gpu(tmp_path: Path) -> None:
-    spec = grid_spec("gpus", fixed={"epochs": 3, "sleep": 0.3}, resources={"cpu": 1, "gpu": 1})
+    # Long enough that the two runs overlap: Ray gives a GPU back, so runs one after the other
+    # may rightly get the same one.
+    spec = grid_spec("gpus", fixed={"epochs": 3, "sleep": 1.5}, resources={"cpu": 1, "gpu": 1})
     spec_file = tmp_path / "gpus.yaml"
     spec_file.write_text(yaml.safe_dump(spec))
     home = tmp_path / "home"
@@ -39,8 +41,10 @@ def test_each_run_gets_its_own_gpu(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     store = Store.open(f"sqlite:///{home / 'tunedrive.db'}")
     [experiment] = store.list_experiments()
-    finals = [r.final_metrics for r in store.list_runs(experiment.id)]
+    runs = store.list_runs(experiment.id)
     store.close()
+    finals = [r.final_metrics for r in runs]
+    assert max(r.started_at for r in runs) < min(r.finished_at for r in runs)  # side by side
     assigned = [f["gpu_ids"] for f in finals]
     assert sorted(assigned) == [["0"], ["1"]]  # one GPU each, not the same one
     assert [f["cuda_visible_devices"] for f in finals] == [ids[0] for ids in assigned]
