@@ -72,7 +72,8 @@ def test_runs_execute_on_both_nodes_and_every_result_is_in_postgres(
     deployment: Deployment,
 ) -> None:
     url = deployment.server.url
-    experiment = httpx.post(f"{url}/api/experiments", json=spec("spread", 6, 0.3)).json()
+    # 6 s a run: three run at once even when starting one takes seconds (a loaded machine).
+    experiment = httpx.post(f"{url}/api/experiments", json=spec("spread", 6, 1.0)).json()
     done = wait_for_end(url, experiment["id"])
     assert done["status"] == "completed", done["stop_reason"]
     runs = runs_of(url, experiment["id"])

@@ -6,9 +6,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -81,12 +84,24 @@ def on_loopback(app: Any) -> Any:
 schema = schemathesis.openapi.from_asgi("/openapi.json", on_loopback(seeded_app()))
 
 
-@schema.parametrize()
-@settings(max_examples=70, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
-    response = case.call()
-    REQUESTS.append(response.status_code)
-    case.validate_response(response, checks=CHECKS)
+# One test per operation under its own id (schemathesis' own items share one node id, which
+# pytest-xdist runs once); every operation gets positive and negative cases, as by default.
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_api_conforms_to_its_schema(operation: Any) -> None:
+    cases = st.one_of(*(operation.as_strategy(generation_mode=mode) for mode in GenerationMode))
+
+    @given(case=cases)
+    @settings(max_examples=70, deadline=None, suppress_health_check=list(HealthCheck),
+              database=None)
+    def conforms(case: schemathesis.Case) -> None:
+        response = case.call()
+        REQUESTS.append(response.status_code)
+        case.validate_response(response, checks=CHECKS)
+
+    conforms()
 
 
 def test_enough_requests_were_generated() -> None:
