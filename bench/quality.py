@@ -150,30 +150,36 @@ def tune(name: str, args: argparse.Namespace) -> dict[str, Any]:
         }
 
 
+def upload(home: Path, name: str) -> str:
+    """Series ``name`` as a data set of the tunedrive home ``home`` (GEFCom2014 is built in);
+    returns its id."""
+    load = SERIES[name][0]
+    if load is None:
+        return "gefcom2014"
+    settings = Settings(home=home)
+    source = home / f"{name}.csv"
+    load().to_csv(source, index=False)
+    canonical = source.with_suffix(".canonical")
+    validated = validate_csv_file(source, canonical, UploadOptions(series_column=PANELS.get(name)))
+    store = Store.open(settings.resolved_database_url)
+    record = store.create_dataset(name, validated)
+    destination = dataset_path(settings, record.id)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    canonical.replace(destination)
+    store.close()
+    return record.id
+
+
 def run_in(home: Path, name: str, spec: dict[str, Any]) -> tuple[Any, Path]:
     """Tunes ``spec`` on series ``name`` through the real engine (``tunedrive run``) in a
     tunedrive home of its own; returns the best run's record and its folder."""
-    load, target, _, _ = SERIES[name]
     env = {**os.environ, "TUNEDRIVE_HOME": str(home)}
     spec = dict(spec)
     if name in FUTURE_COVARIATES:
         spec["future_covariates"] = FUTURE_COVARIATES[name]
-    if load is None:
-        spec["dataset"] = "gefcom2014"
-    else:
-        settings = Settings(home=home)
-        source = home / f"{name}.csv"
-        load().to_csv(source, index=False)
-        canonical = source.with_suffix(".canonical")
-        options = UploadOptions(series_column=PANELS.get(name))
-        validated = validate_csv_file(source, canonical, options)
-        store = Store.open(settings.resolved_database_url)
-        record = store.create_dataset(name, validated)
-        destination = dataset_path(settings, record.id)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        canonical.replace(destination)
-        store.close()
-        spec.update(dataset=record.id, target=target)
+    spec["dataset"] = upload(home, name)
+    if spec["dataset"] != "gefcom2014":
+        spec["target"] = SERIES[name][1]
     spec_file = home / "spec.yaml"
     spec_file.write_text(yaml.safe_dump(spec))
     command = [sys.executable, "-m", "tuner.cli", "run", str(spec_file), "--quiet"]
