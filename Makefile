@@ -37,9 +37,8 @@ system-deps:
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium postgresql; } || \
 	  echo "warning: could not install chromium and postgresql; the browser and PostgreSQL tests will be skipped"
 
-# Two workers, a file to each (a module's fixtures and its tests' order stay together).
 test: $(STAMP) system-deps lint
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest
 
 # Python style, the layer contracts of DESIGN §3, and the dashboard's JavaScript.
 lint: $(STAMP) $(NODE_STAMP)
