@@ -14,6 +14,7 @@ import time
 
 from tuner.core.settings import Settings
 from tuner.core.spec import ExperimentSpec, parse_spec
+from tuner.engine import ray_checkpoint
 from tuner.engine.history import StoredHistories, warm_start_runs
 from tuner.engine.journal import replay_journal
 from tuner.engine.outcome import as_utc_epoch, outcome_from_store
@@ -196,6 +197,7 @@ def _tune(
         # A restarted driver: Ray Tune resumes from its experiment checkpoint, with the stopper,
         # scheduler and recorder it pickled there (they reload their state from the store).
         log.info("resuming %s from %s (%d runs finished)", record.id, experiment_dir, len(done))
+        ray_checkpoint.reconcile(experiment_dir)
         tune.Tuner.restore(str(experiment_dir), trainable=trainable, resume_unfinished=True).fit()
         del board
         return outcome_from_store(spec, store, record.id, deadline, generation)
