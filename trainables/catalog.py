@@ -104,8 +104,9 @@ FINAL_METRICS = (
     "series_count",  # a panel's: how many series
     "series_beating_baseline",  # and the share whose model beats its own baseline
 )
-# A trial group also reports, each epoch, <metric>_std beside each mean and
-# <primary>_members (each member's best so far).
+# A trial group also reports, each epoch, <metric>_std and <metric>_sem (the mean's standard
+# error, which policies allow for) beside each mean, and <primary>_members (each member's best
+# so far).
 
 FAMILIES: dict[str, tuple[str, dict[str, object]]] = {
     "ffn": ("feed-forward network on the flattened window", {"hidden_layers": 1, "latent_dim": 10}),

@@ -5,7 +5,8 @@ on everything before it. A fold's N members are one stacked Keras model: one inp
 networks side by side, the sum of their MSEs as the loss, so each member's gradients are its
 own and one pass over a batch trains all N (far cheaper than N runs). The members train in
 lockstep: after every epoch the run reports, for each measure, the mean over members of each
-member's best-so-far value (and ``<metric>_std``), so policies and samplers see the mean.
+member's best-so-far value (and ``<metric>_std``, ``<metric>_sem``), so policies and samplers
+see the mean, and a policy stops a group only when it is worse by more than its standard error.
 Each member keeps its own patience and best weights. The test forecast is the mean of the
 last fold's members (a seed ensemble); every member's model is saved.
 """
@@ -31,7 +32,7 @@ from trainables.runs import (
     validation_loss,
 )
 from trainables.windows import Prepared
-from tuner.core.registry import RunContext
+from tuner.core.registry import SEM_SUFFIX, RunContext
 
 
 @dataclass
@@ -199,6 +200,8 @@ def _group_report(members: list[Member], loss: float, primary: str | None) -> di
     for name in members[0].best:
         values = np.array([m.best.get(name, math.nan) for m in members])
         report[name], report[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
+        if len(values) > 1:  # the mean's standard error (sample deviation / sqrt of n)
+            report[f"{name}{SEM_SUFFIX}"] = float(np.std(values, ddof=1) / math.sqrt(len(values)))
     if primary in report:  # what each member contributed, to check the mean against
         report[f"{primary}_members"] = [round(m.best.get(primary, math.nan), 9) for m in members]
     return report

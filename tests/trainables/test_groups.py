@@ -50,6 +50,8 @@ def test_a_group_reports_the_members_mean_and_std_and_forecasts_their_mean(
         assert len(members) == 6 and len(set(members.round(6))) > 1  # the seeds differ
         assert report["val_mae"] == pytest.approx(members.mean(), rel=1e-6)
         assert report["val_mae_std"] == pytest.approx(members.std(), rel=1e-5, abs=1e-9)
+        sem = members.std(ddof=1) / np.sqrt(len(members))
+        assert report["val_mae_sem"] == pytest.approx(sem, rel=1e-5, abs=1e-9)
         if previous is not None:
             assert np.all(members <= previous + 1e-12)  # each member's best so far
         previous = members

@@ -29,6 +29,12 @@ class Reporter(Protocol):
     def __call__(self, metrics: Mapping[str, Any], step: int | None = None) -> None: ...
 
 
+# A report may carry "<metric>_sem", the standard error of <metric> where the run measured it
+# (a trial group's mean over seeds and folds): a policy then stops the run only when it is worse
+# than the cutoff by more than that.
+SEM_SUFFIX = "_sem"
+
+
 @dataclass
 class RunContext:
     """What a trainable gets besides its hyperparameters."""

@@ -11,6 +11,7 @@ from typing import Any
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
 from tuner.core.policies import EarlyTerminationPolicy, RunHistories
+from tuner.core.registry import SEM_SUFFIX
 from tuner.core.values import as_real
 
 STEP_KEY = "_step"  # 1-based report number within the current attempt of a run
@@ -109,7 +110,9 @@ class PolicyScheduler(FIFOScheduler):
             # policy's statistics (its earlier, finite values stay).
             self.diverged[trial.trial_id] = step
             return TrialScheduler.STOP
-        k = self.histories.report(trial.trial_id, number, step)  # a retry starts at step 1
+        sem = as_real(result.get(f"{self.primary_metric}{SEM_SUFFIX}"))
+        # A retry starts at step 1; a trial group's standard error widens what counts as worse.
+        k = self.histories.report(trial.trial_id, number, step, sem or 0.0)
         if self.policy is None:
             return TrialScheduler.CONTINUE
         if self.policy.should_stop(trial.trial_id, self.histories):

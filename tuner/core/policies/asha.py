@@ -60,7 +60,7 @@ class AshaPolicy(EarlyTerminationPolicy):
         below = oriented(low)
         value = below + weight * (oriented(high) - below) if high != low else below
         cutoff = value if self.maximize else -value
-        return strictly_worse(own, cutoff, self.maximize)
+        return strictly_worse(own, cutoff, self.maximize, runs.sem(run_id))
 
 
 def _cutoff_position(count: int, reduction_factor: int) -> tuple[int, int, float]:

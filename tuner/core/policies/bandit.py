@@ -31,7 +31,7 @@ class BanditPolicy(EarlyTerminationPolicy):
     def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
         # B(k) over every run with k reports, r's own b_r(k) among them.
         threshold = _threshold(runs.best_at(k), self.maximize, self.slack_factor, self.slack_amount)
-        return strictly_worse(runs.best(run_id), threshold, self.maximize)
+        return strictly_worse(runs.best(run_id), threshold, self.maximize, runs.sem(run_id))
 
 
 def _threshold(best: float, maximize: bool, factor: float | None, amount: float | None) -> float:

@@ -71,8 +71,10 @@ class EarlyTerminationPolicy(ABC):
         says to evaluate."""
 
 
-def strictly_worse(value: float, reference: float, maximize: bool) -> bool:
-    """Worse under the goal, ignoring float noise at the boundary (a tie is never worse)."""
+def strictly_worse(value: float, reference: float, maximize: bool, sem: float = 0.0) -> bool:
+    """Worse under the goal by more than ``sem``, the standard error of ``value`` (a trial
+    group's, else 0), ignoring float noise at the boundary (a tie is never worse): a run whose
+    measured spread reaches the reference is not told apart from it, so it goes on."""
     if math.isclose(value, reference, rel_tol=1e-12, abs_tol=1e-15):
         return False
-    return value < reference if maximize else value > reference
+    return value + sem < reference if maximize else value - sem > reference

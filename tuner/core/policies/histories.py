@@ -23,6 +23,7 @@ class _Run:
     best: float | None = None
     total: float = 0.0
     finished: bool = False
+    sem: float = 0.0  # the standard error its latest report carried (0: none)
 
 
 @dataclass
@@ -54,12 +55,16 @@ class RunHistories:
         self.touched = 0  # stored values read by decisions (a cost counter for tests, benches)
 
     # -- writing ------------------------------------------------------------------------------
-    def report(self, run_id: str, value: float, step: int | None = None) -> int:
+    def report(
+        self, run_id: str, value: float, step: int | None = None, sem: float = 0.0
+    ) -> int:
         """Adds run ``run_id``'s report number ``step`` (default: its next); a step at or below
-        its count first drops its later reports (a retried run starts again). Returns k."""
+        its count first drops its later reports (a retried run starts again). ``sem``: the
+        standard error of ``value`` where the run measured it (a trial group). Returns k."""
         run = self._runs.get(run_id)
         if run is None:
             run = self._runs[run_id] = _Run()
+        run.sem = sem if math.isfinite(sem) and sem > 0 else 0.0
         if step is not None and step <= len(run.values):
             self._truncate(run_id, run, step - 1)
         run.values.append(value)
@@ -140,6 +145,10 @@ class RunHistories:
         best = self._runs[run_id].best
         assert best is not None
         return best
+
+    def sem(self, run_id: str) -> float:
+        """The standard error the run's latest report carried; 0 when it carried none."""
+        return self._runs[run_id].sem
 
     def mean(self, run_id: str) -> float:
         run = self._runs[run_id]

@@ -35,7 +35,7 @@ class MedianStoppingPolicy(EarlyTerminationPolicy):
             for i in _middle_indices(others)
         ]
         reference = sum(middle) / len(middle)
-        return strictly_worse(runs.best(run_id), reference, self.maximize)
+        return strictly_worse(runs.best(run_id), reference, self.maximize, runs.sem(run_id))
 
 
 def _middle_indices(count: int) -> tuple[int, ...]:

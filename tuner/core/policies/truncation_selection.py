@@ -34,13 +34,17 @@ class TruncationSelectionPolicy(EarlyTerminationPolicy):
         )
 
     def decide(self, run_id: str, k: int, runs: RunHistories) -> bool:
-        own = runs.best(run_id)
-        size, worse = runs.count(k), runs.count_worse(k, own)
+        # Ranked at the better end of its standard error (a trial group's; else 0), where r's
+        # own value then counts among the worse ones: it is taken out again.
+        sem = runs.sem(run_id)
+        own = runs.best(run_id) + (sem if self.maximize else -sem)
+        itself = sem > max(1e-12 * abs(own), 1e-15)  # as count_worse tells values apart
+        size, worse = runs.count(k), runs.count_worse(k, own) - itself
         if self.exclude_finished_runs:
             # The population keeps r itself even when r is marked finished.
             own_finished = runs.is_finished(run_id)
             size -= runs.count(k, finished_only=True) - own_finished
-            worse -= runs.count_worse(k, own, finished_only=True)
+            worse -= runs.count_worse(k, own, finished_only=True) - (itself and own_finished)
         # Rank 1 = worst; runs tied with r count as better, so r ranks below all its ties.
         return 1 + worse <= _cutoff(size, self.truncation_percentage)
 
