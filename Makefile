@@ -38,7 +38,7 @@ system-deps:
 	  echo "warning: could not install chromium and postgresql; the browser and PostgreSQL tests will be skipped"
 
 test: $(STAMP) system-deps lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Python style, the layer contracts of DESIGN §3, and the dashboard's JavaScript.
 lint: $(STAMP) $(NODE_STAMP)
