@@ -12,7 +12,9 @@ from tuner.core.policies import AshaPolicy
 from tuner.engine.scheduler import STEP_KEY, PolicyScheduler
 
 
-@pytest.mark.parametrize(("sem", "decision"), [(None, TrialScheduler.STOP), (0.06, TrialScheduler.CONTINUE)])
+@pytest.mark.parametrize(
+    ("sem", "decision"), [(None, TrialScheduler.STOP), (0.06, TrialScheduler.CONTINUE)]
+)
 def test_a_reported_standard_error_reaches_the_policy(sem: float | None, decision: str) -> None:
     scheduler = PolicyScheduler(
         AshaPolicy("maximize", grace_period=1, reduction_factor=2, max_t=4), "val_score"
