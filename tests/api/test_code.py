@@ -78,7 +78,8 @@ def test_upload_is_content_addressed_and_deduplicated(
         (_archive(("a.py", b"x"), link=("data", "/etc")), "outside the snapshot"),
         (_archive(("big.bin", b"0" * 30_000)), "more than 20000 bytes"),
     ],
-    ids=["dot-dot", "absolute", "link-out", "too-big"],  # gzip bytes hold a time: no ids
+    # Named ids: the archives' gzip headers hold a time, so byte ids differ between xdist workers.
+    ids=["dot-dot", "absolute", "link-out", "too-big"],
 )
 def test_unsafe_or_large_uploads_are_refused_and_nothing_is_stored(
     server: tuple[httpx.Client, str], settings: Settings, archive: bytes, says: str
